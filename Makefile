@@ -1,0 +1,130 @@
+# aa-oci: on-demand AppArmor profiles for OCI containers.
+#
+# make            build the binaries into build/
+# make check      install missing dependencies, build, run unit + VM tests
+# make demo       install missing dependencies, build, show it on a real kernel
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR    ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+VERSION := 0.1.0
+B       := build
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS  ?= -O2 -g
+PKGS    := libapparmor yajl
+
+override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
+	-Wimplicit-fallthrough -Wno-unused-parameter \
+	-fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 \
+	-MMD -MP -Iinclude -I$(B)/gen \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
+	-DAA_OCI_VERSION='"$(VERSION)"' \
+	-DAA_OCI_DATADIR='"$(DATADIR)/aa-oci"' \
+	-DAA_OCI_SYSCONFDIR='"$(SYSCONFDIR)"'
+override LDFLAGS += -pie -Wl,-z,relro,-z,now
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(WERROR),1)
+override CFLAGS += -Werror
+endif
+ifeq ($(SANITIZE),1)
+override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
+endif
+
+MAINS   := hook-main cli-main
+LIB_SRC := $(filter-out $(addprefix hook/,$(addsuffix .c,$(MAINS))),$(wildcard hook/*.c))
+LIB_OBJ := $(patsubst hook/%.c,$(B)/obj/%.o,$(LIB_SRC))
+BINS    := $(B)/aa-oci-hook $(B)/aa-oci
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+
+# Every apt package a build, the unit tests and the VM tests need.
+BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
+	libseccomp-dev apparmor
+VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio \
+	hyperfine
+
+.PHONY: all check check-unit check-vm demo deps install fmt clean bench
+
+all: $(BINS)
+
+-include hook/generate.mk
+
+$(B)/obj/%.o: hook/%.c | $(B)/obj $(GEN_HEADERS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libaa-oci.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/aa-oci-hook: $(B)/obj/hook-main.o $(B)/libaa-oci.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/aa-oci: $(B)/obj/cli-main.o $(B)/libaa-oci.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libaa-oci.a | $(B)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libaa-oci.a \
+		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+$(B)/obj $(B)/tests $(B)/results:
+	mkdir -p $@
+
+# deps: install what is missing with apt-get (needs root), nothing otherwise.
+deps:
+	@missing=$$(for p in $(BUILD_DEPS) $(VM_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@rm -rf $(B)/results && mkdir -p $(B)/results
+	@$(MAKE) --no-print-directory check-unit || true
+	@$(MAKE) --no-print-directory check-vm || true
+	@tests/summarize $(B)/results
+
+check-unit: all $(UNIT_BIN) | $(B)/results
+	@tests/unit/run $(B) $(B)/results
+
+check-vm: all | $(B)/results
+	@tests/vm/run $(B) $(B)/results
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/vm/demo $(B)
+
+bench: all
+	@tests/bench/run $(B)
+
+install: all
+	install -d $(DESTDIR)$(LIBEXECDIR)/aa-oci $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(DATADIR)/aa-oci/profiles \
+		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d \
+		$(DESTDIR)$(SYSCONFDIR)/aa-oci
+	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
+	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
+	install -m 0644 profiles/examples/* $(DESTDIR)$(DATADIR)/aa-oci/profiles/
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' config/hooks.d/aa-oci.json.in \
+		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
+	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
+		install -m 0644 config/aa-oci/config.json $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
+
+fmt:
+	clang-format -i hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	rm -rf $(B)
+
+-include $(wildcard $(B)/obj/*.d $(B)/tests/*.d)

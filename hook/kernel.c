@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Everything aa-oci reads from or writes to the kernel's AppArmor
+ * interface lives here. Relative to the securityfs root (--apparmorfs,
+ * default /sys/kernel/security/apparmor):
+ *
+ *   profiles    read:  the loaded profiles, one "NAME (MODE)" per line
+ *   features/   read:  what the kernel mediates (libapparmor aa_features_new)
+ *   .replace    write: compiled policy to load or replace
+ *                      (libapparmor aa_kernel_interface)
+ *
+ * Nothing else under /sys or /proc is touched by this file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/util.h"
+
+/* The kernel renders the whole list on each read; 10,000 long names fit. */
+#define PROFILES_MAX (64u << 20)
+
+struct aa_oci_kernel {
+	char *apparmorfs;
+	int dirfd;
+	aa_features *features;
+	aa_kernel_interface *iface;
+};
+
+int kernel_open(const char *apparmorfs, struct aa_oci_kernel **ret,
+		struct aa_oci_err *err)
+{
+	struct aa_oci_kernel *k;
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->dirfd = open(apparmorfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (k->dirfd < 0) {
+		int r = -errno;
+
+		free(k);
+		if (r == -ENOENT)
+			return err_set(err, r,
+				       "%s does not exist: AppArmor is not enabled in this kernel, or securityfs is not mounted (mount -t securityfs securityfs /sys/kernel/security)",
+				       apparmorfs);
+		return err_set(err, r, "%s: %s", apparmorfs, strerror(-r));
+	}
+	k->apparmorfs = strdup(apparmorfs);
+	if (!k->apparmorfs) {
+		kernel_close(k);
+		return -ENOMEM;
+	}
+	*ret = k;
+	return 0;
+}
+
+void kernel_close(struct aa_oci_kernel *k)
+{
+	if (!k)
+		return;
+	if (k->iface)
+		aa_kernel_interface_unref(k->iface);
+	if (k->features)
+		aa_features_unref(k->features);
+	if (k->dirfd >= 0)
+		close(k->dirfd);
+	free(k->apparmorfs);
+	free(k);
+}
+
+const char *kernel_apparmorfs(const struct aa_oci_kernel *k)
+{
+	return k->apparmorfs;
+}
+
+/* Parse "(enforce)" and friends; anything unknown is not enforce. */
+static enum aa_oci_mode parse_mode(const char *p, const char *end)
+{
+	size_t n = (size_t)(end - p);
+
+	if (n == 7 && memcmp(p, "enforce", 7) == 0)
+		return AA_OCI_MODE_ENFORCE;
+	if (n == 8 && memcmp(p, "complain", 8) == 0)
+		return AA_OCI_MODE_COMPLAIN;
+	return AA_OCI_MODE_OTHER;
+}
+
+int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
+			enum aa_oci_mode *ret_mode)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len, nlen = strlen(name);
+	const char *p, *end;
+	int r;
+
+	fd = openat(k->dirfd, "profiles", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_fd_limited(fd, PROFILES_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	end = buf + len;
+	/* Lines are "NAME (MODE)"; the name may itself hold " (", so the
+	 * mode is the last parenthesised word of the line. */
+	for (p = buf; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		if ((size_t)(eol - p) >= nlen + 3) {
+			if (memcmp(p, name, nlen) == 0 && p[nlen] == ' ' &&
+			    p[nlen + 1] == '(' && eol[-1] == ')' &&
+			    !memchr(p + nlen + 2, '(', (size_t)(eol - p - nlen - 2))) {
+				*ret_mode = parse_mode(p + nlen + 2, eol - 1);
+				return 0;
+			}
+		}
+		p = eol + 1;
+	}
+	return -ENOENT;
+}
+
+int kernel_features(struct aa_oci_kernel *k, aa_features **ret)
+{
+	if (!k->features && aa_features_new(&k->features, k->dirfd,
+					    "features") < 0) {
+		k->features = NULL;
+		return -errno;
+	}
+	*ret = k->features;
+	return 0;
+}
+
+int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
+			  const char *path)
+{
+	if (!k->iface) {
+		aa_features *f = NULL;
+		int r = kernel_features(k, &f);
+
+		if (r < 0)
+			return r;
+		if (aa_kernel_interface_new(&k->iface, f, k->apparmorfs) < 0) {
+			k->iface = NULL;
+			return -errno;
+		}
+	}
+	if (aa_kernel_interface_replace_policy_from_file(k->iface, dirfd,
+							 path) < 0)
+		return -errno;
+	return 0;
+}

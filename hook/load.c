@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/config.h"
+#include "aa-oci/generate.h"
+#include "aa-oci/load.h"
+#include "aa-oci/spawn.h"
+#include "aa-oci/util.h"
+
+/* The abi pinned in generated profiles, when the parser has it. */
+#define GENERATED_ABI "abi/3.0"
+#define PARSER_INCLUDE_DIR "/etc/apparmor.d"
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+void load_result_free(struct aa_oci_load_result *r)
+{
+	free(r->source);
+	r->source = NULL;
+}
+
+/* Files in a profile directory that are never profiles. */
+static bool skip_entry(const char *n)
+{
+	size_t len = strlen(n);
+
+	return n[0] == '.' || n[len - 1] == '~' || strstr(n, ".dpkg-") ||
+	       strstr(n, ".rpmnew") || strstr(n, ".rpmsave") ||
+	       streq(n, "README");
+}
+
+/*
+ * Does @text declare `profile NAME` (NAME bare or in double quotes)? Only
+ * the keyword form can name a profile that does not start with '/', which
+ * every validated name is. Comments are skipped.
+ */
+static bool declares(const char *text, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = text; *p;) {
+		const char *eol = strchrnul(p, '\n');
+		const char *q = p;
+
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		if (eol - q > 8 && memcmp(q, "profile", 7) == 0 &&
+		    isspace((unsigned char)q[7])) {
+			bool quoted;
+
+			q += 7;
+			while (q < eol && isspace((unsigned char)*q))
+				q++;
+			quoted = *q == '"';
+			q += quoted;
+			if (eol - q >= (long)nlen && memcmp(q, name, nlen) == 0) {
+				char c = q[nlen];
+
+				if (quoted ? c == '"'
+					   : (c == '{' || isspace((unsigned char)c) ||
+					      q + nlen == eol))
+					return true;
+			}
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	return false;
+}
+
+static int join_dirs(const struct aa_oci_config *cfg, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (char **d = cfg->profile_dirs; d && *d; d++) {
+		int n = snprintf(buf + used, size - used, "%s%s",
+				 used ? ", " : "", *d);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+	return 0;
+}
+
+static int path_join(const char *dir, const char *name, char **ret)
+{
+	return asprintf(ret, "%s/%s", dir, name) < 0 ? -ENOMEM : 0;
+}
+
+int load_find_source(const struct aa_oci_config *cfg, const char *name,
+		     char **ret_path, struct aa_oci_err *err)
+{
+	char dirs[512];
+
+	/* First pass: a file named after the profile, in directory order. */
+	for (char **d = cfg->profile_dirs; d && *d; d++) {
+		_cleanup_close_ int dfd = -1;
+		struct stat st;
+
+		dfd = open(*d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			continue;
+		if (fstatat(dfd, name, &st, 0) == 0 && S_ISREG(st.st_mode))
+			return path_join(*d, name, ret_path);
+	}
+	/* Second pass: a file whose declaration names it. */
+	for (char **d = cfg->profile_dirs; d && *d; d++) {
+		_cleanup_(closedirp) DIR *dir = NULL;
+		struct dirent *de;
+
+		dir = opendir(*d);
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			_cleanup_free_ char *text = NULL;
+
+			if (skip_entry(de->d_name))
+				continue;
+			if (de->d_type != DT_REG && de->d_type != DT_LNK &&
+			    de->d_type != DT_UNKNOWN)
+				continue;
+			if (read_file_at(dirfd(dir), de->d_name, false,
+					 AA_OCI_PROFILE_FILE_MAX, &text,
+					 NULL) < 0)
+				continue;
+			if (declares(text, name))
+				return path_join(*d, de->d_name, ret_path);
+		}
+	}
+	join_dirs(cfg, dirs, sizeof(dirs));
+	return err_set(err, -ENOENT,
+		       "not found in %s: no file named \"%s\" and no file declaring \"profile %s\"; add one there or fix the name",
+		       dirs, name, name);
+}
+
+/* The parser's first lines, folded into one. */
+static void parser_message(const char *out, char *buf, size_t size)
+{
+	size_t j = 0;
+	bool space = false;
+
+	for (const char *p = out; *p && j + 1 < size; p++) {
+		if (isspace((unsigned char)*p)) {
+			space = j > 0;
+			continue;
+		}
+		if (space && j + 2 < size)
+			buf[j++] = ' ';
+		space = false;
+		buf[j++] = isprint((unsigned char)*p) ? *p : '?';
+	}
+	buf[j] = '\0';
+}
+
+int load_compile(const struct aa_oci_config *cfg, const char *apparmorfs,
+		 const char *src, enum aa_oci_mode mode, const char *out,
+		 struct aa_oci_err *err)
+{
+	_cleanup_free_ char *features = NULL;
+	struct aa_oci_spawn_result res;
+	char msg[600];
+	const char *argv[12];
+	int i = 0, r;
+
+	if (asprintf(&features, "%s/features", apparmorfs) < 0)
+		return -ENOMEM;
+	argv[i++] = cfg->parser;
+	argv[i++] = "--skip-kernel-load";
+	argv[i++] = "--skip-cache";
+	argv[i++] = "--quiet";
+	argv[i++] = "--kernel-features";
+	argv[i++] = features;
+	argv[i++] = "-o";
+	argv[i++] = out;
+	if (mode == AA_OCI_MODE_COMPLAIN)
+		argv[i++] = "--Complain";
+	argv[i++] = src;
+	argv[i] = NULL;
+
+	r = spawn_run(argv, cfg->parser_timeout_ms, &res);
+	if (r == -ENOENT)
+		return err_set(err, r,
+			       "apparmor parser %s not found; install the apparmor package or set \"parser\" in the config file",
+			       cfg->parser);
+	if (r < 0)
+		return err_set(err, r, "cannot run %s: %s", cfg->parser,
+			       strerror(-r));
+	if (res.timed_out)
+		return err_set(err, -ETIMEDOUT,
+			       "%s did not finish within %ld ms on %s; raise parser_timeout_ms in the config file",
+			       cfg->parser, cfg->parser_timeout_ms, src);
+	if (res.status != 0) {
+		parser_message(res.errout, msg, sizeof(msg));
+		return err_set(err, -EBADMSG, "%s failed on %s (exit %d): %s",
+			       cfg->parser, src, res.status,
+			       msg[0] ? msg : "no message");
+	}
+	return 0;
+}
+
+/* Open (creating) the run directory and take the load lock in it. */
+static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (mkdir(run_dir, 0700) < 0 && errno != EEXIST)
+		return err_set(err, -errno, "cannot create %s: %s", run_dir,
+			       strerror(errno));
+	fd = openat(AT_FDCWD, run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, -errno, "cannot open %s: %s", run_dir,
+			       strerror(errno));
+	{
+		int lfd = openat(fd, "load.lock",
+				 O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lfd < 0)
+			return err_set(err, -errno, "cannot open %s/load.lock: %s",
+				       run_dir, strerror(errno));
+		while (flock(lfd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				int r = -errno;
+
+				close(lfd);
+				return err_set(err, r, "cannot lock %s/load.lock: %s",
+					       run_dir, strerror(-r));
+			}
+		}
+		*ret_fd = lfd;
+	}
+	return 0;
+}
+
+/* Is what the kernel has good enough for what is asked? */
+static bool mode_ok(enum aa_oci_mode have, enum aa_oci_mode want)
+{
+	if (have == AA_OCI_MODE_ENFORCE)
+		return true; /* never weaken a loaded profile */
+	return have == want;
+}
+
+/* A temporary file in the run directory; its path in *ret. */
+static int make_temp(const char *run_dir, const char *prefix, char **ret,
+		     int *ret_fd)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (asprintf(&path, "%s/%s.XXXXXX", run_dir, prefix) < 0)
+		return -ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret = TAKE_PTR(path);
+	*ret_fd = fd;
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
+		       const char *name, char **ret_text,
+		       struct aa_oci_err *err)
+{
+	aa_features *features;
+	const char *abi = NULL;
+	int r;
+
+	r = kernel_features(k, &features);
+	if (r < 0)
+		return err_set(err, r,
+			       "cannot read the kernel's features in %s/features: %s",
+			       kernel_apparmorfs(k), strerror(-r));
+	if (faccessat(AT_FDCWD, PARSER_INCLUDE_DIR "/" GENERATED_ABI, R_OK,
+		      0) == 0)
+		abi = GENERATED_ABI;
+	r = generate_profile(t, name, features, abi, ret_text);
+	if (r < 0)
+		return err_set(err, r, "cannot generate %s: %s",
+			       generate_template_name(t), strerror(-r));
+	return 0;
+}
+
+/* Generate a built-in default into a temporary source file. */
+static int generate_source(struct aa_oci_kernel *k, const char *run_dir,
+			   enum aa_oci_template t, const char *name,
+			   char **ret_path, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *text = NULL, *path = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = load_generate_text(k, t, name, &text, err);
+	if (r < 0)
+		return r;
+	r = make_temp(run_dir, "gen", &path, &fd);
+	if (r < 0)
+		return err_set(err, r, "cannot create a file in %s: %s",
+			       run_dir, strerror(-r));
+	r = write_all(fd, text, strlen(text));
+	if (r < 0) {
+		unlink(path);
+		return err_set(err, r, "cannot write %s: %s", path,
+			       strerror(-r));
+	}
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+static int load_locked(struct aa_oci_kernel *k,
+		       const struct aa_oci_config *cfg, const char *name,
+		       enum aa_oci_mode mode, struct aa_oci_load_result *ret,
+		       struct aa_oci_err *err)
+{
+	_cleanup_free_ char *src = NULL, *bin = NULL, *gen = NULL;
+	_cleanup_close_ int bfd = -1;
+	enum aa_oci_template t = AA_OCI_TEMPLATE_DOCKER_DEFAULT;
+	enum aa_oci_mode have;
+	int r;
+
+	r = load_find_source(cfg, name, &src, err);
+	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
+		err_clear(err);
+		r = generate_source(k, cfg->run_dir, t, name, &gen, err);
+		if (r < 0)
+			return r;
+		ret->action = AA_OCI_LOAD_GENERATED;
+	} else if (r < 0) {
+		return r;
+	} else {
+		ret->action = AA_OCI_LOAD_FILE;
+	}
+
+	r = make_temp(cfg->run_dir, "bin", &bin, &bfd);
+	if (r < 0) {
+		err_set(err, r, "cannot create a file in %s: %s", cfg->run_dir,
+			strerror(-r));
+		goto out;
+	}
+	r = load_compile(cfg, kernel_apparmorfs(k), gen ? gen : src, mode, bin,
+			 err);
+	if (r < 0)
+		goto out;
+	r = kernel_replace_policy(k, AT_FDCWD, bin);
+	if (r < 0) {
+		err_set(err, r, "the kernel refused the policy compiled from %s: %s",
+			gen ? generate_template_name(t) : src, strerror(-r));
+		goto out;
+	}
+	r = kernel_profile_mode(k, name, &have);
+	if (r < 0) {
+		err_set(err, -ENOENT,
+			"%s was loaded but the kernel does not list \"%s\"; the file must declare \"profile %s\"",
+			gen ? generate_template_name(t) : src, name, name);
+		r = -ENOENT;
+		goto out;
+	}
+	ret->mode = have;
+	if (!gen)
+		ret->source = TAKE_PTR(src);
+out:
+	if (bin)
+		unlink(bin);
+	if (gen)
+		unlink(gen);
+	return r;
+}
+
+int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		const char *name, enum aa_oci_mode mode,
+		struct aa_oci_load_result *ret, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct aa_oci_load_result res = {0};
+	enum aa_oci_mode have;
+	int r;
+
+	r = kernel_profile_mode(k, name, &have);
+	if (r == 0 && mode_ok(have, mode)) {
+		res.action = AA_OCI_LOAD_ALREADY;
+		res.mode = have;
+		*ret = res;
+		return 0;
+	}
+	if (r < 0 && r != -ENOENT)
+		return err_set(err, r, "cannot read %s/profiles: %s",
+			       kernel_apparmorfs(k), strerror(-r));
+
+	r = lock_take(cfg->run_dir, &lock, err);
+	if (r < 0)
+		return r;
+	/* Another start may have loaded it while we waited. */
+	r = kernel_profile_mode(k, name, &have);
+	if (r == 0 && mode_ok(have, mode)) {
+		res.action = AA_OCI_LOAD_ALREADY;
+		res.mode = have;
+		*ret = res;
+		return 0;
+	}
+	r = load_locked(k, cfg, name, mode, &res, err);
+	if (r < 0) {
+		load_result_free(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}

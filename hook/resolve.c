@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/util.h"
+
+/* Annotations that carry the Kubernetes container name, per engine. */
+static const char *const k8s_name_keys[] = {
+	"io.kubernetes.cri-o.ContainerName",
+	"io.kubernetes.cri.container-name",
+	"io.kubernetes.container.name",
+};
+
+static bool name_first(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static bool name_rest(unsigned char c)
+{
+	return name_first(c) || c == '.' || c == '+' || c == '-';
+}
+
+int profile_name_validate(const char *name, struct aa_oci_err *err)
+{
+	size_t len = strnlen(name, AA_OCI_PROFILE_NAME_MAX + 1);
+
+	if (len == 0)
+		return err_set(err, -EINVAL, "profile name is empty");
+	if (len > AA_OCI_PROFILE_NAME_MAX)
+		return err_set(err, -E2BIG,
+			       "profile name is longer than %d bytes",
+			       AA_OCI_PROFILE_NAME_MAX);
+	if (!name_first((unsigned char)name[0]))
+		return err_set(err, -EINVAL,
+			       "profile name \"%.64s\" must start with a letter, digit or '_'",
+			       name);
+	for (size_t i = 1; i < len; i++)
+		if (!name_rest((unsigned char)name[i]))
+			return err_set(err, -EINVAL,
+				       "profile name has a character that is not allowed (byte 0x%02x at %zu); "
+				       "use letters, digits, '_', '.', '+', '-'",
+				       (unsigned char)name[i], i);
+	return 0;
+}
+
+int resolve_value(const char *value, const struct aa_oci_config *cfg,
+		  char **ret_name, bool *ret_unconfined, struct aa_oci_err *err)
+{
+	const char *name = value;
+	int r;
+
+	if (streq(value, "unconfined")) {
+		*ret_name = NULL;
+		*ret_unconfined = true;
+		return 0;
+	}
+	if (streq(value, "runtime/default")) {
+		name = cfg->runtime_default;
+		if (!name || !name[0])
+			return err_set(err, -EINVAL,
+				       "runtime/default asked for, but runtime_default is empty in the config file");
+	} else if (strncmp(value, "localhost/", 10) == 0)
+		name = value + 10;
+	r = profile_name_validate(name, err);
+	if (r < 0)
+		return r;
+	*ret_name = strdup(name);
+	if (!*ret_name)
+		return -ENOMEM;
+	*ret_unconfined = false;
+	return 0;
+}
+
+/*
+ * Look @key up in the state and in config.json. Runtimes copy config.json's
+ * annotations into the state, so two different values mean someone edited
+ * one of them: refuse rather than guess which one the runtime will use.
+ */
+static int annotation(const struct aa_oci_state *state,
+		      const struct aa_oci_spec *spec, const char *key,
+		      const char **ret, struct aa_oci_err *err)
+{
+	const char *a = state ? oci_annotation_get(&state->annotations, key)
+			      : NULL;
+	const char *b = oci_annotation_get(&spec->annotations, key);
+
+	if (a && b && !streq(a, b))
+		return err_set(err, -EINVAL,
+			       "annotation %.128s is \"%.64s\" in the state but \"%.64s\" in config.json",
+			       key, a, b);
+	*ret = a ? a : b;
+	if (*ret && strlen(*ret) > AA_OCI_ANNOTATION_VALUE_MAX)
+		return err_set(err, -E2BIG,
+			       "annotation %.128s is longer than %d bytes", key,
+			       AA_OCI_ANNOTATION_VALUE_MAX);
+	return 0;
+}
+
+/* Kubernetes' per-container key, when the container's name is known. */
+static int k8s_key(const struct aa_oci_state *state,
+		   const struct aa_oci_spec *spec, char **ret,
+		   struct aa_oci_err *err)
+{
+	for (size_t i = 0; i < sizeof(k8s_name_keys) / sizeof(*k8s_name_keys);
+	     i++) {
+		const char *cname;
+		int r = annotation(state, spec, k8s_name_keys[i], &cname, err);
+
+		if (r < 0)
+			return r;
+		if (!cname || !cname[0])
+			continue;
+		if (strlen(cname) > AA_OCI_ANNOTATION_KEY_MAX)
+			return err_set(err, -E2BIG,
+				       "annotation %s is longer than %d bytes",
+				       k8s_name_keys[i],
+				       AA_OCI_ANNOTATION_KEY_MAX);
+		if (asprintf(ret, "%s%s", AA_OCI_ANN_K8S_PREFIX, cname) < 0)
+			return -ENOMEM;
+		return 0;
+	}
+	*ret = NULL;
+	return 0;
+}
+
+const char *mode_name(enum aa_oci_mode m)
+{
+	switch (m) {
+	case AA_OCI_MODE_ENFORCE:
+		return "enforce";
+	case AA_OCI_MODE_COMPLAIN:
+		return "complain";
+	case AA_OCI_MODE_OTHER:
+		break;
+	}
+	return "other";
+}
+
+const char *resolve_source_name(enum aa_oci_source s)
+{
+	switch (s) {
+	case AA_OCI_SOURCE_ANNOTATION:
+		return "annotation " AA_OCI_ANN_PROFILE;
+	case AA_OCI_SOURCE_KUBERNETES:
+		return "Kubernetes annotation";
+	case AA_OCI_SOURCE_PODMAN:
+		return "annotation " AA_OCI_ANN_PODMAN;
+	case AA_OCI_SOURCE_SPEC:
+		return "process.apparmorProfile";
+	case AA_OCI_SOURCE_DEFAULT:
+		return "default_profile in the config file";
+	case AA_OCI_SOURCE_NONE:
+		break;
+	}
+	return "nothing";
+}
+
+void resolve_request_free(struct aa_oci_request *req)
+{
+	free(req->origin);
+	free(req->profile);
+	*req = (struct aa_oci_request){0};
+}
+
+int resolve_request(const struct aa_oci_state *state,
+		    const struct aa_oci_spec *spec,
+		    const struct aa_oci_config *cfg,
+		    struct aa_oci_request *ret, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *kkey = NULL;
+	struct aa_oci_request req = {0};
+	const char *value = NULL, *mode = NULL;
+	int r;
+
+	r = annotation(state, spec, AA_OCI_ANN_MODE, &mode, err);
+	if (r < 0)
+		return r;
+	if (mode && streq(mode, "complain"))
+		req.mode = AA_OCI_MODE_COMPLAIN;
+	else if (mode && !streq(mode, "enforce"))
+		return err_set(err, -EINVAL,
+			       "annotation " AA_OCI_ANN_MODE
+			       " is \"%.64s\"; use \"enforce\" or \"complain\"",
+			       mode);
+
+	r = annotation(state, spec, AA_OCI_ANN_PROFILE, &value, err);
+	if (r < 0)
+		return r;
+	if (value) {
+		req.source = AA_OCI_SOURCE_ANNOTATION;
+		req.origin = strdup(AA_OCI_ANN_PROFILE);
+	}
+	if (!value) {
+		r = k8s_key(state, spec, &kkey, err);
+		if (r < 0)
+			return r;
+		if (kkey) {
+			r = annotation(state, spec, kkey, &value, err);
+			if (r < 0)
+				return r;
+		}
+		if (value) {
+			req.source = AA_OCI_SOURCE_KUBERNETES;
+			req.origin = TAKE_PTR(kkey);
+		}
+	}
+	if (!value) {
+		r = annotation(state, spec, AA_OCI_ANN_PODMAN, &value, err);
+		if (r < 0)
+			return r;
+		if (value) {
+			req.source = AA_OCI_SOURCE_PODMAN;
+			req.origin = strdup(AA_OCI_ANN_PODMAN);
+		}
+	}
+	if (!value && spec->apparmor_profile) {
+		/* The runtime writes this value as it is, so no prefixes:
+		 * only "unconfined" is special, as it is to the kernel. */
+		req.source = AA_OCI_SOURCE_SPEC;
+		req.origin = strdup("process.apparmorProfile");
+		if (!req.origin)
+			return -ENOMEM;
+		if (streq(spec->apparmor_profile, "unconfined")) {
+			req.unconfined = true;
+		} else {
+			r = profile_name_validate(spec->apparmor_profile, err);
+			if (r < 0)
+				goto fail;
+			req.profile = strdup(spec->apparmor_profile);
+			if (!req.profile) {
+				r = -ENOMEM;
+				goto fail;
+			}
+		}
+		*ret = req;
+		return 0;
+	}
+	if (!value && cfg->default_profile && cfg->default_profile[0]) {
+		req.source = AA_OCI_SOURCE_DEFAULT;
+		req.origin = strdup("default_profile");
+		value = cfg->default_profile;
+	}
+	if (!value) {
+		*ret = req; /* nothing asked for */
+		return 0;
+	}
+	if (!req.origin) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = resolve_value(value, cfg, &req.profile, &req.unconfined, err);
+	if (r < 0)
+		goto fail;
+	*ret = req;
+	return 0;
+fail:
+	resolve_request_free(&req);
+	return r;
+}
+
+int resolve_check_hook(const struct aa_oci_request *req,
+		       const struct aa_oci_spec *spec,
+		       const struct aa_oci_config *cfg,
+		       struct aa_oci_err *err)
+{
+	const char *have = spec->apparmor_profile;
+
+	if (req->source == AA_OCI_SOURCE_NONE ||
+	    req->source == AA_OCI_SOURCE_SPEC)
+		return 0;
+	if (req->unconfined) {
+		if (!cfg->allow_unconfined)
+			return err_set(err, -EPERM,
+				       "%s asks for unconfined, which the config file does not allow (set \"allow_unconfined\": true to permit it)",
+				       req->origin);
+		if (have && !streq(have, "unconfined"))
+			return err_set(err, -EPERM,
+				       "%s asks for unconfined but process.apparmorProfile is \"%.64s\"; make them agree",
+				       req->origin, have);
+		return 0;
+	}
+	if (have && streq(have, req->profile))
+		return 0;
+	if (have)
+		return err_set(err, -EPERM,
+			       "%s asks for it but process.apparmorProfile is \"%.64s\", which the runtime would apply instead; "
+			       "set process.apparmorProfile to \"%s\" or run the container through aa-oci-runtime",
+			       req->origin, have, req->profile);
+	return err_set(err, -EPERM,
+		       "%s asks for it but process.apparmorProfile is empty, so the runtime would not apply it; "
+		       "set process.apparmorProfile to \"%s\" or run the container through aa-oci-runtime",
+		       req->origin, req->profile);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/spawn.h"
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Append what one read() gives to @buf; true at EOF or error. */
+static bool drain(int fd, char *buf, size_t size, size_t *used)
+{
+	char tmp[512];
+	ssize_t k = read(fd, tmp, sizeof(tmp));
+
+	if (k < 0)
+		return errno != EINTR;
+	if (k == 0)
+		return true;
+	if ((size_t)k > size - 1 - *used)
+		k = (ssize_t)(size - 1 - *used);
+	memcpy(buf + *used, tmp, (size_t)k);
+	*used += (size_t)k;
+	return false;
+}
+
+int spawn_run(const char *const argv[], long timeout_ms,
+	      struct aa_oci_spawn_result *ret)
+{
+	static const char *const envp[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		"LC_ALL=C",
+		NULL,
+	};
+	_cleanup_close_ int rfd = -1, wfd = -1, pidfd = -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	size_t used = 0;
+	long deadline;
+	pid_t pid;
+	int pipefd[2], status, r;
+
+	*ret = (struct aa_oci_spawn_result){0};
+	if (argv[0][0] != '/')
+		return -EINVAL;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	rfd = pipefd[0];
+	wfd = pipefd[1];
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, wfd, 2);
+	/* The child starts with no blocked and no ignored signals, whatever
+	 * the runtime that started us left behind, so SIGKILL and SIGPIPE act. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&dfl);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	/* posix_spawn does not write to argv or envp; its prototype predates const. */
+	r = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv,
+			(char *const *)envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (r != 0)
+		return -r;
+	closep(&wfd);
+	wfd = -1;
+
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	deadline = now_ms() + timeout_ms;
+	/* Collect stderr until the child exits or time is up. A grandchild
+	 * may hold the pipe open, so exit, not EOF, ends the wait. */
+	for (bool eof = false;;) {
+		struct pollfd p[2] = {
+			{.fd = eof ? -1 : rfd, .events = POLLIN},
+			{.fd = pidfd, .events = POLLIN},
+		};
+		long left = deadline - now_ms();
+
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = 0;
+			break;
+		}
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			ret->timed_out = 1;
+			break;
+		}
+		/* Without a pidfd (kernels before 5.3) poll in 10 ms steps. */
+		if (pidfd < 0 && left > 10)
+			left = 10;
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (!eof && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			eof = drain(rfd, ret->errout, sizeof(ret->errout), &used);
+	}
+	/* Whatever it wrote before exiting is still in the pipe. */
+	if (fcntl(rfd, F_SETFL, O_NONBLOCK) == 0)
+		while (!drain(rfd, ret->errout, sizeof(ret->errout), &used))
+			;
+	ret->errout[used] = '\0';
+	if (pid > 0 && waitpid(pid, &status, 0) != pid)
+		return -ECHILD;
+	if (WIFEXITED(status))
+		ret->status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		ret->status = 128 + WTERMSIG(status);
+	return 0;
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/err.h"
+#include "aa-oci/util.h"
+
+int err_set(struct aa_oci_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return code;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+	/* One line: a message is logged as it is, so fold anything else. */
+	for (char *p = err->text; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return code;
+}
+
+void err_clear(struct aa_oci_err *err)
+{
+	if (!err)
+		return;
+	err->code = 0;
+	err->text[0] = '\0';
+}
+
+int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *nbuf;
+
+			/* Room for limit + 1 bytes tells "exactly limit" from "more". */
+			if (ncap > limit + 2)
+				ncap = limit + 2;
+			if (ncap <= cap)
+				return -E2BIG;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf)
+				return -ENOMEM;
+			buf = nbuf;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > limit)
+			return -E2BIG;
+	}
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
+		 char **ret_buf, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+	if (nofollow)
+		flags |= O_NOFOLLOW;
+	fd = openat(dirfd, path, flags);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((size_t)st.st_size > limit)
+		return -E2BIG;
+	return read_fd_limited(fd, limit, ret_buf, ret_len);
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *buf,
+			 size_t len, unsigned mode)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *p = buf;
+	int r;
+
+	if (asprintf(&tmp, "%s.aa-oci-%ld.tmp", path, (long)getpid()) < 0)
+		return -ENOMEM;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto fail;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, path) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+void short_id(const char *id, char ret[static 13])
+{
+	size_t i;
+
+	for (i = 0; id && id[i] && i < 12; i++)
+		ret[i] = (id[i] >= 0x20 && id[i] < 0x7f) ? id[i] : '?';
+	ret[i] = '\0';
+}
+
+void strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* aa-oci's settings: built-in defaults, overridden by /etc/aa-oci/config.json. */
+#pragma once
+
+#include "aa-oci/err.h"
+#include "aa-oci/oci.h"
+
+#ifndef AA_OCI_SYSCONFDIR
+#define AA_OCI_SYSCONFDIR "/etc"
+#endif
+#ifndef AA_OCI_DATADIR
+#define AA_OCI_DATADIR "/usr/local/share/aa-oci"
+#endif
+
+#define AA_OCI_CONFIG_FILE AA_OCI_SYSCONFDIR "/aa-oci/config.json"
+#define AA_OCI_APPARMORFS "/sys/kernel/security/apparmor"
+#define AA_OCI_PARSER "/sbin/apparmor_parser"
+#define AA_OCI_RUN_DIR "/run/aa-oci"
+#define AA_OCI_PARSER_TIMEOUT_MS 10000
+
+/* config_init - fill @cfg with the built-in defaults. Returns: 0 or -ENOMEM. */
+int config_init(struct aa_oci_config *cfg);
+
+/*
+ * config_load - defaults, then the settings in @path. A missing file is
+ * fine when @required is false (the default path); a file named on the
+ * command line must exist.
+ * Returns: 0 or -errno, with one line in @err naming the file.
+ */
+int config_load(const char *path, bool required, struct aa_oci_config *cfg,
+		struct aa_oci_err *err);
+
+void config_free(struct aa_oci_config *cfg);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Built-in default profiles: our own equivalents of the profiles that
+ * Docker (docker-default) and LXC (lxc-container-default, and its -cgns
+ * variant) generate, emitted only with rules the kernel supports.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/apparmor.h>
+
+enum aa_oci_template {
+	AA_OCI_TEMPLATE_DOCKER_DEFAULT,
+	AA_OCI_TEMPLATE_LXC_DEFAULT,
+	AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS,
+	_AA_OCI_TEMPLATE_MAX,
+};
+
+/*
+ * generate_template_from_name - map a built-in profile name
+ * ("docker-default", "lxc-container-default", "lxc-container-default-cgns")
+ * to its template.
+ * Returns: 0, or -ENOENT when @name is not a built-in default.
+ */
+int generate_template_from_name(const char *name, enum aa_oci_template *ret);
+
+/* generate_template_name - the built-in name of @t ("docker-default", ...). */
+const char *generate_template_name(enum aa_oci_template t);
+
+/*
+ * generate_profile - write the profile text for template @t, declaring
+ * `profile @name`, into a newly allocated string.
+ * @name:     already validated with profile_name_validate(); it is placed
+ *            in the text as it is.
+ * @features: the kernel's features (libapparmor; from <apparmorfs>/features).
+ *            Rules the kernel does not mediate are left out. Must not be NULL.
+ * @abi:      the abi file to pin with an `abi <...>,` line, relative to the
+ *            parser's include path (e.g. "abi/3.0"), or NULL to emit none
+ *            (older parsers, or the file is not installed).
+ * Returns: 0 or -errno (-EINVAL bad template, name or NULL features, -ENOMEM).
+ */
+int generate_profile(enum aa_oci_template t, const char *name,
+		     aa_features *features, const char *abi, char **ret_text);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel boundary. kernel.c is the only file that reads or writes the
+ * kernel's AppArmor interfaces; its root is a parameter (--apparmorfs), so
+ * tests point it at a directory they made.
+ */
+#pragma once
+
+#include <sys/apparmor.h>
+
+#include "aa-oci/err.h"
+#include "aa-oci/mode.h"
+
+struct aa_oci_kernel;
+
+/*
+ * kernel_open - open the AppArmor securityfs root @apparmorfs.
+ * Returns: 0, or -ENOENT (AppArmor not enabled, or wrong path) / -errno,
+ * with a line in @err.
+ */
+int kernel_open(const char *apparmorfs, struct aa_oci_kernel **ret,
+		struct aa_oci_err *err);
+void kernel_close(struct aa_oci_kernel *k);
+
+/* kernel_apparmorfs - the root this handle was opened on. */
+const char *kernel_apparmorfs(const struct aa_oci_kernel *k);
+
+/*
+ * kernel_profile_mode - is @name loaded, and in which mode?
+ * Returns: 0 with *@ret_mode set, -ENOENT when not loaded, or -errno.
+ */
+int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
+			enum aa_oci_mode *ret_mode);
+
+/*
+ * kernel_features - the kernel's features (<apparmorfs>/features), read
+ * once per handle. The reference stays owned by @k.
+ * Returns: 0 or -errno.
+ */
+int kernel_features(struct aa_oci_kernel *k, aa_features **ret);
+
+/*
+ * kernel_replace_policy - load (or replace) the compiled policy in @path,
+ * relative to @dirfd, through libapparmor's kernel interface.
+ * Returns: 0 or -errno.
+ */
+int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
+			  const char *path);

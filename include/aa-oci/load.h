@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Making sure a profile is loaded: find its source in the profile
+ * directories (or generate a built-in default), compile it with
+ * apparmor_parser, load the binary through the kernel interface.
+ */
+#pragma once
+
+#include "aa-oci/err.h"
+#include "aa-oci/generate.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/mode.h"
+#include "aa-oci/oci.h"
+
+enum aa_oci_load_action {
+	AA_OCI_LOAD_ALREADY,   /* loaded before; nothing compiled */
+	AA_OCI_LOAD_FILE,      /* compiled from a file and loaded */
+	AA_OCI_LOAD_GENERATED, /* a built-in default, generated and loaded */
+};
+
+struct aa_oci_load_result {
+	enum aa_oci_load_action action;
+	enum aa_oci_mode mode; /* the mode the kernel now reports */
+	char *source;          /* the file compiled, or NULL */
+};
+
+/*
+ * load_find_source - the file in @cfg's profile_dirs that holds @name:
+ * a file named @name in any directory, else a file that declares
+ * `profile @name`. @name must be validated (one path component).
+ * Returns: 0, or -ENOENT with the directories searched in @err.
+ */
+int load_find_source(const struct aa_oci_config *cfg, const char *name,
+		     char **ret_path, struct aa_oci_err *err);
+
+/*
+ * load_compile - compile @src with the configured apparmor_parser into
+ * @out, for the kernel features under @apparmorfs, forcing complain mode
+ * when asked. No shell; the parser is killed after parser_timeout_ms.
+ * Returns: 0, or -errno with the parser's own message in @err.
+ */
+int load_compile(const struct aa_oci_config *cfg, const char *apparmorfs,
+		 const char *src, enum aa_oci_mode mode, const char *out,
+		 struct aa_oci_err *err);
+
+/*
+ * load_ensure - make sure @name is loaded in a mode at least as strict as
+ * @mode: a profile loaded in enforce mode is kept when complain is asked
+ * (never weakened); one loaded in complain mode is reloaded when enforce is
+ * asked. Loads are serialized with a lock in @cfg's run_dir, and the state
+ * is checked again under the lock, so two starts needing the same profile
+ * compile it once.
+ * Returns: 0 with @ret filled, or -errno with one line in @err.
+ */
+int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		const char *name, enum aa_oci_mode mode,
+		struct aa_oci_load_result *ret, struct aa_oci_err *err);
+
+/*
+ * load_generate_text - the text of built-in default @t declaring `profile
+ * @name`, for the features of the kernel behind @k (what the hook loads
+ * and `aa-oci generate` prints are the same bytes).
+ * Returns: 0 or -errno with a line in @err.
+ */
+int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
+		       const char *name, char **ret_text,
+		       struct aa_oci_err *err);
+
+void load_result_free(struct aa_oci_load_result *r);

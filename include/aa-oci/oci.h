@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON documents aa-oci reads: the OCI state a runtime passes to a hook
+ * on stdin, a bundle's config.json, and /etc/aa-oci/config.json. Each is
+ * parsed into plain owned structs; the JSON library stays inside oci.c.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "aa-oci/err.h"
+
+/* Limits on single values, checked before use. */
+#define AA_OCI_ANNOTATION_KEY_MAX 256
+#define AA_OCI_ANNOTATION_VALUE_MAX 4096
+
+struct aa_oci_annotations {
+	char **keys;
+	char **values;
+	size_t n;
+};
+
+struct aa_oci_state {
+	char *id;
+	char *status;
+	char *bundle; /* "bundle", or the legacy "bundlePath" */
+	pid_t pid;    /* 0 when absent */
+	struct aa_oci_annotations annotations;
+};
+
+struct aa_oci_spec {
+	char *apparmor_profile; /* process.apparmorProfile; NULL when absent or "" */
+	bool no_new_privs;      /* process.noNewPrivileges */
+	struct aa_oci_annotations annotations;
+};
+
+/* The settings in /etc/aa-oci/config.json; config.c owns defaults. */
+struct aa_oci_config {
+	char **profile_dirs; /* NULL-terminated, absolute */
+	char *default_profile;
+	char *runtime_default;
+	bool allow_unconfined;
+	char *parser;
+	long parser_timeout_ms;
+	char *run_dir;
+	char *runtime;
+};
+
+/*
+ * oci_state_parse - parse the OCI state JSON in @buf (NUL-terminated).
+ * Returns: 0, -EBADMSG malformed or wrong types (detail in @err),
+ *          -EINVAL no bundle, -E2BIG a value over its limit, -ENOMEM.
+ */
+int oci_state_parse(const char *buf, struct aa_oci_state *ret,
+		    struct aa_oci_err *err);
+void oci_state_free(struct aa_oci_state *s);
+
+/*
+ * oci_spec_parse - parse the parts of config.json aa-oci needs.
+ * Objects it reads (the root, process, annotations) must not repeat a key:
+ * runtimes written in Go take the last duplicate, so reading the first would
+ * let a bundle show us one profile and the runtime another.
+ * Returns: 0, -EBADMSG, -E2BIG, -ENOMEM.
+ */
+int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
+		   struct aa_oci_err *err);
+void oci_spec_free(struct aa_oci_spec *s);
+
+/*
+ * oci_spec_read_bundle - read and parse <bundle>/config.json, opened
+ * relative to the bundle directory, at most AA_OCI_SPEC_MAX bytes.
+ * Returns: 0 or -errno (detail in @err).
+ */
+int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
+			 struct aa_oci_err *err);
+
+/*
+ * oci_config_parse - apply the keys present in @buf over @cfg (which holds
+ * the defaults). Unknown keys are an error, so a typo cannot silently turn
+ * a setting off.
+ * Returns: 0, -EBADMSG malformed, -EINVAL a bad value, -ENOMEM.
+ */
+int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
+		     struct aa_oci_err *err);
+
+/* oci_annotation_get - the value of @key, or NULL. */
+const char *oci_annotation_get(const struct aa_oci_annotations *a,
+			       const char *key);

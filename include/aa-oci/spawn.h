@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Running an external program (apparmor_parser): no shell, a time limit. */
+#pragma once
+
+#include <stddef.h>
+
+struct aa_oci_spawn_result {
+	int status;      /* exit status; 128 + signal when killed by one */
+	int timed_out;   /* 1 when the time limit killed it */
+	char errout[1024]; /* the start of its stderr, NUL-terminated */
+};
+
+/*
+ * spawn_run - run @argv[0] (an absolute path) with @argv and a minimal
+ * environment, stdin and stdout on /dev/null, stderr captured. Waits at
+ * most @timeout_ms, then kills it.
+ * Returns: 0 when it ran (see @ret for how it ended), or -errno when it
+ * could not be started (-ENOENT: no such program).
+ */
+int spawn_run(const char *const argv[], long timeout_ms,
+	      struct aa_oci_spawn_result *ret);

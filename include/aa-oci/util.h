@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small helpers shared by every module: bounded reads, strings. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+#define streq(a, b) (strcmp((a), (b)) == 0)
+
+/* Size limits for everything a container or a tenant controls. */
+#define AA_OCI_STATE_MAX (1u << 20)        /* OCI state on stdin: 1 MiB */
+#define AA_OCI_SPEC_MAX (16u << 20)        /* config.json: 16 MiB */
+#define AA_OCI_SETTINGS_MAX (1u << 20)     /* /etc/aa-oci/config.json */
+#define AA_OCI_PROFILE_FILE_MAX (4u << 20) /* one profile source file */
+
+/*
+ * read_fd_limited - read @fd to EOF into a NUL-terminated buffer.
+ * Returns: 0, -E2BIG when more than @limit bytes arrive, or -errno.
+ */
+int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len);
+
+/*
+ * read_file_at - open @path relative to @dirfd (O_CLOEXEC, O_NOFOLLOW
+ * when @nofollow) and read it whole. Only regular files are read, so a
+ * FIFO or device planted in a bundle cannot block or feed us forever.
+ * Returns: 0, -E2BIG over @limit, -EINVAL not a regular file, or -errno.
+ */
+int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
+		 char **ret_buf, size_t *ret_len);
+
+/*
+ * write_file_atomic_at - replace @path under @dirfd with @len bytes of
+ * @buf: temporary file in the same directory, fsync, rename.
+ * Returns: 0 or -errno; on failure @path is untouched.
+ */
+int write_file_atomic_at(int dirfd, const char *path, const void *buf,
+			 size_t len, unsigned mode);
+
+/* short_id - the first 12 characters of a container id, as engines show. */
+void short_id(const char *id, char ret[static 13]);
+
+/* strv_free - free a NULL-terminated array of strings and the array. */
+void strv_free(char **v);
