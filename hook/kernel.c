@@ -101,8 +101,9 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 	int r;
 
 	fd = openat(k->dirfd, "profiles", O_RDONLY | O_CLOEXEC);
+	/* A missing list is a broken interface, never "not loaded". */
 	if (fd < 0)
-		return -errno;
+		return errno == ENOENT ? -ENODEV : -errno;
 	r = read_fd_limited(fd, PROFILES_MAX, &buf, &len);
 	if (r < 0)
 		return r;

@@ -44,7 +44,7 @@ int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len)
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
+		if (cap - len <= 1) {
 			size_t ncap = cap ? cap * 2 : 16384;
 			char *nbuf;
 

@@ -27,7 +27,8 @@ const char *kernel_apparmorfs(const struct aa_oci_kernel *k);
 
 /*
  * kernel_profile_mode - is @name loaded, and in which mode?
- * Returns: 0 with *@ret_mode set, -ENOENT when not loaded, or -errno.
+ * Returns: 0 with *@ret_mode set, -ENOENT when not loaded, -ENODEV when
+ * <apparmorfs>/profiles is missing, or -errno.
  */
 int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 			enum aa_oci_mode *ret_mode);

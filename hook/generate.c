@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Built-in default profiles.
+ *
+ * The rules live in the *.rules files of profiles/templates/ (see the
+ * README there), embedded at build time by hook/generate.mk. This file
+ * wraps them in a self-contained profile (abi line, the variables they
+ * use, the profile block), keeps only the rule classes the kernel
+ * mediates, and puts the caller's name in.
+ */
+#define _GNU_SOURCE /* memmem */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/apparmor.h>
+
+#include "aa-oci/generate.h"
+#include "cleanup.h"
+#include "generate-templates.h"
+
+#define NAME_MARK "@NAME@"
+
+static const struct {
+	const char *name;
+	const char *const parts[3]; /* rule templates, NULL-terminated */
+} templates[_AA_OCI_TEMPLATE_MAX] = {
+	[AA_OCI_TEMPLATE_DOCKER_DEFAULT] = {
+		"docker-default",
+		{ tmpl_docker_default, NULL },
+	},
+	[AA_OCI_TEMPLATE_LXC_DEFAULT] = {
+		"lxc-container-default",
+		{ tmpl_lxc_container_base, NULL },
+	},
+	[AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS] = {
+		"lxc-container-default-cgns",
+		{ tmpl_lxc_container_base, tmpl_lxc_container_cgns, NULL },
+	},
+};
+
+/*
+ * The rule classes a template may make conditional (%if CLASS), and the
+ * features paths that say the kernel mediates them; any one is enough.
+ * Upstream kernels name the network class network_v8 (network_v9 on newer
+ * ones); "network" is the older out-of-tree name, which is also where
+ * af_unix appeared first. dbus is enforced by dbus-daemon, but
+ * apparmor_parser drops dbus rules unless the features list "dbus".
+ */
+static const struct {
+	const char *class;
+	const char *const paths[4];
+} classes[] = {
+	{ "network", { "network_v8", "network_v9", "network", NULL } },
+	{ "unix", { "network_v9/af_unix", "network/af_unix", NULL } },
+	{ "signal", { "signal", NULL } },
+	{ "ptrace", { "ptrace", NULL } },
+	{ "mount", { "mount", NULL } },
+	{ "dbus", { "dbus", NULL } },
+};
+
+int generate_template_from_name(const char *name, enum aa_oci_template *ret)
+{
+	if (!name || !ret)
+		return -EINVAL;
+
+	for (size_t t = 0; t < _AA_OCI_TEMPLATE_MAX; t++) {
+		if (strcmp(name, templates[t].name) == 0) {
+			*ret = (enum aa_oci_template)t;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+const char *generate_template_name(enum aa_oci_template t)
+{
+	if ((unsigned)t >= _AA_OCI_TEMPLATE_MAX)
+		return NULL;
+	return templates[t].name;
+}
+
+/*
+ * The name is validated upstream; this is the last line of defence for
+ * the text we build. Refused: anything that ends a token or a rule, opens
+ * a comment, string, block or variable, makes a path or a namespace, or
+ * is a pattern character (the name is also a peer= pattern).
+ */
+static bool name_is_safe(const char *name)
+{
+	if (!*name || *name == ':')
+		return false;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f)
+			return false;
+		if (strchr("\"'`{}[](),#/\\*?^!=@$<>&|;", *p))
+			return false;
+	}
+	return true;
+}
+
+/* The abi path goes between <>: one token, no closing bracket. */
+static bool abi_is_safe(const char *abi)
+{
+	if (!*abi)
+		return false;
+
+	for (const unsigned char *p = (const unsigned char *)abi; *p; p++) {
+		if (*p <= ' ' || *p == 0x7f || strchr("\"<>,#", *p))
+			return false;
+	}
+	return true;
+}
+
+/* Returns: 1 mediated, 0 not, -EBADMSG @class is not one we know. */
+static int class_mediated(aa_features *features, const char *class,
+			  size_t len)
+{
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		if (strlen(classes[i].class) != len ||
+		    strncmp(classes[i].class, class, len) != 0)
+			continue;
+		for (const char *const *path = classes[i].paths; *path; path++)
+			if (aa_features_supports(features, *path))
+				return 1;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+static void put_line(FILE *out, const char *line, size_t len, const char *name)
+{
+	const size_t mark_len = strlen(NAME_MARK);
+
+	while (len > 0) {
+		const char *mark = memmem(line, len, NAME_MARK, mark_len);
+		size_t head = mark ? (size_t)(mark - line) : len;
+
+		fwrite(line, 1, head, out);
+		if (!mark)
+			break;
+		fputs(name, out);
+		line += head + mark_len;
+		len -= head + mark_len;
+	}
+	fputc('\n', out);
+}
+
+/*
+ * Copy @tmpl to @out line by line, applying its directives.
+ * Returns: 0, or -EBADMSG for a malformed template.
+ */
+static int expand(FILE *out, const char *tmpl, aa_features *features,
+		  const char *name)
+{
+	bool in_if = false, keep = true;
+
+	while (*tmpl) {
+		const char *nl = strchr(tmpl, '\n');
+		size_t len = nl ? (size_t)(nl - tmpl) : strlen(tmpl);
+		const char *line = tmpl;
+
+		tmpl += len + (nl ? 1 : 0);
+
+		if (line[0] != '%') {
+			if (keep)
+				put_line(out, line, len, name);
+			continue;
+		}
+		if (len >= 2 && line[1] == '#')
+			continue;
+		if (len > 4 && strncmp(line, "%if ", 4) == 0) {
+			int r;
+
+			if (in_if)
+				return -EBADMSG;
+			r = class_mediated(features, line + 4, len - 4);
+			if (r < 0)
+				return r;
+			in_if = true;
+			keep = r > 0;
+		} else if (len == 6 && strncmp(line, "%endif", 6) == 0) {
+			if (!in_if)
+				return -EBADMSG;
+			in_if = false;
+			keep = true;
+		} else {
+			return -EBADMSG;
+		}
+	}
+	return in_if ? -EBADMSG : 0;
+}
+
+int generate_profile(enum aa_oci_template t, const char *name,
+		     aa_features *features, const char *abi, char **ret_text)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_fclose_ FILE *out = NULL;
+	size_t size = 0;
+	int r;
+
+	if ((unsigned)t >= _AA_OCI_TEMPLATE_MAX || !name || !features ||
+	    !ret_text)
+		return -EINVAL;
+	if (!name_is_safe(name) || (abi && !abi_is_safe(abi)))
+		return -EINVAL;
+
+	out = open_memstream(&text, &size);
+	if (!out)
+		return -errno;
+
+	fprintf(out, "# %s: generated by aa-oci from its %s template.\n",
+		name, templates[t].name);
+	if (abi)
+		fprintf(out, "abi <%s>,\n", abi);
+	/* What tunables/global would define, so no include is needed. */
+	fputs("\n@{PROC}=/proc/\n\n", out);
+	fprintf(out,
+		"profile %s flags=(attach_disconnected,mediate_deleted) {\n",
+		name);
+	for (const char *const *part = templates[t].parts; *part; part++) {
+		r = expand(out, *part, features, name);
+		if (r < 0)
+			return r;
+	}
+	fputs("}\n", out);
+
+	/* Writes to a memory stream fail only for want of memory. */
+	if (ferror(out))
+		return -ENOMEM;
+	if (fclose(TAKE_PTR(out)) != 0)
+		return -ENOMEM;
+
+	*ret_text = TAKE_PTR(text);
+	return 0;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kernel.c against a fake securityfs root. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/kernel.h"
+
+static const char profiles_text[] =
+	"docker-default (enforce)\n"
+	"foo (complain)\n"
+	"foo-bar (enforce)\n"
+	"bar (kill)\n"
+	"parent//child (enforce)\n"
+	"with space (x) (enforce)\n"
+	"last (complain)"; /* no newline at the end */
+
+struct mode_case {
+	const char *name;
+	int ret;
+	enum aa_oci_mode mode;
+};
+
+static const struct mode_case mode_cases[] = {
+	{"docker-default", 0, AA_OCI_MODE_ENFORCE},
+	{"foo", 0, AA_OCI_MODE_COMPLAIN},
+	{"foo-bar", 0, AA_OCI_MODE_ENFORCE},
+	{"bar", 0, AA_OCI_MODE_OTHER},
+	{"last", 0, AA_OCI_MODE_COMPLAIN},
+	{"fo", -ENOENT, 0},          /* prefix of a name */
+	{"foo-ba", -ENOENT, 0},      /* prefix of a longer name */
+	{"docker", -ENOENT, 0},
+	{"child", -ENOENT, 0},       /* a child is parent//child */
+	{"parent", -ENOENT, 0},
+	{"parent//child", 0, AA_OCI_MODE_ENFORCE},
+	{"with", -ENOENT, 0},
+	{"enforce", -ENOENT, 0},
+};
+
+static void test_profile_mode_table(void **state)
+{
+	char *fs = fx_apparmorfs(profiles_text);
+	struct aa_oci_kernel *k = NULL;
+
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	for (size_t i = 0; i < sizeof(mode_cases) / sizeof(*mode_cases); i++) {
+		const struct mode_case *c = &mode_cases[i];
+		enum aa_oci_mode m = 99;
+		int r = kernel_profile_mode(k, c->name, &m);
+
+		if (r != c->ret || (r == 0 && m != c->mode))
+			fail_msg("case %zu \"%s\": got %d/%d, want %d/%d", i,
+				 c->name, r, m, c->ret, c->mode);
+	}
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+}
+
+static void test_empty_and_missing_list(void **state)
+{
+	char *fs = fx_apparmorfs("");
+	struct aa_oci_kernel *k = NULL;
+	enum aa_oci_mode m;
+	char *p;
+
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	assert_int_equal(kernel_profile_mode(k, "docker-default", &m), -ENOENT);
+	p = fx_path(fs, "profiles");
+	unlink(p);
+	free(p);
+	/* A missing list must never read as "not loaded". */
+	assert_int_equal(kernel_profile_mode(k, "docker-default", &m), -ENODEV);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+}
+
+static void test_open_missing(void **state)
+{
+	struct aa_oci_kernel *k = NULL;
+	struct aa_oci_err err = {0};
+
+	assert_int_equal(kernel_open("/nonexistent/apparmor", &k, &err), -ENOENT);
+	assert_null(k);
+	assert_non_null(strstr(err.text, "/nonexistent/apparmor does not exist"));
+	assert_non_null(strstr(err.text, "AppArmor is not enabled"));
+}
+
+static void test_large_list(void **state)
+{
+	/* 10,000 loaded profiles: the one asked for is the last line. */
+	char *fs = fx_apparmorfs("");
+	char *p = fx_path(fs, "profiles");
+	FILE *f = fopen(p, "w");
+	struct aa_oci_kernel *k = NULL;
+	enum aa_oci_mode m;
+
+	for (int i = 0; i < 10000; i++)
+		fprintf(f, "tenant-profile-%05d (enforce)\n", i);
+	fprintf(f, "needle (complain)\n");
+	fclose(f);
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	assert_int_equal(kernel_profile_mode(k, "needle", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(kernel_profile_mode(k, "tenant-profile-09999", &m), 0);
+	assert_int_equal(kernel_profile_mode(k, "tenant-profile-1", &m), -ENOENT);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+	free(p);
+}
+
+static void test_features(void **state)
+{
+	char *fs = fx_apparmorfs("");
+	struct aa_oci_kernel *k = NULL;
+	aa_features *f = NULL, *f2 = NULL;
+
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	assert_int_equal(kernel_features(k, &f), 0);
+	assert_non_null(f);
+	assert_true(aa_features_supports(f, "file"));
+	assert_true(aa_features_supports(f, "domain/stack"));
+	/* Read once per handle. */
+	assert_int_equal(kernel_features(k, &f2), 0);
+	assert_ptr_equal(f, f2);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+}
+
+static void test_replace_writes_bytes(void **state)
+{
+	static const char blob[] = "\x04\x08\x00version\x00\x02\x08\x00\x00\x00"
+				   "fake compiled policy";
+	char *fs = fx_apparmorfs("");
+	char *dir = fx_tmpdir();
+	char *src = fx_path(dir, "policy.bin");
+	struct aa_oci_kernel *k = NULL;
+	size_t len = 0;
+	char *got;
+	FILE *f = fopen(src, "w");
+
+	fwrite(blob, 1, sizeof(blob) - 1, f);
+	fclose(f);
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	assert_int_equal(kernel_replace_policy(k, AT_FDCWD, src), 0);
+	got = fx_read(fs, ".replace", &len);
+	assert_int_equal(len, sizeof(blob) - 1);
+	assert_memory_equal(got, blob, len);
+	free(got);
+
+	/* No .replace: the error comes back, nothing is created. */
+	{
+		char *rp = fx_path(fs, ".replace");
+
+		unlink(rp);
+		assert_int_equal(kernel_replace_policy(k, AT_FDCWD, src), -ENOENT);
+		assert_int_equal(access(rp, F_OK), -1);
+		free(rp);
+	}
+	/* Missing policy file. */
+	assert_int_equal(kernel_replace_policy(k, AT_FDCWD, "/nonexistent.bin"),
+			 -ENOENT);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	fx_rm_rf(dir);
+	free(fs);
+	free(dir);
+	free(src);
+}
+
+static void test_replace_without_features(void **state)
+{
+	char *fs = fx_apparmorfs("");
+	char *feat = fx_path(fs, "features");
+	struct aa_oci_kernel *k = NULL;
+
+	unlink(feat);
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	assert_int_equal(kernel_replace_policy(k, AT_FDCWD, "/etc/hostname"),
+			 -ENOENT);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+	free(feat);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_profile_mode_table),
+		cmocka_unit_test(test_empty_and_missing_list),
+		cmocka_unit_test(test_open_missing),
+		cmocka_unit_test(test_large_list),
+		cmocka_unit_test(test_features),
+		cmocka_unit_test(test_replace_writes_bytes),
+		cmocka_unit_test(test_replace_without_features),
+	};
+
+	return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);
+}

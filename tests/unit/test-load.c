@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * load.c: finding sources, compiling with the real apparmor_parser (and
+ * test doubles for its failures), loading against a fake securityfs root.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/config.h"
+#include "aa-oci/load.h"
+#include "aa-oci/util.h"
+
+#define PARSER "/sbin/apparmor_parser"
+
+static const char good_profile[] =
+	"profile %s flags=(attach_disconnected) {\n"
+	"  file,\n"
+	"  deny /etc/shadow r,\n"
+	"}\n";
+
+struct env {
+	char *fs;   /* fake apparmorfs */
+	char *d1;   /* profile dir 1 */
+	char *d2;   /* profile dir 2 */
+	char *run;  /* run_dir */
+	struct aa_oci_config cfg;
+	struct aa_oci_kernel *k;
+};
+
+static void set_parser(struct env *e, const char *rel)
+{
+	free(e->cfg.parser);
+	e->cfg.parser = rel[0] == '/' ? strdup(rel) : fx_repo_path(rel);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char *tmp = fx_tmpdir();
+
+	e->fs = fx_apparmorfs("already (enforce)\nsoft (complain)\n");
+	e->d1 = fx_path(tmp, "d1");
+	e->d2 = fx_path(tmp, "d2");
+	e->run = fx_path(tmp, "run");
+	mkdir(e->d1, 0755);
+	mkdir(e->d2, 0755);
+	free(tmp);
+	assert_int_equal(config_init(&e->cfg), 0);
+	strv_free(e->cfg.profile_dirs);
+	e->cfg.profile_dirs = calloc(4, sizeof(char *));
+	e->cfg.profile_dirs[0] = strdup(e->d1);
+	e->cfg.profile_dirs[1] = strdup("/nonexistent/aa-oci-dir");
+	e->cfg.profile_dirs[2] = strdup(e->d2);
+	free(e->cfg.run_dir);
+	e->cfg.run_dir = strdup(e->run);
+	set_parser(e, "tests/data/parsers/kernel-sim");
+	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	char *top = strdup(e->d1);
+
+	kernel_close(e->k);
+	config_free(&e->cfg);
+	*strrchr(top, '/') = '\0';
+	fx_rm_rf(top);
+	fx_rm_rf(e->fs);
+	free(top);
+	free(e->fs);
+	free(e->d1);
+	free(e->d2);
+	free(e->run);
+	free(e);
+	return 0;
+}
+
+static size_t parser_runs(struct env *e)
+{
+	size_t n = 0;
+	char *s = fx_read(e->fs, "parser-runs", NULL);
+
+	for (char *p = s; p && *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+static size_t replace_size(struct env *e)
+{
+	size_t len = 0;
+	char *s = fx_read(e->fs, ".replace", &len);
+
+	free(s);
+	return len;
+}
+
+/* --- load_find_source --- */
+
+static void test_find_named_file_wins(void **state)
+{
+	struct env *e = *state;
+	char *path = NULL;
+
+	/* d1 declares it in another file, d2 has a file named after it. */
+	fx_write(e->d1, "other", good_profile, "web");
+	fx_write(e->d2, "web", good_profile, "web");
+	assert_int_equal(load_find_source(&e->cfg, "web", &path, NULL), 0);
+	assert_true(strstr(path, "/d2/web") != NULL);
+	free(path);
+}
+
+struct decl_case {
+	const char *text;
+	bool found;
+};
+
+static const struct decl_case decl_cases[] = {
+	{"profile web {\n}\n", true},
+	{"profile web flags=(complain) {\n}\n", true},
+	{"  \tprofile   web{\n}\n", true},
+	{"profile \"web\" {\n}\n", true},
+	{"#include <tunables/global>\nprofile web /usr/bin/web {\n}\n", true},
+	{"# profile web {\n", false},
+	{"profile webx {\n}\n", false},
+	{"profile we {\n}\n", false},
+	{"profile \"web {\n", false},
+	{"profileweb {\n}\n", false},
+	{"/usr/bin/web {\n}\n", false},
+	{"", false},
+};
+
+static void test_find_declaration_table(void **state)
+{
+	struct env *e = *state;
+
+	for (size_t i = 0; i < sizeof(decl_cases) / sizeof(*decl_cases); i++) {
+		char *path = NULL;
+		int r;
+
+		fx_write(e->d2, "some-file", "%s", decl_cases[i].text);
+		r = load_find_source(&e->cfg, "web", &path, NULL);
+		if (decl_cases[i].found != (r == 0))
+			fail_msg("case %zu: %s: got %d", i, decl_cases[i].text, r);
+		free(path);
+	}
+}
+
+static void test_find_skips_backups_and_dirs(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_err err = {0};
+	char *path = NULL, *sub = fx_path(e->d1, "web");
+
+	fx_write(e->d1, "web~", good_profile, "web");
+	fx_write(e->d1, ".web.swp", good_profile, "web");
+	fx_write(e->d1, "x.dpkg-old", good_profile, "web");
+	mkdir(sub, 0755); /* a directory named after it is not a source */
+	assert_int_equal(load_find_source(&e->cfg, "web", &path, &err), -ENOENT);
+	assert_null(path);
+	assert_non_null(strstr(err.text, "not found in"));
+	assert_non_null(strstr(err.text, e->d1));
+	assert_non_null(strstr(err.text, e->d2));
+	assert_non_null(strstr(err.text, "\"web\""));
+	free(sub);
+}
+
+/* --- load_compile --- */
+
+static void test_compile_real_parser(void **state)
+{
+	struct env *e = *state;
+	char *src = fx_path(e->d1, "web"), *out = fx_path(e->d1, "web.bin");
+	size_t len = 0;
+	char *bin;
+
+	set_parser(e, PARSER);
+	fx_write(e->d1, "web", good_profile, "web");
+	assert_int_equal(load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				      out, NULL),
+			 0);
+	bin = fx_read(e->d1, "web.bin", &len);
+	assert_true(len > 100);
+	assert_memory_equal(bin, "\x04\x08\x00version", 10);
+	free(bin);
+	free(src);
+	free(out);
+}
+
+static void test_compile_syntax_error(void **state)
+{
+	struct env *e = *state;
+	char *src = fx_path(e->d1, "web"), *out = fx_path(e->d1, "web.bin");
+	struct aa_oci_err err = {0};
+
+	set_parser(e, PARSER);
+	fx_write(e->d1, "web", "profile web {\n  this is not a rule,\n}\n");
+	assert_int_equal(load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				      out, &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err.text, "failed on"));
+	assert_non_null(strstr(err.text, src));
+	/* The parser's own words are in the message, on one line. */
+	assert_non_null(strstr(err.text, "AppArmor parser error"));
+	assert_null(strchr(err.text, '\n'));
+	free(src);
+	free(out);
+}
+
+static void test_compile_failures(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_err err = {0};
+
+	set_parser(e, "tests/data/parsers/fail");
+	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+				      "/tmp/never", &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err.text, "(exit 1): AppArmor parser error for"));
+	assert_non_null(strstr(err.text, "syntax error second line"));
+
+	set_parser(e, "/nonexistent/apparmor_parser");
+	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+				      "/tmp/never", &err),
+			 -ENOENT);
+	assert_non_null(strstr(err.text, "not found; install the apparmor package"));
+
+	set_parser(e, "tests/data/parsers/slow");
+	e->cfg.parser_timeout_ms = 200;
+	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+				      "/tmp/never", &err),
+			 -ETIMEDOUT);
+	assert_non_null(strstr(err.text, "did not finish within 200 ms"));
+	assert_non_null(strstr(err.text, "parser_timeout_ms"));
+}
+
+/* --- load_ensure --- */
+
+static void test_ensure_already_loaded(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	/* Loaded in enforce mode: nothing compiled, whatever mode is asked. */
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(res.mode, AA_OCI_MODE_ENFORCE);
+	/* Loaded in complain mode and complain asked: kept. */
+	assert_int_equal(load_ensure(e->k, &e->cfg, "soft",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(parser_runs(e), 0);
+	assert_int_equal(replace_size(e), 0);
+	/* No lock, no run directory: the fast path touches nothing. */
+	assert_int_equal(access(e->run, F_OK), -1);
+}
+
+static void test_ensure_loads_file(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	char *src = fx_path(e->d2, "web");
+
+	fx_write(e->d2, "web", good_profile, "web");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				     &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_int_equal(res.mode, AA_OCI_MODE_ENFORCE);
+	assert_string_equal(res.source, src);
+	assert_int_equal(parser_runs(e), 1);
+	assert_true(replace_size(e) > 100);
+	/* Temporary files are gone; only the lock remains. */
+	{
+		char *cmd;
+		FILE *p;
+		char line[256];
+		size_t n = 0;
+
+		assert_true(asprintf(&cmd, "ls -A '%s'", e->run) > 0);
+		p = popen(cmd, "r");
+		while (fgets(line, sizeof(line), p)) {
+			n++;
+			assert_string_equal(line, "load.lock\n");
+		}
+		pclose(p);
+		assert_int_equal(n, 1);
+		free(cmd);
+	}
+	load_result_free(&res);
+	free(src);
+}
+
+static void test_ensure_complain_then_enforce(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	char *argv_log;
+
+	fx_write(e->d1, "web", good_profile, "web");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_COMPLAIN,
+				     &res, NULL), 0);
+	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
+	load_result_free(&res);
+	/* Enforce asked while loaded in complain: reloaded, never kept weak. */
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				     &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_int_equal(parser_runs(e), 2);
+	argv_log = fx_read(e->fs, "profiles", NULL);
+	assert_non_null(strstr(argv_log, "web (complain)\nweb (enforce)\n"));
+	free(argv_log);
+	load_result_free(&res);
+}
+
+static void test_ensure_generates_builtin(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	assert_int_equal(load_ensure(e->k, &e->cfg, "docker-default",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_GENERATED);
+	assert_null(res.source);
+	assert_int_equal(parser_runs(e), 1);
+	assert_true(replace_size(e) > 1000);
+	load_result_free(&res);
+
+	/* A file of the same name in a profile dir wins over generating. */
+	fx_write(e->d1, "lxc-container-default", good_profile,
+		 "lxc-container-default");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "lxc-container-default",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	load_result_free(&res);
+}
+
+static void test_ensure_not_found(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+
+	assert_int_equal(load_ensure(e->k, &e->cfg, "payment-api",
+				     AA_OCI_MODE_ENFORCE, &res, &err), -ENOENT);
+	assert_non_null(strstr(err.text, "not found in"));
+	assert_int_equal(parser_runs(e), 0);
+	assert_int_equal(replace_size(e), 0);
+}
+
+static void test_ensure_file_lacks_profile(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+
+	/* A file named "web" that declares another profile: compiled and
+	 * loaded, but "web" is still not there. That is an error. */
+	fx_write(e->d1, "web", good_profile, "notweb");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				     &res, &err), -ENOENT);
+	assert_non_null(strstr(err.text, "does not list \"web\""));
+	assert_non_null(strstr(err.text, "profile web"));
+}
+
+static void test_ensure_parse_error_loads_nothing(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+
+	fx_write(e->d1, "web", "profile web {\n  bogus rule here,\n}\n");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				     &res, &err), -EBADMSG);
+	assert_int_equal(replace_size(e), 0);
+	assert_non_null(strstr(err.text, "AppArmor parser error"));
+}
+
+static void test_ensure_run_dir_unusable(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+
+	fx_write(e->d1, "web", good_profile, "web");
+	free(e->cfg.run_dir);
+	e->cfg.run_dir = strdup("/proc/aa-oci-cannot-exist");
+	assert_true(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				&res, &err) < 0);
+	assert_non_null(strstr(err.text, "cannot create /proc/aa-oci-cannot-exist"));
+	assert_int_equal(replace_size(e), 0);
+}
+
+static void test_ensure_concurrent_single_compile(void **state)
+{
+	struct env *e = *state;
+	pid_t pids[4];
+
+	/* The parser double sleeps, so all four starts overlap. */
+	fx_write(e->fs, "parser-sleep", "0.3");
+	fx_write(e->d1, "web", good_profile, "web");
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct aa_oci_kernel *k = NULL;
+			struct aa_oci_load_result res = {0};
+
+			if (kernel_open(e->fs, &k, NULL) < 0)
+				_exit(3);
+			_exit(load_ensure(k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+					  &res, NULL) == 0 ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int st;
+
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	assert_int_equal(parser_runs(e), 1);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_find_named_file_wins),
+		T(test_find_declaration_table),
+		T(test_find_skips_backups_and_dirs),
+		T(test_compile_real_parser),
+		T(test_compile_syntax_error),
+		T(test_compile_failures),
+		T(test_ensure_already_loaded),
+		T(test_ensure_loads_file),
+		T(test_ensure_complain_then_enforce),
+		T(test_ensure_generates_builtin),
+		T(test_ensure_not_found),
+		T(test_ensure_file_lacks_profile),
+		T(test_ensure_parse_error_loads_nothing),
+		T(test_ensure_run_dir_unusable),
+		T(test_ensure_concurrent_single_compile),
+	};
+
+	return cmocka_run_group_tests_name("load", tests, NULL, NULL);
+}
