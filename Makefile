@@ -25,9 +25,7 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
 	-fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2 \
 	-MMD -MP -Iinclude -I$(B)/gen \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
-	-DAA_OCI_VERSION='"$(VERSION)"' \
-	-DAA_OCI_DATADIR='"$(DATADIR)/aa-oci"' \
-	-DAA_OCI_SYSCONFDIR='"$(SYSCONFDIR)"'
+	-DAA_OCI_VERSION='"$(VERSION)"'
 override LDFLAGS += -pie -Wl,-z,relro,-z,now
 LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -52,11 +50,21 @@ BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio \
 	hyperfine
 
-.PHONY: all check check-unit check-vm demo deps install fmt clean bench
+.PHONY: FORCE all check check-unit check-vm demo deps install fmt clean bench
 
 all: $(BINS)
 
 -include hook/generate.mk
+
+# Install paths compiled in; rewritten only when they change, so a build
+# for another PREFIX rebuilds what uses them and nothing else.
+GEN_HEADERS += $(B)/gen/paths.h
+$(B)/gen/paths.h: FORCE
+	@mkdir -p $(@D)
+	@printf '#define AA_OCI_DATADIR "%s"\n#define AA_OCI_SYSCONFDIR "%s"\n' \
+		'$(DATADIR)/aa-oci' '$(SYSCONFDIR)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
 
 $(B)/obj/%.o: hook/%.c | $(B)/obj $(GEN_HEADERS)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -115,11 +123,11 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
-	install -m 0644 profiles/examples/* $(DESTDIR)$(DATADIR)/aa-oci/profiles/
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' config/hooks.d/aa-oci.json.in \
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
-		install -m 0644 config/aa-oci/config.json $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
+		sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json \
+		> $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
 
 fmt:
 	clang-format -i hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h

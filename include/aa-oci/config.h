@@ -5,12 +5,7 @@
 #include "aa-oci/err.h"
 #include "aa-oci/oci.h"
 
-#ifndef AA_OCI_SYSCONFDIR
-#define AA_OCI_SYSCONFDIR "/etc"
-#endif
-#ifndef AA_OCI_DATADIR
-#define AA_OCI_DATADIR "/usr/local/share/aa-oci"
-#endif
+#include "paths.h" /* AA_OCI_DATADIR, AA_OCI_SYSCONFDIR: made by the Makefile */
 
 #define AA_OCI_CONFIG_FILE AA_OCI_SYSCONFDIR "/aa-oci/config.json"
 #define AA_OCI_APPARMORFS "/sys/kernel/security/apparmor"

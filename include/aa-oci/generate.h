@@ -20,11 +20,15 @@ enum aa_oci_template {
  * generate_template_from_name - map a built-in profile name
  * ("docker-default", "lxc-container-default", "lxc-container-default-cgns")
  * to its template.
- * Returns: 0, or -ENOENT when @name is not a built-in default.
+ * Returns: 0, -ENOENT when @name is not a built-in default, -EINVAL when
+ * @name or @ret is NULL.
  */
 int generate_template_from_name(const char *name, enum aa_oci_template *ret);
 
-/* generate_template_name - the built-in name of @t ("docker-default", ...). */
+/*
+ * generate_template_name - the built-in name of @t ("docker-default", ...),
+ * or NULL when @t is not a template.
+ */
 const char *generate_template_name(enum aa_oci_template t);
 
 /*
@@ -37,7 +41,14 @@ const char *generate_template_name(enum aa_oci_template t);
  * @abi:      the abi file to pin with an `abi <...>,` line, relative to the
  *            parser's include path (e.g. "abi/3.0"), or NULL to emit none
  *            (older parsers, or the file is not installed).
- * Returns: 0 or -errno (-EINVAL bad template, name or NULL features, -ENOMEM).
+ * The text needs no abstractions or tunables: only the abi file, if any.
+ * @name is checked once more here: anything that could change the
+ * meaning of the text (whitespace, control bytes, quotes, braces,
+ * brackets, parentheses, commas, '#', '/', backslash, '@', '=', pattern
+ * characters, a leading ':') is refused, as is an @abi that is not one
+ * token.
+ * Returns: 0 or -errno (-EINVAL bad template, name, abi or NULL argument,
+ * -ENOMEM, -EBADMSG a malformed built-in template, which tests catch).
  */
 int generate_profile(enum aa_oci_template t, const char *name,
 		     aa_features *features, const char *abi, char **ret_text);
