@@ -37,10 +37,10 @@ override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=address,undefined
 endif
 
-MAINS   := hook-main cli-main
+MAINS   := hook-main cli-main runtime-main
 LIB_SRC := $(filter-out $(addprefix hook/,$(addsuffix .c,$(MAINS))),$(wildcard hook/*.c))
 LIB_OBJ := $(patsubst hook/%.c,$(B)/obj/%.o,$(LIB_SRC))
-BINS    := $(B)/aa-oci-hook $(B)/aa-oci
+BINS    := $(B)/aa-oci-hook $(B)/aa-oci $(B)/aa-oci-runtime
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -76,6 +76,9 @@ $(B)/aa-oci-hook: $(B)/obj/hook-main.o $(B)/libaa-oci.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/aa-oci: $(B)/obj/cli-main.o $(B)/libaa-oci.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/aa-oci-runtime: $(B)/obj/runtime-main.o $(B)/libaa-oci.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libaa-oci.a | $(B)/tests
@@ -123,6 +126,7 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
+	install -m 0755 $(B)/aa-oci-runtime $(DESTDIR)$(BINDIR)/aa-oci-runtime
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' config/hooks.d/aa-oci.json.in \
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \

@@ -99,8 +99,8 @@ int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
 	return read_fd_limited(fd, limit, ret_buf, ret_len);
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *buf,
-			 size_t len, unsigned mode)
+static int write_atomic(int dirfd, const char *path, const void *buf,
+			size_t len, mode_t mode, const struct stat *like)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
@@ -112,6 +112,12 @@ int write_file_atomic_at(int dirfd, const char *path, const void *buf,
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
+	/* The owner first: fchown clears set-id bits, fchmod sets the mode. */
+	if (like && (fchown(fd, like->st_uid, like->st_gid) < 0 ||
+		     fchmod(fd, like->st_mode & 07777) < 0)) {
+		r = -errno;
+		goto fail;
+	}
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 
@@ -132,6 +138,18 @@ int write_file_atomic_at(int dirfd, const char *path, const void *buf,
 fail:
 	unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *buf,
+			 size_t len, unsigned mode)
+{
+	return write_atomic(dirfd, path, buf, len, (mode_t)mode, NULL);
+}
+
+int write_file_atomic_like_at(int dirfd, const char *path, const void *buf,
+			      size_t len, const struct stat *like)
+{
+	return write_atomic(dirfd, path, buf, len, 0600, like);
 }
 
 void short_id(const char *id, char ret[static 13])

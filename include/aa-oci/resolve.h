@@ -83,6 +83,26 @@ int resolve_check_hook(const struct aa_oci_request *req,
 		       const struct aa_oci_config *cfg,
 		       struct aa_oci_err *err);
 
+/*
+ * resolve_engine_default - is @name a default profile an engine writes into
+ * process.apparmorProfile by itself (docker-default, containers-default-*,
+ * crio-default*, cri-containerd.apparmor.d)? Those yield to an annotation;
+ * any other name there was chosen by someone and does not.
+ */
+bool resolve_engine_default(const char *name);
+
+/*
+ * resolve_check_runtime - what a runtime wrapper must write into
+ * process.apparmorProfile for @req: *@ret_write is the value to write, or
+ * NULL to leave config.json untouched. An annotation replaces an engine's
+ * default, never another explicit profile.
+ * Returns: 0, or -EPERM with the conflict and the fix in @err.
+ */
+int resolve_check_runtime(const struct aa_oci_request *req,
+			  const struct aa_oci_spec *spec,
+			  const struct aa_oci_config *cfg,
+			  const char **ret_write, struct aa_oci_err *err);
+
 /* resolve_source_name - "annotation aa-oci.profile", ... for messages. */
 const char *resolve_source_name(enum aa_oci_source s);
 

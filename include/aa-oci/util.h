@@ -37,6 +37,15 @@ int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
 int write_file_atomic_at(int dirfd, const char *path, const void *buf,
 			 size_t len, unsigned mode);
 
+/*
+ * write_file_atomic_like_at - write_file_atomic_at, with the mode and owner
+ * of @like (the file being replaced).
+ * Returns: 0 or -errno.
+ */
+struct stat;
+int write_file_atomic_like_at(int dirfd, const char *path, const void *buf,
+			      size_t len, const struct stat *like);
+
 /* short_id - the first 12 characters of a container id, as engines show. */
 void short_id(const char *id, char ret[static 13]);
 

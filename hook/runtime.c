@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/rewrite.h"
+#include "aa-oci/runtime.h"
+#include "aa-oci/util.h"
+
+/* Global options of runc and crun that take a value. */
+static const char *const global_with_value[] = {
+	"log", "log-format", "log-level", "root", "criu", "rootless",
+	"cgroup-manager", NULL,
+};
+
+/* Options of create and run that take a value (bundle is handled apart). */
+static const char *const cmd_with_value[] = {
+	"console-socket", "pid-file", "preserve-fds", "pidfd-socket", NULL,
+};
+
+static bool in_list(const char *const *list, const char *s, size_t len)
+{
+	for (; *list; list++)
+		if (strlen(*list) == len && memcmp(*list, s, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Split "-x", "--x", "-x=v", "--x=v": returns the name (no dashes) and its
+ * length, and the inline value after '=' or NULL. Not an option: NULL.
+ */
+static const char *option(const char *arg, size_t *ret_len,
+			  const char **ret_value)
+{
+	const char *name, *eq;
+
+	if (arg[0] != '-' || arg[1] == '\0' || streq(arg, "--"))
+		return NULL;
+	name = arg + (arg[1] == '-' ? 2 : 1);
+	eq = strchr(name, '=');
+	*ret_len = eq ? (size_t)(eq - name) : strlen(name);
+	*ret_value = eq ? eq + 1 : NULL;
+	return name;
+}
+
+int runtime_parse_args(int argc, char *const argv[],
+		       struct aa_oci_runtime_args *ret)
+{
+	struct aa_oci_runtime_args a = {.command = -1};
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *name, *value;
+		size_t len;
+
+		name = option(argv[i], &len, &value);
+		if (!name)
+			break;
+		if (!value && in_list(global_with_value, name, len)) {
+			if (++i >= argc)
+				return -EINVAL;
+		}
+	}
+	if (i >= argc) {
+		*ret = a; /* no command: --version, --help, nothing */
+		return 0;
+	}
+	a.command = i;
+	a.prepare = streq(argv[i], "create") || streq(argv[i], "run");
+	if (!a.prepare) {
+		*ret = a;
+		return 0;
+	}
+	for (i++; i < argc; i++) {
+		const char *name, *value;
+		size_t len;
+
+		if (streq(argv[i], "--")) {
+			if (i + 1 < argc)
+				a.id = argv[i + 1];
+			break;
+		}
+		name = option(argv[i], &len, &value);
+		if (!name) {
+			a.id = argv[i]; /* the last positional is the id */
+			continue;
+		}
+		if ((len == 6 && memcmp(name, "bundle", 6) == 0) ||
+		    (len == 1 && name[0] == 'b')) {
+			if (!value) {
+				if (++i >= argc)
+					return -EINVAL;
+				value = argv[i];
+			}
+			a.bundle = value;
+		} else if (!value && in_list(cmd_with_value, name, len)) {
+			if (++i >= argc)
+				return -EINVAL;
+		}
+	}
+	*ret = a;
+	return 0;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int runtime_find(const char *env, const struct aa_oci_config *cfg,
+		 char **ret_path, struct aa_oci_err *err)
+{
+	static const char *const candidates[] = {
+		"/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc",
+		"/usr/local/bin/runc", "/usr/bin/crun", "/usr/local/bin/crun",
+		NULL,
+	};
+	const char *path = NULL, *from = NULL;
+
+	if (env && env[0]) {
+		path = env;
+		from = "AA_OCI_RUNTIME";
+	} else if (cfg->runtime) {
+		path = cfg->runtime;
+		from = "\"runtime\" in the config file";
+	}
+	if (path) {
+		if (path[0] != '/')
+			return err_set(err, -EINVAL,
+				       "%s is \"%.256s\"; give an absolute path",
+				       from, path);
+		if (access(path, X_OK) < 0)
+			return err_set(err, -errno, "%s: %.256s: %s", from,
+				       path, strerror(errno));
+	} else {
+		for (const char *const *c = candidates; *c && !path; c++)
+			if (access(*c, X_OK) == 0)
+				path = *c;
+		if (!path)
+			return err_set(err, -ENOENT,
+				       "no runc or crun found; install one or set AA_OCI_RUNTIME or \"runtime\" in the config file");
+		from = "the search for runc and crun";
+	}
+	if (same_file(path, "/proc/self/exe"))
+		return err_set(err, -ELOOP,
+			       "%s names aa-oci-runtime itself (%.256s); point it at runc or crun",
+			       from, path);
+	*ret_path = strdup(path);
+	return *ret_path ? 0 : -ENOMEM;
+}
+
+void runtime_report_free(struct aa_oci_runtime_report *r)
+{
+	free(r->profile);
+	load_result_free(&r->load);
+	*r = (struct aa_oci_runtime_report){0};
+}
+
+int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
+		    const char *bundle, struct aa_oci_runtime_report *ret,
+		    struct aa_oci_err *err)
+{
+	struct aa_oci_spec spec = {0};
+	struct aa_oci_request req = {0};
+	struct aa_oci_kernel *k = NULL;
+	const char *write = NULL;
+	int r;
+
+	*ret = (struct aa_oci_runtime_report){0};
+	r = oci_spec_read_bundle(bundle, &spec, err);
+	if (r < 0)
+		goto out;
+	r = resolve_request(NULL, &spec, cfg, &req, err);
+	if (r < 0)
+		goto out;
+	if (req.profile && !(ret->profile = strdup(req.profile))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = resolve_check_runtime(&req, &spec, cfg, &write, err);
+	if (r < 0)
+		goto out;
+	/* Load before writing: a config.json that names a profile the
+	 * kernel does not have is exactly what fails today. */
+	if (req.profile) {
+		r = kernel_open(apparmorfs, &k, err);
+		if (r < 0)
+			goto out;
+		r = load_ensure(k, cfg, req.profile, req.mode, &ret->load, err);
+		if (r < 0)
+			goto out;
+		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
+	}
+	if (write) {
+		r = rewrite_bundle_profile(bundle, write, err);
+		if (r < 0)
+			goto out;
+		ret->written = true;
+	}
+out:
+	kernel_close(k);
+	resolve_request_free(&req);
+	oci_spec_free(&spec);
+	return r;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * aa-oci-runtime: a wrapper around runc or crun that, on create and run,
+ * loads the profile a container asks for and writes it into
+ * process.apparmorProfile before exec'ing the real runtime.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "aa-oci/err.h"
+#include "aa-oci/load.h"
+#include "aa-oci/oci.h"
+
+struct aa_oci_runtime_args {
+	int command;        /* index of the command in argv, or -1 */
+	bool prepare;       /* create or run: the bundle needs us */
+	const char *bundle; /* --bundle/-b value, NULL for the current dir */
+	const char *id;     /* the container id, when given */
+};
+
+/*
+ * runtime_parse_args - find the command, the bundle and the id in a runc or
+ * crun command line (@argv[0] is the program). Global options before the
+ * command, with or without "=" and with one or two dashes as Go's flag
+ * package accepts, are skipped; so are create/run options that take a
+ * value. Bundle forms: --bundle DIR, --bundle=DIR, -b DIR, -b=DIR, and the
+ * one-dash long forms.
+ * Returns: 0, or -EINVAL (an option lacks its value).
+ */
+int runtime_parse_args(int argc, char *const argv[],
+		       struct aa_oci_runtime_args *ret);
+
+/*
+ * runtime_find - the real runtime: @env (AA_OCI_RUNTIME) if set, else the
+ * config's "runtime", else the first of runc and crun in the usual Debian
+ * paths. It must be an absolute path to an executable that is not this
+ * wrapper itself.
+ * Returns: 0 or -errno with a line in @err.
+ */
+int runtime_find(const char *env, const struct aa_oci_config *cfg,
+		 char **ret_path, struct aa_oci_err *err);
+
+struct aa_oci_runtime_report {
+	char *profile;   /* what the container gets, once known */
+	bool written;    /* config.json was rewritten */
+	bool loaded;     /* a load was needed and done */
+	struct aa_oci_load_result load;
+};
+
+/*
+ * runtime_prepare - the create/run work on @bundle: resolve, check, load,
+ * rewrite config.json. On failure config.json is untouched and the runtime
+ * must not be started.
+ * Returns: 0 or -errno with one line in @err.
+ */
+int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
+		    const char *bundle, struct aa_oci_runtime_report *ret,
+		    struct aa_oci_err *err);
+
+void runtime_report_free(struct aa_oci_runtime_report *r);

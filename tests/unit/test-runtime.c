@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * aa-oci-runtime's parts: the command line it must understand as runc and
+ * crun do, the config.json rewrite, the conflict rules, the whole prepare.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <yajl/yajl_tree.h>
+
+#include "fixture.h"
+#include "aa-oci/config.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/rewrite.h"
+#include "aa-oci/runtime.h"
+#include "aa-oci/util.h"
+
+/* --- runtime_parse_args --- */
+
+struct args_case {
+	const char *argv[16];
+	int ret;
+	int command; /* index, -1 none */
+	bool prepare;
+	const char *bundle;
+	const char *id;
+};
+
+static const struct args_case args_cases[] = {
+	{{"runc", "create", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "-b", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "--bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "-b=/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "-bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "-bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "run", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "run", "-d", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "create", "c1"}, 0, 1, true, NULL, "c1"},
+	{{"runc", "create", "c1", "--bundle", "/b"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "--root", "/run/runc", "--log", "/l", "--log-format", "json",
+	  "create", "--bundle", "/b", "--console-socket", "/s", "--pid-file",
+	  "/p", "c1"},
+	 0, 7, true, "/b", "c1"},
+	{{"runc", "--root=/r", "--debug", "--systemd-cgroup", "run", "-b", "/b",
+	  "c1"},
+	 0, 4, true, "/b", "c1"},
+	{{"runc", "-root", "/r", "create", "-b", "/b", "c1"}, 0, 3, true, "/b",
+	 "c1"},
+	{{"crun", "--cgroup-manager", "systemd", "--log-level", "debug",
+	  "create", "--bundle", "/b", "c1"},
+	 0, 5, true, "/b", "c1"},
+	{{"runc", "create", "--no-pivot", "--no-new-keyring", "--preserve-fds",
+	  "3", "-b", "/b", "c1"},
+	 0, 1, true, "/b", "c1"},
+	/* a value that looks like the option is still a value */
+	{{"runc", "create", "--pid-file", "-b", "c1"}, 0, 1, true, NULL, "c1"},
+	{{"runc", "create", "-b", "/b", "--", "c1"}, 0, 1, true, "/b", "c1"},
+	{{"runc", "start", "c1"}, 0, 1, false, NULL, NULL},
+	{{"runc", "--root", "/r", "delete", "--force", "c1"}, 0, 3, false, NULL,
+	 NULL},
+	{{"runc", "exec", "-b", "/b", "c1"}, 0, 1, false, NULL, NULL},
+	{{"runc", "--version"}, 0, -1, false, NULL, NULL},
+	{{"runc"}, 0, -1, false, NULL, NULL},
+	{{"runc", "create", "--bundle"}, -EINVAL, 0, false, NULL, NULL},
+	{{"runc", "create", "-b"}, -EINVAL, 0, false, NULL, NULL},
+	{{"runc", "--root"}, -EINVAL, 0, false, NULL, NULL},
+};
+
+static void test_parse_args(void **state)
+{
+	for (size_t i = 0; i < sizeof(args_cases) / sizeof(*args_cases); i++) {
+		const struct args_case *c = &args_cases[i];
+		struct aa_oci_runtime_args a = {.command = 99};
+		int argc = 0, r;
+
+		while (c->argv[argc])
+			argc++;
+		r = runtime_parse_args(argc, (char *const *)c->argv, &a);
+		if (r != c->ret)
+			fail_msg("case %zu: returned %d, want %d", i, r, c->ret);
+		if (r < 0)
+			continue;
+		if (a.command != c->command || a.prepare != c->prepare)
+			fail_msg("case %zu: command %d prepare %d", i, a.command,
+				 a.prepare);
+		if (c->bundle ? !a.bundle || strcmp(a.bundle, c->bundle)
+			      : a.bundle != NULL)
+			fail_msg("case %zu: bundle %s", i, a.bundle ? a.bundle : "-");
+		if (c->id && (!a.id || strcmp(a.id, c->id)))
+			fail_msg("case %zu: id %s", i, a.id ? a.id : "-");
+	}
+}
+
+/* --- rewrite --- */
+
+/* Deep equality of two yajl trees; numbers by their text. */
+static bool json_equal(yajl_val a, yajl_val b, const char *skip_path,
+		       const char *path)
+{
+	char sub[512];
+
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case yajl_t_string:
+		return strcmp(a->u.string, b->u.string) == 0;
+	case yajl_t_number:
+		return strcmp(a->u.number.r, b->u.number.r) == 0;
+	case yajl_t_array:
+		if (a->u.array.len != b->u.array.len)
+			return false;
+		for (size_t i = 0; i < a->u.array.len; i++) {
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			if (!json_equal(a->u.array.values[i],
+					b->u.array.values[i], skip_path, sub))
+				return false;
+		}
+		return true;
+	case yajl_t_object:
+		if (a->u.object.len != b->u.object.len)
+			return false;
+		for (size_t i = 0; i < a->u.object.len; i++) {
+			/* Same keys in the same order. */
+			if (strcmp(a->u.object.keys[i], b->u.object.keys[i]))
+				return false;
+			snprintf(sub, sizeof(sub), "%s.%s", path,
+				 a->u.object.keys[i]);
+			if (strcmp(sub, skip_path) == 0)
+				continue;
+			if (!json_equal(a->u.object.values[i],
+					b->u.object.values[i], skip_path, sub))
+				return false;
+		}
+		return true;
+	default:
+		return true; /* true, false, null: the type says it all */
+	}
+}
+
+static void round_trip(const char *fixture)
+{
+	char *in = fx_read("tests/data/oci", fixture, NULL);
+	char *out = NULL;
+	size_t outlen;
+	yajl_val a, b, prof;
+	const char *p[] = {"process", "apparmorProfile", NULL};
+	char ebuf[256];
+
+	assert_non_null(in);
+	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &outlen,
+					 NULL),
+			 0);
+	assert_int_equal(strlen(out), outlen);
+	a = yajl_tree_parse(in, ebuf, sizeof(ebuf));
+	b = yajl_tree_parse(out, ebuf, sizeof(ebuf));
+	assert_non_null(a);
+	assert_non_null(b);
+	prof = yajl_tree_get(b, p, yajl_t_string);
+	assert_non_null(prof);
+	assert_string_equal(prof->u.string, "web");
+	/* Everything else field for field; a profile already there too,
+	 * unless it was the one replaced. */
+	if (!yajl_tree_get(a, p, yajl_t_any)) {
+		/* added: the process object has exactly one more member */
+		const char *pp[] = {"process", NULL};
+		yajl_val pa = yajl_tree_get(a, pp, yajl_t_object);
+		yajl_val pb = yajl_tree_get(b, pp, yajl_t_object);
+
+		assert_int_equal(pa->u.object.len + 1, pb->u.object.len);
+		pb->u.object.len--; /* compare the rest */
+		assert_true(json_equal(a, b, "", ""));
+		pb->u.object.len++;
+	} else {
+		assert_true(json_equal(a, b, ".process.apparmorProfile", ""));
+	}
+	yajl_tree_free(a);
+	yajl_tree_free(b);
+	free(in);
+	free(out);
+}
+
+static void test_round_trip_runc(void **state)
+{
+	round_trip("runc-spec.json");
+}
+
+static void test_round_trip_crun(void **state)
+{
+	round_trip("crun-spec.json");
+}
+
+static void test_round_trip_seccomp(void **state)
+{
+	char *in = fx_read("tests/data/oci", "seccomp-large.json", NULL);
+	char *out = NULL;
+	size_t outlen;
+	static const char *const digits[] = {
+		"18446744073709551615", "9223372036854775808", "4294967295",
+		"2.50", "-0", "1E+2", "0.1e-7",
+		"123456789012345678901234567890",
+	};
+
+	round_trip("seccomp-large.json");
+	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &outlen,
+					 NULL),
+			 0);
+	for (size_t i = 0; i < sizeof(digits) / sizeof(*digits); i++)
+		if (!strstr(out, digits[i]))
+			fail_msg("%s lost in the rewrite", digits[i]);
+	/* Key order where the document had it: "z" before "a". */
+	assert_true(strstr(out, "\"z\"") < strstr(out, "\"a\""));
+	free(in);
+	free(out);
+}
+
+static void test_rewrite_replaces(void **state)
+{
+	const char in[] = "{\"process\": {\"args\": [\"sh\"], \"apparmorProfile\": "
+			  "\"docker-default\", \"cwd\": \"/\"}, \"z\": 1}";
+	char *out = NULL;
+	size_t len;
+
+	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &len, NULL),
+			 0);
+	assert_non_null(strstr(out, "\"apparmorProfile\": \"web\""));
+	assert_null(strstr(out, "docker-default"));
+	/* In place, not moved to the end. */
+	assert_true(strstr(out, "apparmorProfile") < strstr(out, "cwd"));
+	free(out);
+}
+
+struct bad_case {
+	const char *json;
+	const char *msg;
+};
+
+static const struct bad_case bad_cases[] = {
+	{"{}", "no \"process\" object"},
+	{"{\"process\": null}", "no \"process\" object"},
+	{"{\"process\": \"x\"}", "no \"process\" object"},
+	{"{\"process\": {\"apparmorProfile\": {}}}", "is not a string"},
+	{"{\"process\": {\"apparmorProfile\": [\"x\"]}}", "is not a string"},
+	{"{\"process\": {}, \"process\": {}}", "more than one"},
+	{"{\"process\": {\"apparmorProfile\": \"a\", \"apparmorProfile\": \"b\"}}",
+	 "twice"},
+	{"{\"process\": {}", "not valid JSON"},
+	{"{\"process\": {}} x", "not valid JSON"},
+	{"[1, 2]", "no \"process\" object"},
+	{"", "not valid JSON"},
+	{"{\"process\": {\"env\": [\"\xff\"]}}", "not valid JSON"},
+};
+
+static void test_rewrite_refuses(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(*bad_cases); i++) {
+		struct aa_oci_err err = {0};
+		char *out = NULL;
+		size_t len;
+		int r = rewrite_profile(bad_cases[i].json,
+					strlen(bad_cases[i].json), "web", &out,
+					&len, &err);
+
+		if (r != -EBADMSG || out || !strstr(err.text, bad_cases[i].msg))
+			fail_msg("case %zu: %d \"%s\"", i, r, err.text);
+	}
+}
+
+static void test_rewrite_bundle_file(void **state)
+{
+	char *dir = fx_tmpdir();
+	char *path = fx_path(dir, "config.json");
+	char *got, *cmd;
+	struct stat before, after;
+	struct aa_oci_err err = {0};
+
+	fx_write(dir, "config.json", "{\"process\": {\"cwd\": \"/\"}}");
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(chown(path, 1234, 5678), 0);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_mode & 07777, 0640);
+	assert_int_equal(after.st_uid, 1234);
+	assert_int_equal(after.st_gid, 5678);
+	assert_true(after.st_ino != before.st_ino); /* replaced, not rewritten */
+	got = fx_read(dir, "config.json", NULL);
+	assert_non_null(strstr(got, "\"apparmorProfile\": \"web\""));
+	free(got);
+	/* Nothing else in the directory. */
+	assert_true(asprintf(&cmd, "test $(ls -A '%s' | wc -l) = 1", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+
+	/* Malformed: refused, file untouched. */
+	fx_write(dir, "config.json", "{\"process\": ");
+	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), -EBADMSG);
+	got = fx_read(dir, "config.json", NULL);
+	assert_string_equal(got, "{\"process\": ");
+	free(got);
+
+	/* A symlink planted as config.json is not followed. */
+	unlink(path);
+	assert_int_equal(symlink("/etc/hostname", path), 0);
+	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), -ELOOP);
+	fx_rm_rf(dir);
+	free(dir);
+	free(path);
+}
+
+/* --- conflict rules --- */
+
+struct conflict_case {
+	const char *what;
+	const char *annotations; /* JSON object text */
+	const char *spec_profile;
+	const char *default_profile;
+	bool allow_unconfined;
+	int ret;
+	const char *write; /* NULL: leave untouched */
+};
+
+static const struct conflict_case conflict_cases[] = {
+	{"annotation, empty spec", "{\"aa-oci.profile\": \"web\"}", NULL, NULL,
+	 false, 0, "web"},
+	{"annotation equals spec", "{\"aa-oci.profile\": \"web\"}", "web", NULL,
+	 false, 0, NULL},
+	{"annotation over docker-default", "{\"aa-oci.profile\": \"web\"}",
+	 "docker-default", NULL, false, 0, "web"},
+	{"annotation over podman's default", "{\"aa-oci.profile\": \"web\"}",
+	 "containers-default-0.50.1", NULL, false, 0, "web"},
+	{"annotation over crio-default", "{\"aa-oci.profile\": \"web\"}",
+	 "crio-default", NULL, false, 0, "web"},
+	{"annotation over containerd's default", "{\"aa-oci.profile\": \"web\"}",
+	 "cri-containerd.apparmor.d", NULL, false, 0, "web"},
+	{"annotation vs a custom profile", "{\"aa-oci.profile\": \"web\"}",
+	 "payment-api", NULL, false, -EPERM, NULL},
+	{"annotation vs explicit unconfined", "{\"aa-oci.profile\": \"web\"}",
+	 "unconfined", NULL, false, -EPERM, NULL},
+	{"kubernetes localhost/ over docker-default",
+	 "{\"io.kubernetes.cri.container-name\": \"app\", "
+	 "\"container.apparmor.security.beta.kubernetes.io/app\": \"localhost/web\"}",
+	 "docker-default", NULL, false, 0, "web"},
+	{"kubernetes runtime/default, empty spec",
+	 "{\"io.kubernetes.container.name\": \"app\", "
+	 "\"container.apparmor.security.beta.kubernetes.io/app\": \"runtime/default\"}",
+	 NULL, NULL, false, 0, "docker-default"},
+	{"podman annotation", "{\"io.podman.annotations.apparmor\": \"web\"}",
+	 NULL, NULL, false, 0, "web"},
+	{"unconfined annotation refused", "{\"aa-oci.profile\": \"unconfined\"}",
+	 "docker-default", NULL, false, -EPERM, NULL},
+	{"unconfined annotation allowed", "{\"aa-oci.profile\": \"unconfined\"}",
+	 "docker-default", NULL, true, 0, "unconfined"},
+	{"spec alone", "{}", "payment-api", NULL, false, 0, NULL},
+	{"default_profile fills an empty spec", "{}", NULL, "web", false, 0,
+	 "web"},
+	{"default_profile does not override a spec", "{}", "payment-api", "web",
+	 false, 0, NULL},
+	{"nothing at all", "{}", NULL, NULL, false, 0, NULL},
+};
+
+static void test_conflicts(void **state)
+{
+	for (size_t i = 0; i < sizeof(conflict_cases) / sizeof(*conflict_cases);
+	     i++) {
+		const struct conflict_case *c = &conflict_cases[i];
+		struct aa_oci_config cfg;
+		struct aa_oci_spec spec = {0};
+		struct aa_oci_request req = {0};
+		struct aa_oci_err err = {0};
+		const char *write = "sentinel";
+		char *json;
+		int r;
+
+		assert_int_equal(config_init(&cfg), 0);
+		cfg.allow_unconfined = c->allow_unconfined;
+		if (c->default_profile)
+			cfg.default_profile = strdup(c->default_profile);
+		assert_true(asprintf(&json,
+				     "{\"annotations\": %s, \"process\": {%s%s%s}}",
+				     c->annotations,
+				     c->spec_profile ? "\"apparmorProfile\": \"" : "",
+				     c->spec_profile ? c->spec_profile : "",
+				     c->spec_profile ? "\"" : "") > 0);
+		assert_int_equal(oci_spec_parse(json, &spec, NULL), 0);
+		assert_int_equal(resolve_request(NULL, &spec, &cfg, &req, NULL), 0);
+		r = resolve_check_runtime(&req, &spec, &cfg, &write, &err);
+		if (r != c->ret)
+			fail_msg("case \"%s\": returned %d, want %d (%s)", c->what,
+				 r, c->ret, err.text);
+		if (r == 0 && (c->write ? !write || strcmp(write, c->write)
+					: write != NULL))
+			fail_msg("case \"%s\": writes %s, want %s", c->what,
+				 write ? write : "nothing",
+				 c->write ? c->write : "nothing");
+		resolve_request_free(&req);
+		oci_spec_free(&spec);
+		config_free(&cfg);
+		free(json);
+	}
+}
+
+/* --- runtime_prepare and runtime_find --- */
+
+static void test_prepare(void **state)
+{
+	char *top = fx_tmpdir();
+	char *fs = fx_apparmorfs("");
+	char *bundle = fx_path(top, "bundle");
+	char *profiles = fx_path(top, "profiles");
+	struct aa_oci_config cfg;
+	struct aa_oci_runtime_report rep;
+	struct aa_oci_err err = {0};
+	const char before[] = "{\"annotations\": {\"aa-oci.profile\": \"nowhere\"},"
+			      " \"process\": {\"args\": [\"sh\"]}}";
+	char *got;
+
+	mkdir(bundle, 0755);
+	mkdir(profiles, 0755);
+	fx_write(profiles, "web", "profile web {\n  file,\n}\n");
+	assert_int_equal(config_init(&cfg), 0);
+	strv_free(cfg.profile_dirs);
+	cfg.profile_dirs = calloc(2, sizeof(char *));
+	cfg.profile_dirs[0] = strdup(profiles);
+	free(cfg.parser);
+	cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
+	free(cfg.run_dir);
+	cfg.run_dir = fx_path(top, "run");
+
+	/* Not loadable: refused, config.json byte for byte as it was. */
+	fx_write(bundle, "config.json", "%s", before);
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), -ENOENT);
+	assert_string_equal(rep.profile, "nowhere");
+	got = fx_read(bundle, "config.json", NULL);
+	assert_string_equal(got, before);
+	free(got);
+	runtime_report_free(&rep);
+
+	/* Loadable: loaded, then written. */
+	fx_write(bundle, "config.json",
+		 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
+		 " \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": \"docker-default\"}}");
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), 0);
+	assert_true(rep.loaded);
+	assert_true(rep.written);
+	got = fx_read(bundle, "config.json", NULL);
+	assert_non_null(strstr(got, "\"apparmorProfile\": \"web\""));
+	free(got);
+	got = fx_read(fs, "profiles", NULL);
+	assert_non_null(strstr(got, "web (enforce)"));
+	free(got);
+	runtime_report_free(&rep);
+
+	/* Again: already loaded and already written; nothing to do. */
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), 0);
+	assert_false(rep.loaded);
+	assert_false(rep.written);
+	runtime_report_free(&rep);
+
+	config_free(&cfg);
+	fx_rm_rf(top);
+	fx_rm_rf(fs);
+	free(top);
+	free(fs);
+	free(bundle);
+	free(profiles);
+}
+
+static void test_find(void **state)
+{
+	struct aa_oci_config cfg;
+	struct aa_oci_err err = {0};
+	char *path = NULL, self[PATH_MAX];
+	ssize_t n;
+
+	assert_int_equal(config_init(&cfg), 0);
+	assert_int_equal(runtime_find("/bin/true", &cfg, &path, &err), 0);
+	assert_string_equal(path, "/bin/true");
+	free(path);
+	path = NULL;
+	assert_int_equal(runtime_find("runc", &cfg, &path, &err), -EINVAL);
+	assert_non_null(strstr(err.text, "AA_OCI_RUNTIME"));
+	assert_int_equal(runtime_find("/nonexistent/runc", &cfg, &path, &err),
+			 -ENOENT);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_int_equal(runtime_find(self, &cfg, &path, &err), -ELOOP);
+	assert_non_null(strstr(err.text, "itself"));
+	/* The config's runtime when the environment says nothing. */
+	cfg.runtime = strdup("/bin/false");
+	assert_int_equal(runtime_find(NULL, &cfg, &path, &err), 0);
+	assert_string_equal(path, "/bin/false");
+	free(path);
+	path = NULL;
+	/* The search: runc or crun, whichever this machine has. */
+	free(cfg.runtime);
+	cfg.runtime = NULL;
+	assert_int_equal(runtime_find("", &cfg, &path, &err), 0);
+	assert_true(strstr(path, "runc") || strstr(path, "crun"));
+	free(path);
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_args),
+		cmocka_unit_test(test_round_trip_runc),
+		cmocka_unit_test(test_round_trip_crun),
+		cmocka_unit_test(test_round_trip_seccomp),
+		cmocka_unit_test(test_rewrite_replaces),
+		cmocka_unit_test(test_rewrite_refuses),
+		cmocka_unit_test(test_rewrite_bundle_file),
+		cmocka_unit_test(test_conflicts),
+		cmocka_unit_test(test_prepare),
+		cmocka_unit_test(test_find),
+	};
+
+	return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
+}
