@@ -17,7 +17,7 @@ B       := build
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS  ?= -O2 -g
-PKGS    := libapparmor yajl
+PKGS    := libapparmor yajl libseccomp
 
 override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -Wwrite-strings -Wvla \
@@ -37,7 +37,7 @@ override CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
 override LDFLAGS += -fsanitize=address,undefined
 endif
 
-MAINS   := hook-main cli-main runtime-main
+MAINS   := hook-main cli-main runtime-main exec-main
 LIB_SRC := $(filter-out $(addprefix hook/,$(addsuffix .c,$(MAINS))),$(wildcard hook/*.c))
 LIB_OBJ := $(patsubst hook/%.c,$(B)/obj/%.o,$(LIB_SRC))
 BINS    := $(B)/aa-oci-hook $(B)/aa-oci $(B)/aa-oci-runtime
@@ -79,6 +79,9 @@ $(B)/aa-oci: $(B)/obj/cli-main.o $(B)/libaa-oci.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/aa-oci-runtime: $(B)/obj/runtime-main.o $(B)/libaa-oci.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/aa-oci-exec: $(B)/obj/exec-main.o $(B)/libaa-oci.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libaa-oci.a | $(B)/tests
@@ -123,12 +126,16 @@ install: all
 	install -d $(DESTDIR)$(LIBEXECDIR)/aa-oci $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(DATADIR)/aa-oci/profiles \
 		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d \
+		$(DESTDIR)$(DATADIR)/aa-oci/lxc \
 		$(DESTDIR)$(SYSCONFDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-runtime $(DESTDIR)$(BINDIR)/aa-oci-runtime
+	install -m 0755 $(B)/aa-oci-exec $(DESTDIR)$(BINDIR)/aa-oci-exec
 	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' config/hooks.d/aa-oci.json.in \
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
+	sed 's|/usr/local/libexec|$(LIBEXECDIR)|g' config/lxc/aa-oci.conf \
+		> $(DESTDIR)$(DATADIR)/aa-oci/lxc/aa-oci.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
 		sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json \
 		> $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json

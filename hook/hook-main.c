@@ -13,23 +13,65 @@
 #include "aa-oci/config.h"
 #include "aa-oci/hook.h"
 #include "aa-oci/log.h"
+#include "aa-oci/lxc.h"
 #include "aa-oci/resolve.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] STAGE\n"
+		"       aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] lxc [NAME SECTION TYPE]\n"
 		"\n"
 		"OCI hook: reads the container state on stdin and makes sure the AppArmor\n"
 		"profile the container asks for is loaded; exits 1, refusing the container,\n"
 		"when it cannot be.\n"
 		"\n"
 		"STAGE is createRuntime, prestart, createContainer or poststop.\n"
+		"\"lxc\" is LXC's lxc.hook.pre-start (hook version 1, or 0's arguments):\n"
+		"it loads the container's lxc.apparmor.profile.\n"
 		"  --apparmorfs DIR  AppArmor securityfs root (default %s)\n"
 		"  --config FILE     settings (default %s)\n"
 		"  --debug           say what is done on stderr\n"
 		"  --help, --version\n",
 		AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
+}
+
+/* aa-oci-hook [options] lxc [NAME SECTION TYPE ...]: LXC's pre-start hook. */
+static int main_lxc(const struct aa_oci_hook_opts *ho, int argc, char **argv)
+{
+	struct aa_oci_lxc_opts o = {
+		.apparmorfs = ho->apparmorfs,
+		.config_path = ho->config_path,
+		.config_required = ho->config_required,
+		.argv = argv,
+		.argc = argc,
+		.env_name = getenv("LXC_NAME"),
+		.env_hook_type = getenv("LXC_HOOK_TYPE"),
+		.env_config_file = getenv("LXC_CONFIG_FILE"),
+		.env_cgns_aware = getenv("LXC_CGNS_AWARE"),
+	};
+	struct aa_oci_lxc_report rep;
+	struct aa_oci_err err = {0};
+	int r = lxc_hook_run(&o, &rep, &err);
+	const char *name = rep.name ? rep.name : "-";
+	const char *text = err.text[0] ? err.text : strerror(-r);
+
+	if (r < 0 && rep.profile)
+		log_error("lxc %s: profile \"%s\": %s", name, rep.profile, text);
+	else if (r < 0)
+		log_error("lxc %s: %s", name, text);
+	else if (rep.loaded)
+		log_info("lxc %s: profile \"%s\": loaded (%s) from %s", name,
+			 rep.profile, mode_name(rep.load.mode),
+			 rep.load.source ? rep.load.source
+					 : "the built-in default");
+	else if (rep.skipped)
+		log_debug("lxc %s: %s", name, rep.skipped);
+	else
+		log_debug("lxc %s: profile \"%s\": already loaded (%s)", name,
+			  rep.profile, mode_name(rep.load.mode));
+	lxc_report_free(&rep);
+	return r < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -73,6 +115,10 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if (optind < argc && strcmp(argv[optind], "lxc") == 0) {
+		log_open("aa-oci-hook", debug);
+		return main_lxc(&o, argc - optind - 1, argv + optind + 1);
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
