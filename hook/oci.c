@@ -18,6 +18,65 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
 #define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
 
+/*
+ * Go's encoding/json, which runc uses, matches an object key to a struct
+ * field without regard to case, and with the two non-ASCII letters that
+ * fold to ASCII ones: U+017F (long s) and U+212A (Kelvin sign). Keys that
+ * name the fields we read are compared the same way, so we read what runc
+ * reads. Annotations are a Go map: their keys are compared exactly.
+ */
+static char *fold_key(const char *k)
+{
+	size_t len = strlen(k);
+	char *f = malloc(len + 1), *o = f;
+
+	if (!f)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)k; *p;) {
+		if (p[0] == 0xc5 && p[1] == 0xbf) {
+			*o++ = 's';
+			p += 2;
+		} else if (p[0] == 0xe2 && p[1] == 0x84 && p[2] == 0xaa) {
+			*o++ = 'k';
+			p += 3;
+		} else {
+			*o++ = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+			p++;
+		}
+	}
+	*o = '\0';
+	return f;
+}
+
+/*
+ * Refuse a key that only Go's folding makes one of @fields ("ApparmorProfile"
+ * for "apparmorProfile"): runc would read it, crun (exact keys) would not,
+ * so the two runtimes would confine the container differently.
+ */
+static int check_aliases(yajl_val obj, const char *const *fields,
+			 const char *what, struct aa_oci_err *err)
+{
+	for (size_t i = 0; i < obj->u.object.len; i++) {
+		const char *k = obj->u.object.keys[i];
+		_cleanup_free_ char *fk = fold_key(k);
+
+		if (!fk)
+			return -ENOMEM;
+		for (const char *const *f = fields; *f; f++) {
+			_cleanup_free_ char *ff = fold_key(*f);
+
+			if (!ff)
+				return -ENOMEM;
+			if (streq(fk, ff) && !streq(k, *f))
+				return err_set(err, -EBADMSG,
+					       "%s has the key \"%.64s\", which runc reads as \"%s\" and crun ignores; write \"%s\"",
+					       what, k, *f, *f);
+		}
+	}
+	return 0;
+}
+
+/* Exact lookup, for maps (annotations) and for our own config file. */
 static yajl_val obj_get(yajl_val obj, const char *key)
 {
 	if (!YAJL_IS_OBJECT(obj))
@@ -28,30 +87,94 @@ static yajl_val obj_get(yajl_val obj, const char *key)
 	return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
+struct key {
+	char *folded;
+	const char *key;
+};
+
+static int cmp_key(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strcmp(((const struct key *)a)->folded,
+		      ((const struct key *)b)->folded);
 }
 
-/* Refuse objects that name a key twice (see oci_spec_parse). */
-static int check_unique_keys(yajl_val obj, const char *what,
+/*
+ * Refuse objects that name a key twice (see oci_spec_parse); with @fold,
+ * twice as Go sees keys, so "apparmorProfile" and "ApparmorProfile" are
+ * one key named twice.
+ */
+static int check_unique_keys(yajl_val obj, const char *what, bool fold,
 			     struct aa_oci_err *err)
 {
-	_cleanup_free_ const char **keys = NULL;
+	_cleanup_free_ struct key *keys = NULL;
 	size_t n = obj->u.object.len;
+	int r = 0;
 
 	if (n < 2)
 		return 0;
-	keys = malloc(n * sizeof(*keys));
+	keys = calloc(n, sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
-	memcpy(keys, obj->u.object.keys, n * sizeof(*keys));
-	qsort(keys, n, sizeof(*keys), cmp_str);
-	for (size_t i = 1; i < n; i++)
-		if (streq(keys[i - 1], keys[i]))
-			return err_set(err, -EBADMSG,
-				       "%s names the key \"%.64s\" twice", what,
-				       keys[i]);
+	for (size_t i = 0; i < n; i++) {
+		keys[i].key = obj->u.object.keys[i];
+		keys[i].folded = fold ? fold_key(keys[i].key)
+				      : strdup(keys[i].key);
+		if (!keys[i].folded) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (size_t i = 1; i < n && r == 0; i++)
+		if (streq(keys[i - 1].folded, keys[i].folded))
+			r = err_set(err, -EBADMSG,
+				    "%s names the key \"%.64s\" twice%s", what,
+				    keys[i].key,
+				    streq(keys[i - 1].key, keys[i].key)
+					    ? ""
+					    : " (runc reads keys without regard to case)");
+out:
+	for (size_t i = 0; i < n; i++)
+		free(keys[i].folded);
+	return r;
+}
+
+/* Deeper than Go's decoder accepts is malformed; it also keeps yajl's
+ * recursive tree free from running out of stack. */
+#define JSON_DEPTH_MAX 10000
+
+int oci_json_precheck(const char *buf, const char *what,
+		      struct aa_oci_err *err)
+{
+	bool in_string = false;
+	int depth = 0;
+
+	for (const char *p = buf; *p; p++) {
+		if (in_string) {
+			if (*p == '\\') {
+				/* yajl turns \u0000 into a NUL that would cut
+				 * a key or value short of what runc reads. */
+				if (p[1] == 'u' && p[2] == '0' && p[3] == '0' &&
+				    p[4] == '0' && p[5] == '0')
+					return err_set(err, -EBADMSG,
+						       "%s contains an escaped NUL (\\u0000)",
+						       what);
+				if (p[1])
+					p++;
+			} else if (*p == '"') {
+				in_string = false;
+			}
+		} else if (*p == '"') {
+			in_string = true;
+		} else if (*p == '{' || *p == '[') {
+			if (++depth > JSON_DEPTH_MAX)
+				return err_set(err, -EBADMSG,
+					       "%s nests deeper than %d levels",
+					       what, JSON_DEPTH_MAX);
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		}
+	}
 	return 0;
 }
 
@@ -60,7 +183,11 @@ static int parse_tree(const char *buf, const char *what, yajl_val *ret,
 {
 	char ebuf[256] = "";
 	yajl_val v;
+	int r;
 
+	r = oci_json_precheck(buf, what, err);
+	if (r < 0)
+		return r;
 	v = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
 	if (!v) {
 		/* yajl's message spans lines and points at the byte; keep
@@ -121,7 +248,7 @@ static int parse_annotations(yajl_val obj, const char *what,
 	if (!YAJL_IS_OBJECT(v))
 		return err_set(err, -EBADMSG,
 			       "%s: \"annotations\" is not an object", what);
-	r = check_unique_keys(v, "annotations", err);
+	r = check_unique_keys(v, "annotations", false, err);
 	if (r < 0)
 		return r;
 	n = v->u.object.len;
@@ -183,7 +310,7 @@ int oci_state_parse(const char *buf, struct aa_oci_state *ret,
 	r = parse_tree(buf, what, &root, err);
 	if (r < 0)
 		return r;
-	r = check_unique_keys(root, what, err);
+	r = check_unique_keys(root, what, false, err);
 	if (r < 0)
 		return r;
 	if ((r = get_string(root, "id", what, 1024, &s.id, err)) < 0 ||
@@ -240,7 +367,13 @@ int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
 	r = parse_tree(buf, what, &root, err);
 	if (r < 0)
 		return r;
-	r = check_unique_keys(root, what, err);
+	static const char *const root_fields[] = {"process", "annotations", NULL};
+	static const char *const proc_fields[] = {"apparmorProfile",
+						  "noNewPrivileges", NULL};
+
+	r = check_unique_keys(root, what, true, err);
+	if (r == 0)
+		r = check_aliases(root, root_fields, what, err);
 	if (r < 0)
 		return r;
 	proc = obj_get(root, "process");
@@ -250,7 +383,10 @@ int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
 		if (!YAJL_IS_OBJECT(proc))
 			return err_set(err, -EBADMSG,
 				       "%s: \"process\" is not an object", what);
-		r = check_unique_keys(proc, "config.json's process", err);
+		r = check_unique_keys(proc, "config.json's process", true, err);
+		if (r == 0)
+			r = check_aliases(proc, proc_fields,
+					  "config.json's process", err);
 		if (r < 0)
 			return r;
 		r = get_string(proc, "apparmorProfile", what,
@@ -275,8 +411,8 @@ fail:
 	return r;
 }
 
-int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
-			 struct aa_oci_err *err)
+int oci_bundle_read_config(const char *bundle, char **ret_buf,
+			   struct aa_oci_err *err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -303,6 +439,19 @@ int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
 	if (strlen(buf) != len)
 		return err_set(err, -EBADMSG,
 			       "%.256s/config.json contains a NUL byte", bundle);
+	*ret_buf = TAKE_PTR(buf);
+	return 0;
+}
+
+int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
+			 struct aa_oci_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r;
+
+	r = oci_bundle_read_config(bundle, &buf, err);
+	if (r < 0)
+		return r;
 	return oci_spec_parse(buf, ret, err);
 }
 
@@ -361,7 +510,7 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 	r = parse_tree(buf, "config file", &root, err);
 	if (r < 0)
 		return r;
-	r = check_unique_keys(root, "config file", err);
+	r = check_unique_keys(root, "config file", false, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < root->u.object.len; i++) {

@@ -36,6 +36,9 @@ int profile_name_validate(const char *name, struct aa_oci_err *err)
 		return err_set(err, -E2BIG,
 			       "profile name is longer than %d bytes",
 			       AA_OCI_PROFILE_NAME_MAX);
+	if (streq(name, "unconfined"))
+		return err_set(err, -EINVAL,
+			       "\"unconfined\" is the kernel's label for no profile, not a profile name; ask for unconfined itself");
 	if (!name_first((unsigned char)name[0]))
 		return err_set(err, -EINVAL,
 			       "profile name \"%.64s\" must start with a letter, digit or '_'",

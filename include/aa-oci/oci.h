@@ -69,6 +69,15 @@ int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
 void oci_spec_free(struct aa_oci_spec *s);
 
 /*
+ * oci_bundle_read_config - the text of <bundle>/config.json, opened
+ * relative to the bundle directory: a regular file of at most
+ * AA_OCI_SPEC_MAX bytes with no NUL byte.
+ * Returns: 0 or -errno (detail in @err).
+ */
+int oci_bundle_read_config(const char *bundle, char **ret_buf,
+			   struct aa_oci_err *err);
+
+/*
  * oci_spec_read_bundle - read and parse <bundle>/config.json, opened
  * relative to the bundle directory, at most AA_OCI_SPEC_MAX bytes.
  * Returns: 0 or -errno (detail in @err).
@@ -84,6 +93,16 @@ int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
  */
 int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 		     struct aa_oci_err *err);
+
+/*
+ * oci_json_precheck - refuse JSON text no parser of ours should walk:
+ * nesting deeper than 10,000 levels (Go's own limit; yajl's tree would
+ * recurse off the stack), and escaped NULs (\u0000), which yajl turns into
+ * a NUL that cuts a key or value short of what runc reads.
+ * Returns: 0 or -EBADMSG (detail in @err, naming @what).
+ */
+int oci_json_precheck(const char *buf, const char *what,
+		      struct aa_oci_err *err);
 
 /* oci_annotation_get - the value of @key, or NULL. */
 const char *oci_annotation_get(const struct aa_oci_annotations *a,

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.c (defaults, loading) and oci_config_parse (the keys). Files are
+ * written to a fresh temporary directory per test. JSON in the tables uses
+ * single quotes, turned into double quotes before use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "aa-oci/config.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/util.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- helpers ---- */
+
+static char *json_of(const char *text)
+{
+	char *s = strdup(text);
+
+	assert_non_null(s);
+	for (char *p = s; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return s;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/*
+ * Every test's files go under one directory per run, removed by the group
+ * teardown, so a failing test (which skips its own cleanup) leaves nothing.
+ */
+static char *base_dir;
+
+static int group_setup(void **state)
+{
+	base_dir = strdup("/tmp/aa-oci-test-config.XXXXXX");
+	if (!base_dir || !mkdtemp(base_dir))
+		return -1;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	nftw(base_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(base_dir);
+	return 0;
+}
+
+static char *base_mkdtemp(void)
+{
+	char *d = NULL;
+
+	assert_true(asprintf(&d, "%s/t.XXXXXX", base_dir) >= 0);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+struct tmp {
+	char *dir;
+	char *file; /* <dir>/config.json */
+};
+
+static void tmp_make(struct tmp *t)
+{
+	t->dir = base_mkdtemp();
+	assert_true(asprintf(&t->file, "%s/config.json", t->dir) >= 0);
+}
+
+static void tmp_drop(struct tmp *t)
+{
+	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(t->dir);
+	free(t->file);
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static void write_json(const char *path, const char *text)
+{
+	char *j = json_of(text);
+
+	write_file(path, j, strlen(j));
+	free(j);
+}
+
+static size_t strv_len(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static void assert_defaults(const struct aa_oci_config *cfg)
+{
+	assert_non_null(cfg->profile_dirs);
+	assert_int_equal(strv_len(cfg->profile_dirs), 3);
+	assert_string_equal(cfg->profile_dirs[0], "/etc/apparmor.d/containers");
+	assert_string_equal(cfg->profile_dirs[1], "/etc/apparmor.d");
+	assert_string_equal(cfg->profile_dirs[2], AA_OCI_DATADIR "/profiles");
+	assert_null(cfg->default_profile);
+	assert_string_equal(cfg->runtime_default, "docker-default");
+	assert_false(cfg->allow_unconfined);
+	assert_string_equal(cfg->parser, "/sbin/apparmor_parser");
+	assert_int_equal(cfg->parser_timeout_ms, 10000);
+	assert_string_equal(cfg->run_dir, "/run/aa-oci");
+	assert_null(cfg->runtime);
+}
+
+static bool config_zeroed(const struct aa_oci_config *cfg)
+{
+	static const struct aa_oci_config zero;
+
+	return memcmp(cfg, &zero, sizeof(zero)) == 0;
+}
+
+/* ---- config_init ---- */
+
+static void test_init_defaults(void **state)
+{
+	struct aa_oci_config cfg;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	assert_int_equal(config_init(&cfg), 0);
+	assert_defaults(&cfg);
+	/* the data dir is absolute, like every other profile dir */
+	assert_true(cfg.profile_dirs[2][0] == '/');
+	config_free(&cfg);
+	assert_true(config_zeroed(&cfg));
+	config_free(&cfg); /* twice is fine */
+}
+
+/* ---- config_load: files that load ---- */
+
+static void test_load_missing_not_required(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	struct tmp t;
+
+	tmp_make(&t);
+	assert_int_equal(config_load(t.file, false, &cfg, &err), 0);
+	assert_defaults(&cfg);
+	config_free(&cfg);
+	tmp_drop(&t);
+}
+
+static void test_load_missing_required(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	struct tmp t;
+
+	tmp_make(&t);
+	assert_int_equal(config_load(t.file, true, &cfg, &err), -ENOENT);
+	assert_int_equal(err.code, -ENOENT);
+	assert_non_null(strstr(err.text, t.file));
+	/* nothing left to free */
+	assert_true(config_zeroed(&cfg));
+	config_free(&cfg);
+	/* NULL err is allowed */
+	assert_int_equal(config_load(t.file, true, &cfg, NULL), -ENOENT);
+	tmp_drop(&t);
+}
+
+static void test_load_every_key(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	struct tmp t;
+	int r;
+
+	tmp_make(&t);
+	write_json(
+	    t.file,
+	    "{\n"
+	    "  'profile_dirs': ['/srv/profiles', '/etc/apparmor.d/tenants'],\n"
+	    "  'default_profile': 'localhost/tenant-default',\n"
+	    "  'runtime_default': 'containers-default-0.50.1',\n"
+	    "  'allow_unconfined': true,\n"
+	    "  'parser': '/usr/sbin/apparmor_parser',\n"
+	    "  'parser_timeout_ms': 2500,\n"
+	    "  'run_dir': '/var/run/aa-oci',\n"
+	    "  'runtime': '/usr/bin/crun'\n"
+	    "}\n");
+	r = config_load(t.file, true, &cfg, &err);
+	if (r != 0)
+		fail_msg("%d: %s", r, err.text);
+	assert_int_equal(strv_len(cfg.profile_dirs), 2);
+	assert_string_equal(cfg.profile_dirs[0], "/srv/profiles");
+	assert_string_equal(cfg.profile_dirs[1], "/etc/apparmor.d/tenants");
+	assert_string_equal(cfg.default_profile, "localhost/tenant-default");
+	assert_string_equal(cfg.runtime_default, "containers-default-0.50.1");
+	assert_true(cfg.allow_unconfined);
+	assert_string_equal(cfg.parser, "/usr/sbin/apparmor_parser");
+	assert_int_equal(cfg.parser_timeout_ms, 2500);
+	assert_string_equal(cfg.run_dir, "/var/run/aa-oci");
+	assert_string_equal(cfg.runtime, "/usr/bin/crun");
+	config_free(&cfg);
+	tmp_drop(&t);
+}
+
+/* The keys a file leaves out keep their defaults. */
+static void test_load_partial(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	struct tmp t;
+
+	tmp_make(&t);
+	write_json(t.file, "{'allow_unconfined': false}");
+	assert_int_equal(config_load(t.file, true, &cfg, &err), 0);
+	assert_defaults(&cfg);
+	config_free(&cfg);
+
+	write_json(t.file, "{}");
+	assert_int_equal(config_load(t.file, false, &cfg, &err), 0);
+	assert_defaults(&cfg);
+	config_free(&cfg);
+
+	write_json(t.file, "{'parser_timeout_ms': 1, 'runtime_default': ''}");
+	assert_int_equal(config_load(t.file, true, &cfg, &err), 0);
+	assert_int_equal(cfg.parser_timeout_ms, 1);
+	assert_string_equal(cfg.runtime_default, "");
+	assert_string_equal(cfg.parser, "/sbin/apparmor_parser");
+	assert_int_equal(strv_len(cfg.profile_dirs), 3);
+	config_free(&cfg);
+	tmp_drop(&t);
+}
+
+/* ---- oci_config_parse: good values, one key at a time ---- */
+
+static void test_parse_over_defaults(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	char *j;
+
+	assert_int_equal(config_init(&cfg), 0);
+	/* profile_dirs is replaced, not appended to */
+	j = json_of("{'profile_dirs':['/only']}");
+	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	free(j);
+	assert_int_equal(strv_len(cfg.profile_dirs), 1);
+	assert_string_equal(cfg.profile_dirs[0], "/only");
+	/* an empty list is allowed: no directories */
+	j = json_of("{'profile_dirs':[]}");
+	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	free(j);
+	assert_non_null(cfg.profile_dirs);
+	assert_int_equal(strv_len(cfg.profile_dirs), 0);
+	/* a second parse replaces values and keeps the rest */
+	j = json_of(
+	    "{'parser':'/a','parser_timeout_ms':600000,'default_profile':'x'}");
+	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	free(j);
+	j = json_of("{'parser':'/b','default_profile':'y'}");
+	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	free(j);
+	assert_string_equal(cfg.parser, "/b");
+	assert_string_equal(cfg.default_profile, "y");
+	assert_int_equal(cfg.parser_timeout_ms, 600000);
+	assert_string_equal(cfg.run_dir, "/run/aa-oci");
+	config_free(&cfg);
+}
+
+static void test_parse_64_profile_dirs(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	char buf[2048] = "{\"profile_dirs\":[";
+	size_t n = strlen(buf);
+
+	for (int i = 0; i < 64; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\"/d%d\"",
+				      i ? "," : "", i);
+	snprintf(buf + n, sizeof(buf) - n, "]}");
+	assert_int_equal(config_init(&cfg), 0);
+	assert_int_equal(oci_config_parse(buf, &cfg, &err), 0);
+	assert_int_equal(strv_len(cfg.profile_dirs), 64);
+	assert_string_equal(cfg.profile_dirs[63], "/d63");
+	config_free(&cfg);
+
+	/* 65 is too many */
+	snprintf(buf + n, sizeof(buf) - n, ",\"/d64\"]}");
+	assert_int_equal(config_init(&cfg), 0);
+	assert_int_equal(oci_config_parse(buf, &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.text, "profile_dirs"));
+	/* a failed parse leaves the previous value in place, whole */
+	assert_int_equal(strv_len(cfg.profile_dirs), 3);
+	config_free(&cfg);
+}
+
+/* ---- config_load: files that must not load ---- */
+
+enum plant { PLANT_JSON, PLANT_RAW, PLANT_DIR, PLANT_FIFO, PLANT_HUGE };
+
+struct bad_case {
+	const char *name;
+	enum plant plant;
+	const char *text; /* JSON, single quotes; or raw bytes */
+	size_t raw_len;
+	int rc;
+	const char *says; /* besides the file name */
+};
+
+/* clang-format off */
+static const struct bad_case bad_cases[] = {
+	/* unknown keys: a typo must not silently turn a setting off */
+	{ "bad/unknown-key", PLANT_JSON, "{'parser':'/p','allow_unconfinded':true}", 0, -EINVAL,
+	  "allow_unconfinded" },
+	{ "bad/key-wrong-case", PLANT_JSON, "{'Parser':'/p'}", 0, -EINVAL, "Parser" },
+	{ "bad/key-nested-object", PLANT_JSON, "{'config':{'parser':'/p'}}", 0, -EINVAL, "config" },
+	/* wrong types */
+	{ "bad/profile-dirs-string", PLANT_JSON, "{'profile_dirs':'/etc/apparmor.d'}", 0, -EINVAL, "profile_dirs" },
+	{ "bad/profile-dirs-object", PLANT_JSON, "{'profile_dirs':{'a':'/x'}}", 0, -EINVAL, "profile_dirs" },
+	{ "bad/profile-dirs-number-entry", PLANT_JSON, "{'profile_dirs':['/a',1]}", 0, -EINVAL, "profile_dirs" },
+	{ "bad/profile-dirs-null-entry", PLANT_JSON, "{'profile_dirs':[null]}", 0, -EINVAL, "profile_dirs" },
+	{ "bad/default-profile-number", PLANT_JSON, "{'default_profile':5}", 0, -EINVAL, "default_profile" },
+	{ "bad/runtime-default-bool", PLANT_JSON, "{'runtime_default':true}", 0, -EINVAL, "runtime_default" },
+	{ "bad/parser-number", PLANT_JSON, "{'parser':1}", 0, -EINVAL, "parser" },
+	{ "bad/parser-null", PLANT_JSON, "{'parser':null}", 0, -EINVAL, "parser" },
+	{ "bad/run-dir-array", PLANT_JSON, "{'run_dir':['/run']}", 0, -EINVAL, "run_dir" },
+	{ "bad/runtime-number", PLANT_JSON, "{'runtime':0}", 0, -EINVAL, "runtime" },
+	{ "bad/allow-unconfined-string", PLANT_JSON, "{'allow_unconfined':'yes'}", 0, -EINVAL, "allow_unconfined" },
+	{ "bad/allow-unconfined-number", PLANT_JSON, "{'allow_unconfined':1}", 0, -EINVAL, "allow_unconfined" },
+	{ "bad/allow-unconfined-null", PLANT_JSON, "{'allow_unconfined':null}", 0, -EINVAL, "allow_unconfined" },
+	{ "bad/timeout-string", PLANT_JSON, "{'parser_timeout_ms':'100'}", 0, -EINVAL, "parser_timeout_ms" },
+	{ "bad/timeout-fraction", PLANT_JSON, "{'parser_timeout_ms':1.5}", 0, -EINVAL, "parser_timeout_ms" },
+	/* bad values */
+	{ "bad/parser-relative", PLANT_JSON, "{'parser':'apparmor_parser'}", 0, -EINVAL, "parser" },
+	{ "bad/parser-empty", PLANT_JSON, "{'parser':''}", 0, -EINVAL, "parser" },
+	{ "bad/run-dir-relative", PLANT_JSON, "{'run_dir':'run/aa-oci'}", 0, -EINVAL, "run_dir" },
+	{ "bad/runtime-relative", PLANT_JSON, "{'runtime':'runc'}", 0, -EINVAL, "runtime" },
+	{ "bad/profile-dirs-relative", PLANT_JSON, "{'profile_dirs':['profiles']}", 0, -EINVAL, "profile_dirs" },
+	{ "bad/profile-dirs-one-relative", PLANT_JSON, "{'profile_dirs':['/ok','./rel']}", 0, -EINVAL,
+	  "profile_dirs" },
+	{ "bad/timeout-zero", PLANT_JSON, "{'parser_timeout_ms':0}", 0, -EINVAL, "parser_timeout_ms" },
+	{ "bad/timeout-negative", PLANT_JSON, "{'parser_timeout_ms':-1}", 0, -EINVAL, "parser_timeout_ms" },
+	{ "bad/timeout-600001", PLANT_JSON, "{'parser_timeout_ms':600001}", 0, -EINVAL, "parser_timeout_ms" },
+	{ "bad/timeout-huge", PLANT_JSON, "{'parser_timeout_ms':99999999999999999999}", 0, -EINVAL,
+	  "parser_timeout_ms" },
+	/* malformed */
+	{ "bad/malformed", PLANT_JSON, "{'parser':", 0, -EBADMSG, "JSON" },
+	{ "bad/malformed-trailing-comma", PLANT_JSON, "{'parser':'/p',}", 0, -EBADMSG, "JSON" },
+	{ "bad/empty-file", PLANT_JSON, "", 0, -EBADMSG, "JSON" },
+	{ "bad/not-object", PLANT_JSON, "['parser']", 0, -EBADMSG, "object" },
+	{ "bad/duplicate-key", PLANT_JSON, "{'allow_unconfined':false,'allow_unconfined':true}", 0, -EBADMSG,
+	  "allow_unconfined" },
+	{ "bad/non-utf8", PLANT_JSON, "{'default_profile':'\xff'}", 0, -EBADMSG, "JSON" },
+	{ "bad/nul-byte", PLANT_RAW, "{\"parser\":\"/p\0\"}", 16, -EBADMSG, "NUL" },
+	/* not a regular file, or too big: refused even when not required */
+	{ "bad/directory", PLANT_DIR, NULL, 0, -EINVAL, "regular" },
+	{ "bad/fifo", PLANT_FIFO, NULL, 0, -EINVAL, "regular" },
+	{ "bad/over-1MiB", PLANT_HUGE, NULL, 0, -E2BIG, "config" },
+};
+/* clang-format on */
+
+static void test_bad_case(void **state)
+{
+	const struct bad_case *c = *state;
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	struct tmp t;
+	int fd;
+
+	tmp_make(&t);
+	switch (c->plant) {
+	case PLANT_JSON:
+		write_json(t.file, c->text);
+		break;
+	case PLANT_RAW:
+		write_file(t.file, c->text, c->raw_len);
+		break;
+	case PLANT_DIR:
+		assert_int_equal(mkdir(t.file, 0755), 0);
+		break;
+	case PLANT_FIFO:
+		assert_int_equal(mkfifo(t.file, 0644), 0);
+		break;
+	case PLANT_HUGE:
+		fd = open(t.file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, (off_t)AA_OCI_SETTINGS_MAX + 1),
+				 0);
+		close(fd);
+		break;
+	}
+	/* whether or not the file is required, a bad one is an error */
+	for (int required = 0; required <= 1; required++) {
+		int r;
+
+		memset(&err, 0, sizeof(err));
+		r = config_load(t.file, required, &cfg, &err);
+		if (r != c->rc)
+			fail_msg("%s: returned %d (%s), want %d (%s); err: %s",
+				 c->name, r, strerror(-r), c->rc,
+				 strerror(-c->rc), err.text);
+		assert_int_equal(err.code, c->rc);
+		if (!strstr(err.text, t.file))
+			fail_msg("%s: message \"%s\" does not name the file",
+				 c->name, err.text);
+		if (!strstr(err.text, c->says))
+			fail_msg("%s: message \"%s\" does not say \"%s\"",
+				 c->name, err.text, c->says);
+		assert_null(strchr(err.text, '\n'));
+		/* nothing left allocated on failure */
+		assert_true(config_zeroed(&cfg));
+		/* the same with no err to fill */
+		assert_int_equal(config_load(t.file, required, &cfg, NULL),
+				 c->rc);
+	}
+	tmp_drop(&t);
+}
+
+/* ---- main ---- */
+
+static const struct CMUnitTest fixed[] = {
+    cmocka_unit_test(test_init_defaults),
+    cmocka_unit_test(test_load_missing_not_required),
+    cmocka_unit_test(test_load_missing_required),
+    cmocka_unit_test(test_load_every_key),
+    cmocka_unit_test(test_load_partial),
+    cmocka_unit_test(test_parse_over_defaults),
+    cmocka_unit_test(test_parse_64_profile_dirs),
+};
+
+static struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
+
+int main(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		tests[n++] = fixed[i];
+	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++)
+		tests[n++] =
+		    (struct CMUnitTest){.name = bad_cases[i].name,
+					.test_func = test_bad_case,
+					.initial_state = (void *)&bad_cases[i]};
+	return cmocka_run_group_tests_name("config", tests, group_setup,
+					   group_teardown);
+}

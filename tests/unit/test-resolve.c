@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * resolve.c: profile names, which profile a container asks for, and
+ * whether a hook may let it start. Each table row is its own cmocka test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "aa-oci/config.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/util.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define FIXTURES "tests/data/oci"
+
+/*
+ * Strings too long to write in a table. A row names one by pointing at the
+ * marker; the test swaps in the real string.
+ */
+static const char LONG_10000[] = "<10000 x 'a'>";
+static const char LONG_255[] = "<255 x 'a'>";
+static const char LONG_256[] = "<256 x 'a'>";
+static const char LOCALHOST_255[] = "<localhost/ + 255 x 'a'>";
+static const char LOCALHOST_256[] = "<localhost/ + 256 x 'a'>";
+static const char VALUE_4097[] = "<value of 4097 bytes>";
+static const char VALUE_4096[] = "<value of 4096 bytes>";
+static const char CNAME_257[] = "<container name of 257 bytes>";
+
+static char *run_of(const char *prefix, size_t n)
+{
+	size_t pl = strlen(prefix);
+	char *s = malloc(pl + n + 1);
+
+	assert_non_null(s);
+	memcpy(s, prefix, pl);
+	memset(s + pl, 'a', n);
+	s[pl + n] = '\0';
+	return s;
+}
+
+/* The string a table cell stands for; free with free(). */
+static char *cell(const char *v)
+{
+	char *s;
+
+	if (v == LONG_10000)
+		return run_of("", 10000);
+	if (v == LONG_255)
+		return run_of("", 255);
+	if (v == LONG_256)
+		return run_of("", 256);
+	if (v == LOCALHOST_255)
+		return run_of("localhost/", 255);
+	if (v == LOCALHOST_256)
+		return run_of("localhost/", 256);
+	if (v == VALUE_4097) /* a valid name if it were short enough */
+		return run_of("localhost/", 4097 - 10);
+	if (v == VALUE_4096)
+		return run_of("localhost/", 4096 - 10);
+	if (v == CNAME_257)
+		return run_of("", 257);
+	s = strdup(v);
+	assert_non_null(s);
+	return s;
+}
+
+static void check_err(const char *name, int r, int want,
+		      const struct aa_oci_err *err)
+{
+	if (r != want)
+		fail_msg("%s: returned %d (%s), want %d (%s); err: %s", name, r,
+			 strerror(-r), want, strerror(-want), err->text);
+	if (want < 0) {
+		if (err->code != want)
+			fail_msg("%s: err.code %d, want %d", name, err->code,
+				 want);
+		if (!err->text[0])
+			fail_msg("%s: no message in err", name);
+		if (strchr(err->text, '\n'))
+			fail_msg("%s: message spans lines: %s", name,
+				 err->text);
+	}
+}
+
+static void cfg_make(struct aa_oci_config *cfg, const char *runtime_default,
+		     const char *default_profile, bool allow_unconfined)
+{
+	assert_int_equal(config_init(cfg), 0);
+	if (runtime_default) {
+		free(cfg->runtime_default);
+		cfg->runtime_default = strdup(runtime_default);
+		assert_non_null(cfg->runtime_default);
+	}
+	if (default_profile) {
+		cfg->default_profile = cell(default_profile);
+	}
+	cfg->allow_unconfined = allow_unconfined;
+}
+
+/* ---- profile_name_validate ---- */
+
+struct name_case {
+	const char *name;  /* test name */
+	const char *value; /* may be a marker */
+	int rc;
+};
+
+/* clang-format off */
+static const struct name_case name_cases[] = {
+	/* good */
+	{ "name/docker-default", "docker-default", 0 },
+	{ "name/lxc-cgns", "lxc-container-default-cgns", 0 },
+	{ "name/cri-containerd", "cri-containerd.apparmor.d", 0 },
+	{ "name/containers-default", "containers-default-0.50.1", 0 },
+	{ "name/underscore-plus", "a_b+c", 0 },
+	{ "name/single-letter", "a", 0 },
+	{ "name/single-digit", "7", 0 },
+	{ "name/leading-underscore", "_x", 0 },
+	{ "name/upper-case", "Docker-Default", 0 },
+	{ "name/trailing-dot", "a.", 0 },
+	{ "name/dots-inside", "a..b", 0 },
+	{ "name/exactly-255", LONG_255, 0 },
+	/* a C string ends at NUL; the readers refuse NUL bytes (test-oci) */
+	{ "name/nul-ends-string", "abc\0def", 0 },
+
+	/* hostile */
+	{ "name/empty", "", -EINVAL },
+	{ "name/dotdot", "..", -EINVAL },
+	{ "name/dot", ".", -EINVAL },
+	{ "name/traversal", "../etc/passwd", -EINVAL },
+	{ "name/slash", "a/b", -EINVAL },
+	{ "name/absolute", "/abs", -EINVAL },
+	{ "name/trailing-slash", "a/", -EINVAL },
+	{ "name/space", "a b", -EINVAL },
+	{ "name/leading-space", " a", -EINVAL },
+	{ "name/trailing-space", "a ", -EINVAL },
+	{ "name/double-quote", "a\"b", -EINVAL },
+	{ "name/single-quote", "a'b", -EINVAL },
+	{ "name/open-brace", "a{b", -EINVAL },
+	{ "name/close-brace", "a}b", -EINVAL },
+	{ "name/comma", "a,b", -EINVAL },
+	{ "name/hash", "a#b", -EINVAL },
+	{ "name/newline", "a\nb", -EINVAL },
+	{ "name/carriage-return", "a\rb", -EINVAL },
+	{ "name/tab", "a\tb", -EINVAL },
+	{ "name/control-01", "a\x01" "b", -EINVAL },
+	{ "name/del", "a\x7f", -EINVAL },
+	{ "name/variable", "@{HOME}", -EINVAL },
+	{ "name/at", "a@b", -EINVAL },
+	{ "name/colon", "a:b", -EINVAL },
+	{ "name/namespace", ":ns:a", -EINVAL },
+	{ "name/hat", "^hat", -EINVAL },
+	{ "name/hat-inside", "a^hat", -EINVAL },
+	{ "name/leading-dot", ".hidden", -EINVAL },
+	{ "name/leading-dash", "-a", -EINVAL },
+	{ "name/leading-plus", "+a", -EINVAL },
+	{ "name/glob-star", "a*", -EINVAL },
+	{ "name/glob-question", "a?", -EINVAL },
+	{ "name/glob-bracket", "a[b]", -EINVAL },
+	{ "name/paren", "a(b)", -EINVAL },
+	{ "name/equals", "a=b", -EINVAL },
+	{ "name/backslash", "a\\b", -EINVAL },
+	{ "name/semicolon", "a;b", -EINVAL },
+	{ "name/dollar", "$a", -EINVAL },
+	{ "name/arrow", "a->b", -EINVAL },
+	{ "name/non-utf8", "\xff\xfe", -EINVAL },
+	{ "name/non-utf8-inside", "a\xff", -EINVAL },
+	{ "name/utf8-letter", "caf\xc3\xa9", -EINVAL },
+	{ "name/256", LONG_256, -E2BIG },
+	{ "name/10000", LONG_10000, -E2BIG },
+};
+/* clang-format on */
+
+static void test_name_case(void **state)
+{
+	const struct name_case *c = *state;
+	struct aa_oci_err err = {0};
+	char *v = cell(c->value);
+	int r = profile_name_validate(v, &err);
+
+	check_err(c->name, r, c->rc, &err);
+	/* the message quotes at most a bounded part of the name */
+	assert_true(strlen(err.text) < 512);
+	/* a NULL err gives the same answer */
+	assert_int_equal(profile_name_validate(v, NULL), c->rc);
+	free(v);
+}
+
+/* ---- resolve_value ---- */
+
+struct value_case {
+	const char *name;
+	const char *value;
+	const char *runtime_default; /* NULL: the built-in default */
+	bool runtime_default_null;
+	int rc;
+	const char *want; /* the name, or NULL for unconfined */
+};
+
+/* clang-format off */
+static const struct value_case value_cases[] = {
+	{ "value/localhost", "localhost/web", NULL, false, 0, "web" },
+	/* The kernel's word for no profile is never a profile's name. */
+	{ "value/localhost-unconfined", "localhost/unconfined", NULL, false, -EINVAL, NULL },
+	{ "value/bare-name", "web", NULL, false, 0, "web" },
+	{ "value/runtime-default", "runtime/default", NULL, false, 0, "docker-default" },
+	{ "value/runtime-default-configured", "runtime/default", "containers-default-0.50.1", false, 0,
+	  "containers-default-0.50.1" },
+	{ "value/unconfined", "unconfined", NULL, false, 0, NULL },
+	{ "value/localhost-255", LOCALHOST_255, NULL, false, 0, LONG_255 },
+	{ "value/runtime-default-empty", "runtime/default", "", false, -EINVAL, NULL },
+	{ "value/runtime-default-null", "runtime/default", NULL, true, -EINVAL, NULL },
+	{ "value/runtime-default-bad-name", "runtime/default", "a b", false, -EINVAL, NULL },
+	{ "value/empty", "", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-empty", "localhost/", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-traversal", "localhost/../etc/passwd", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-slash", "localhost/a/b", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-twice", "localhost/localhost/x", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-space", "localhost/a b", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-brace", "localhost/a{b}", NULL, false, -EINVAL, NULL },
+	{ "value/localhost-256", LOCALHOST_256, NULL, false, -E2BIG, NULL },
+	{ "value/runtime-other", "runtime/other", NULL, false, -EINVAL, NULL },
+	{ "value/docker-default-path", "docker/default", NULL, false, -EINVAL, NULL },
+	{ "value/Localhost-case", "Localhost/web", NULL, false, -EINVAL, NULL },
+	{ "value/unconfined-space", "unconfined ", NULL, false, -EINVAL, NULL },
+	{ "value/traversal", "../x", NULL, false, -EINVAL, NULL },
+	{ "value/long", LONG_10000, NULL, false, -E2BIG, NULL },
+};
+/* clang-format on */
+
+static void test_value_case(void **state)
+{
+	const struct value_case *c = *state;
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	char *v = cell(c->value);
+	char *name = (char *)0x1;
+	bool unconfined = true;
+	int r;
+
+	cfg_make(&cfg, c->runtime_default, NULL, false);
+	if (c->runtime_default_null) {
+		free(cfg.runtime_default);
+		cfg.runtime_default = NULL;
+	}
+	r = resolve_value(v, &cfg, &name, &unconfined, &err);
+	check_err(c->name, r, c->rc, &err);
+	if (r < 0) {
+		/* untouched on failure */
+		assert_ptr_equal(name, (char *)0x1);
+		assert_true(unconfined);
+	} else if (c->want) {
+		char *want = cell(c->want);
+
+		assert_string_equal(name, want);
+		assert_false(unconfined);
+		free(want);
+		free(name);
+	} else {
+		assert_null(name);
+		assert_true(unconfined);
+	}
+	free(v);
+	config_free(&cfg);
+}
+
+/* ---- resolve_request ---- */
+
+#define K8S AA_OCI_ANN_K8S_PREFIX
+#define CRIO_NAME "io.kubernetes.cri-o.ContainerName"
+#define CRI_NAME "io.kubernetes.cri.container-name"
+#define KUBE_NAME "io.kubernetes.container.name"
+#define PODMAN AA_OCI_ANN_PODMAN
+#define PROFILE AA_OCI_ANN_PROFILE
+#define MODE AA_OCI_ANN_MODE
+
+struct request_case {
+	const char *name;
+	bool no_state;		   /* pass state = NULL (aa-oci-runtime) */
+	const char *state_ann[12]; /* key, value, ..., NULL */
+	const char *spec_ann[12];  /* key, value, ..., NULL */
+	const char *spec_profile;  /* process.apparmorProfile */
+	const char *default_profile;
+	const char *runtime_default; /* NULL: docker-default */
+	int rc;
+	enum aa_oci_source source;
+	const char *origin;
+	const char *profile;
+	bool unconfined;
+	enum aa_oci_mode mode;
+};
+
+/* clang-format off */
+static const struct request_case request_cases[] = {
+	/* nothing asked */
+	{ .name = "request/nothing", .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/nothing-no-state", .no_state = true, .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/unrelated-annotations", .state_ann = { "io.kubernetes.pod.name", "web", NULL },
+	  .spec_ann = { "org.opencontainers.image.title", "x", NULL }, .source = AA_OCI_SOURCE_NONE },
+
+	/* aa-oci.profile */
+	{ .name = "request/profile-localhost", .state_ann = { PROFILE, "localhost/web", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "web" },
+	{ .name = "request/profile-bare-name-spec-only", .spec_ann = { PROFILE, "web", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "web" },
+	{ .name = "request/profile-no-state", .no_state = true, .spec_ann = { PROFILE, "localhost/web", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "web" },
+	{ .name = "request/profile-state-only", .state_ann = { PROFILE, "web", NULL },
+	  .spec_ann = { "other", "x", NULL }, .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE,
+	  .profile = "web" },
+	{ .name = "request/profile-wins-over-everything",
+	  .state_ann = { PROFILE, "localhost/top", CRIO_NAME, "app", K8S "app", "localhost/k8s",
+			 PODMAN, "pod", NULL },
+	  .spec_ann = { PROFILE, "localhost/top", NULL },
+	  .spec_profile = "spec", .default_profile = "def",
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "top" },
+	{ .name = "request/profile-unconfined", .state_ann = { PROFILE, "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .unconfined = true },
+	{ .name = "request/profile-runtime-default", .state_ann = { PROFILE, "runtime/default", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "docker-default" },
+	{ .name = "request/profile-runtime-default-configured", .state_ann = { PROFILE, "runtime/default", NULL },
+	  .runtime_default = "crio-default", .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE,
+	  .profile = "crio-default" },
+	{ .name = "request/profile-runtime-default-empty", .state_ann = { PROFILE, "runtime/default", NULL },
+	  .runtime_default = "", .rc = -EINVAL },
+	{ .name = "request/profile-traversal", .state_ann = { PROFILE, "../etc/passwd", NULL }, .rc = -EINVAL },
+	{ .name = "request/profile-localhost-space", .state_ann = { PROFILE, "localhost/a b", NULL }, .rc = -EINVAL },
+	{ .name = "request/profile-empty", .state_ann = { PROFILE, "", NULL }, .rc = -EINVAL },
+	{ .name = "request/profile-value-4096", .state_ann = { PROFILE, VALUE_4096, NULL }, .rc = -E2BIG },
+	{ .name = "request/profile-value-4097", .state_ann = { PROFILE, VALUE_4097, NULL }, .rc = -E2BIG },
+	{ .name = "request/profile-value-4097-spec", .spec_ann = { PROFILE, VALUE_4097, NULL }, .rc = -E2BIG },
+	/* state and config.json disagree: someone edited one of them */
+	{ .name = "request/profile-state-spec-differ", .state_ann = { PROFILE, "localhost/a", NULL },
+	  .spec_ann = { PROFILE, "localhost/b", NULL }, .rc = -EINVAL },
+	{ .name = "request/profile-state-spec-same", .state_ann = { PROFILE, "localhost/a", NULL },
+	  .spec_ann = { PROFILE, "localhost/a", NULL }, .source = AA_OCI_SOURCE_ANNOTATION,
+	  .origin = PROFILE, .profile = "a" },
+	/* the same request, spelled differently, is still two values */
+	{ .name = "request/profile-state-spec-spelled-differently", .state_ann = { PROFILE, "localhost/a", NULL },
+	  .spec_ann = { PROFILE, "a", NULL }, .rc = -EINVAL },
+
+	/* Kubernetes */
+	{ .name = "request/k8s-crio-runtime-default",
+	  .state_ann = { CRIO_NAME, "app", K8S "app", "runtime/default", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .profile = "docker-default" },
+	{ .name = "request/k8s-crio-localhost",
+	  .state_ann = { CRIO_NAME, "app", K8S "app", "localhost/k8s-app", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .profile = "k8s-app" },
+	{ .name = "request/k8s-crio-unconfined",
+	  .state_ann = { CRIO_NAME, "app", K8S "app", "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .unconfined = true },
+	{ .name = "request/k8s-containerd-runtime-default",
+	  .state_ann = { CRI_NAME, "web", K8S "web", "runtime/default", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "web", .profile = "docker-default" },
+	{ .name = "request/k8s-containerd-localhost",
+	  .state_ann = { CRI_NAME, "web", K8S "web", "localhost/k8s-web", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "web", .profile = "k8s-web" },
+	{ .name = "request/k8s-containerd-unconfined",
+	  .state_ann = { CRI_NAME, "web", K8S "web", "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "web", .unconfined = true },
+	{ .name = "request/k8s-dockershim-runtime-default",
+	  .state_ann = { KUBE_NAME, "db", K8S "db", "runtime/default", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "db", .profile = "docker-default" },
+	{ .name = "request/k8s-dockershim-localhost",
+	  .state_ann = { KUBE_NAME, "db", K8S "db", "localhost/k8s-db", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "db", .profile = "k8s-db" },
+	{ .name = "request/k8s-dockershim-unconfined",
+	  .state_ann = { KUBE_NAME, "db", K8S "db", "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "db", .unconfined = true },
+	{ .name = "request/k8s-from-spec-annotations", .no_state = true,
+	  .spec_ann = { CRIO_NAME, "app", K8S "app", "localhost/k8s-app", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .profile = "k8s-app" },
+	{ .name = "request/k8s-name-in-state-value-in-spec",
+	  .state_ann = { CRIO_NAME, "app", NULL }, .spec_ann = { K8S "app", "localhost/k8s-app", NULL },
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .profile = "k8s-app" },
+	{ .name = "request/k8s-other-container-ignored",
+	  .state_ann = { CRIO_NAME, "app", K8S "sidecar", "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/k8s-other-container-falls-through",
+	  .state_ann = { CRI_NAME, "app", K8S "sidecar", "localhost/side", NULL },
+	  .spec_profile = "spec-prof", .source = AA_OCI_SOURCE_SPEC,
+	  .origin = "process.apparmorProfile", .profile = "spec-prof" },
+	{ .name = "request/k8s-no-container-name-ignored",
+	  .state_ann = { K8S "app", "localhost/k8s-app", NULL }, .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/k8s-empty-container-name-ignored",
+	  .state_ann = { CRIO_NAME, "", K8S "", "unconfined", NULL }, .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/k8s-wins-over-podman-and-spec",
+	  .state_ann = { CRIO_NAME, "app", K8S "app", "localhost/k8s-app", PODMAN, "pod", NULL },
+	  .spec_profile = "spec-prof", .default_profile = "def",
+	  .source = AA_OCI_SOURCE_KUBERNETES, .origin = K8S "app", .profile = "k8s-app" },
+	{ .name = "request/k8s-bad-value", .state_ann = { CRIO_NAME, "app", K8S "app", "localhost/../x", NULL },
+	  .rc = -EINVAL },
+	{ .name = "request/k8s-value-4097", .state_ann = { CRIO_NAME, "app", K8S "app", VALUE_4097, NULL },
+	  .rc = -E2BIG },
+	{ .name = "request/k8s-container-name-257", .state_ann = { CRIO_NAME, CNAME_257, NULL }, .rc = -E2BIG },
+	{ .name = "request/k8s-container-name-differs", .state_ann = { CRIO_NAME, "app", NULL },
+	  .spec_ann = { CRIO_NAME, "evil", NULL }, .rc = -EINVAL },
+	{ .name = "request/k8s-value-differs", .state_ann = { CRIO_NAME, "app", K8S "app", "localhost/a", NULL },
+	  .spec_ann = { K8S "app", "unconfined", NULL }, .rc = -EINVAL },
+
+	/* Podman */
+	{ .name = "request/podman", .state_ann = { PODMAN, "pod-prof", NULL },
+	  .source = AA_OCI_SOURCE_PODMAN, .origin = PODMAN, .profile = "pod-prof" },
+	{ .name = "request/podman-localhost", .spec_ann = { PODMAN, "localhost/pod-prof", NULL },
+	  .source = AA_OCI_SOURCE_PODMAN, .origin = PODMAN, .profile = "pod-prof" },
+	{ .name = "request/podman-unconfined", .state_ann = { PODMAN, "unconfined", NULL },
+	  .source = AA_OCI_SOURCE_PODMAN, .origin = PODMAN, .unconfined = true },
+	{ .name = "request/podman-wins-over-spec", .state_ann = { PODMAN, "pod-prof", NULL },
+	  .spec_profile = "spec-prof", .source = AA_OCI_SOURCE_PODMAN, .origin = PODMAN, .profile = "pod-prof" },
+	{ .name = "request/podman-bad", .state_ann = { PODMAN, "a,b", NULL }, .rc = -EINVAL },
+	{ .name = "request/podman-differs", .state_ann = { PODMAN, "a", NULL }, .spec_ann = { PODMAN, "b", NULL },
+	  .rc = -EINVAL },
+
+	/* process.apparmorProfile: used literally */
+	{ .name = "request/spec", .spec_profile = "docker-default", .source = AA_OCI_SOURCE_SPEC,
+	  .origin = "process.apparmorProfile", .profile = "docker-default" },
+	{ .name = "request/spec-no-state", .no_state = true, .spec_profile = "docker-default",
+	  .source = AA_OCI_SOURCE_SPEC, .origin = "process.apparmorProfile", .profile = "docker-default" },
+	{ .name = "request/spec-unconfined", .spec_profile = "unconfined", .source = AA_OCI_SOURCE_SPEC,
+	  .origin = "process.apparmorProfile", .unconfined = true },
+	{ .name = "request/spec-localhost-is-invalid", .spec_profile = "localhost/x", .rc = -EINVAL },
+	{ .name = "request/spec-runtime-default-is-invalid", .spec_profile = "runtime/default", .rc = -EINVAL },
+	{ .name = "request/spec-traversal", .spec_profile = "../x", .rc = -EINVAL },
+	{ .name = "request/spec-256", .spec_profile = LONG_256, .rc = -E2BIG },
+	{ .name = "request/spec-wins-over-default", .spec_profile = "spec-prof", .default_profile = "def",
+	  .source = AA_OCI_SOURCE_SPEC, .origin = "process.apparmorProfile", .profile = "spec-prof" },
+
+	/* default_profile */
+	{ .name = "request/default", .default_profile = "def", .source = AA_OCI_SOURCE_DEFAULT,
+	  .origin = "default_profile", .profile = "def" },
+	{ .name = "request/default-localhost", .default_profile = "localhost/def", .source = AA_OCI_SOURCE_DEFAULT,
+	  .origin = "default_profile", .profile = "def" },
+	{ .name = "request/default-runtime-default", .default_profile = "runtime/default",
+	  .source = AA_OCI_SOURCE_DEFAULT, .origin = "default_profile", .profile = "docker-default" },
+	{ .name = "request/default-unconfined", .default_profile = "unconfined", .source = AA_OCI_SOURCE_DEFAULT,
+	  .origin = "default_profile", .unconfined = true },
+	{ .name = "request/default-empty-is-none", .default_profile = "", .source = AA_OCI_SOURCE_NONE },
+	{ .name = "request/default-bad", .default_profile = "a b", .rc = -EINVAL },
+
+	/* aa-oci.mode */
+	{ .name = "request/mode-complain", .state_ann = { MODE, "complain", PROFILE, "web", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "web",
+	  .mode = AA_OCI_MODE_COMPLAIN },
+	{ .name = "request/mode-enforce", .state_ann = { MODE, "enforce", PROFILE, "web", NULL },
+	  .source = AA_OCI_SOURCE_ANNOTATION, .origin = PROFILE, .profile = "web",
+	  .mode = AA_OCI_MODE_ENFORCE },
+	{ .name = "request/mode-complain-with-spec", .spec_ann = { MODE, "complain", NULL },
+	  .spec_profile = "spec-prof", .source = AA_OCI_SOURCE_SPEC, .origin = "process.apparmorProfile",
+	  .profile = "spec-prof", .mode = AA_OCI_MODE_COMPLAIN },
+	{ .name = "request/mode-complain-with-nothing", .state_ann = { MODE, "complain", NULL },
+	  .source = AA_OCI_SOURCE_NONE, .mode = AA_OCI_MODE_COMPLAIN },
+	{ .name = "request/mode-bogus", .state_ann = { MODE, "bogus", PROFILE, "web", NULL }, .rc = -EINVAL },
+	{ .name = "request/mode-capitalised", .state_ann = { MODE, "Complain", NULL }, .rc = -EINVAL },
+	{ .name = "request/mode-empty", .state_ann = { MODE, "", NULL }, .rc = -EINVAL },
+	{ .name = "request/mode-kill", .state_ann = { MODE, "kill", NULL }, .rc = -EINVAL },
+	{ .name = "request/mode-differs", .state_ann = { MODE, "complain", NULL },
+	  .spec_ann = { MODE, "enforce", NULL }, .rc = -EINVAL },
+	{ .name = "request/mode-4097", .state_ann = { MODE, VALUE_4097, NULL }, .rc = -E2BIG },
+};
+/* clang-format on */
+
+static void annotations_build(const char *const *kv,
+			      struct aa_oci_annotations *a)
+{
+	size_t n = 0;
+
+	while (kv[2 * n])
+		n++;
+	*a = (struct aa_oci_annotations){0};
+	if (n == 0)
+		return;
+	a->keys = calloc(n, sizeof(char *));
+	a->values = calloc(n, sizeof(char *));
+	assert_non_null(a->keys);
+	assert_non_null(a->values);
+	for (size_t i = 0; i < n; i++) {
+		a->keys[i] = cell(kv[2 * i]);
+		assert_non_null(kv[2 * i + 1]);
+		a->values[i] = cell(kv[2 * i + 1]);
+	}
+	a->n = n;
+}
+
+static void annotations_drop(struct aa_oci_annotations *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->keys[i]);
+		free(a->values[i]);
+	}
+	free(a->keys);
+	free(a->values);
+}
+
+static void test_request_case(void **state)
+{
+	const struct request_case *c = *state;
+	struct aa_oci_err err = {0};
+	struct aa_oci_state st = {0};
+	struct aa_oci_spec spec = {0};
+	struct aa_oci_config cfg;
+	struct aa_oci_request req;
+	int r;
+
+	annotations_build(c->state_ann, &st.annotations);
+	annotations_build(c->spec_ann, &spec.annotations);
+	if (c->spec_profile)
+		spec.apparmor_profile = cell(c->spec_profile);
+	cfg_make(&cfg, c->runtime_default, c->default_profile, false);
+
+	memset(&req, 0xa5, sizeof(req));
+	r = resolve_request(c->no_state ? NULL : &st, &spec, &cfg, &req, &err);
+	check_err(c->name, r, c->rc, &err);
+	if (r == 0) {
+		if (req.source != c->source)
+			fail_msg("%s: source %s, want %s", c->name,
+				 resolve_source_name(req.source),
+				 resolve_source_name(c->source));
+		if (c->origin)
+			assert_string_equal(req.origin, c->origin);
+		else
+			assert_null(req.origin);
+		if (c->profile)
+			assert_string_equal(req.profile, c->profile);
+		else
+			assert_null(req.profile);
+		assert_int_equal(req.unconfined, c->unconfined);
+		if (req.mode != c->mode)
+			fail_msg("%s: mode %s, want %s", c->name,
+				 mode_name(req.mode), mode_name(c->mode));
+		resolve_request_free(&req);
+		assert_null(req.origin);
+		assert_null(req.profile);
+	}
+	annotations_drop(&st.annotations);
+	annotations_drop(&spec.annotations);
+	free(spec.apparmor_profile);
+	config_free(&cfg);
+}
+
+/* The fixtures from test-oci, run through parse and resolve together. */
+static void test_request_crio_fixture(void **state)
+{
+	struct aa_oci_err err = {0};
+	struct aa_oci_state st = {0};
+	struct aa_oci_spec spec = {0};
+	struct aa_oci_config cfg;
+	struct aa_oci_request req = {0};
+	char *buf = NULL;
+	size_t len;
+
+	assert_int_equal(read_file_at(AT_FDCWD, FIXTURES "/crio-k8s-state.json",
+				      false, AA_OCI_STATE_MAX, &buf, &len),
+			 0);
+	assert_int_equal(oci_state_parse(buf, &st, &err), 0);
+	free(buf);
+	buf = NULL;
+	assert_int_equal(read_file_at(AT_FDCWD,
+				      FIXTURES "/crio-k8s-config.json", false,
+				      AA_OCI_SPEC_MAX, &buf, &len),
+			 0);
+	assert_int_equal(oci_spec_parse(buf, &spec, &err), 0);
+	free(buf);
+	cfg_make(&cfg, NULL, NULL, false);
+
+	assert_int_equal(resolve_request(&st, &spec, &cfg, &req, &err), 0);
+	assert_int_equal(req.source, AA_OCI_SOURCE_KUBERNETES);
+	assert_string_equal(req.origin, K8S "nginx");
+	assert_string_equal(req.profile, "k8s-nginx");
+	assert_false(req.unconfined);
+	/* process.apparmorProfile agrees, so a hook may go ahead */
+	assert_int_equal(resolve_check_hook(&req, &spec, &cfg, &err), 0);
+	resolve_request_free(&req);
+
+	/* the runc spec asks nothing */
+	oci_spec_free(&spec);
+	assert_int_equal(read_file_at(AT_FDCWD, FIXTURES "/runc-spec.json",
+				      false, AA_OCI_SPEC_MAX, &buf, &len),
+			 0);
+	assert_int_equal(oci_spec_parse(buf, &spec, &err), 0);
+	free(buf);
+	assert_int_equal(resolve_request(NULL, &spec, &cfg, &req, &err), 0);
+	assert_int_equal(req.source, AA_OCI_SOURCE_NONE);
+	assert_null(req.profile);
+	assert_int_equal(resolve_check_hook(&req, &spec, &cfg, &err), 0);
+	resolve_request_free(&req);
+
+	oci_spec_free(&spec);
+	oci_state_free(&st);
+	config_free(&cfg);
+}
+
+/* ---- resolve_check_hook ---- */
+
+struct check_case {
+	const char *name;
+	enum aa_oci_source source;
+	const char *origin;
+	const char *profile; /* NULL with unconfined */
+	bool unconfined;
+	const char *spec_profile;
+	bool allow_unconfined;
+	int rc;
+	const char *says[4]; /* each must be in the message */
+};
+
+/* clang-format off */
+static const struct check_case check_cases[] = {
+	{ "check/none", AA_OCI_SOURCE_NONE, NULL, NULL, false, NULL, false, 0, { NULL } },
+	{ "check/spec", AA_OCI_SOURCE_SPEC, "process.apparmorProfile", "spec-prof", false, "spec-prof", false, 0, { NULL } },
+	{ "check/spec-unconfined-needs-no-allow", AA_OCI_SOURCE_SPEC, "process.apparmorProfile", NULL, true,
+	  "unconfined", false, 0, { NULL } },
+	{ "check/annotation-matches-spec", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "want-prof",
+	  false, 0, { NULL } },
+	{ "check/k8s-matches-spec", AA_OCI_SOURCE_KUBERNETES, K8S "app", "want-prof", false, "want-prof", false, 0, { NULL } },
+	{ "check/podman-matches-spec", AA_OCI_SOURCE_PODMAN, PODMAN, "want-prof", false, "want-prof", false, 0, { NULL } },
+	{ "check/default-matches-spec", AA_OCI_SOURCE_DEFAULT, "default_profile", "want-prof", false, "want-prof",
+	  false, 0, { NULL } },
+	{ "check/annotation-spec-empty", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, NULL, false,
+	  -EPERM, { PROFILE, "want-prof", "aa-oci-runtime", "empty" } },
+	{ "check/annotation-spec-differs", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "spec-prof",
+	  false, -EPERM, { PROFILE, "want-prof", "spec-prof", "aa-oci-runtime" } },
+	{ "check/k8s-spec-differs", AA_OCI_SOURCE_KUBERNETES, K8S "app", "want-prof", false, "spec-prof", false,
+	  -EPERM, { K8S "app", "want-prof", "spec-prof", "aa-oci-runtime" } },
+	{ "check/podman-spec-empty", AA_OCI_SOURCE_PODMAN, PODMAN, "want-prof", false, NULL, false,
+	  -EPERM, { PODMAN, "want-prof", "aa-oci-runtime" } },
+	{ "check/default-spec-empty", AA_OCI_SOURCE_DEFAULT, "default_profile", "want-prof", false, NULL, false,
+	  -EPERM, { "want-prof", "aa-oci-runtime" } },
+	{ "check/annotation-spec-unconfined", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "unconfined",
+	  false, -EPERM, { "want-prof", "unconfined" } },
+	{ "check/unconfined-not-allowed", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, NULL, false,
+	  -EPERM, { PROFILE, "allow_unconfined" } },
+	{ "check/unconfined-not-allowed-even-if-spec-agrees", AA_OCI_SOURCE_KUBERNETES, K8S "app", NULL, true,
+	  "unconfined", false, -EPERM, { K8S "app", "allow_unconfined" } },
+	{ "check/unconfined-allowed", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, NULL, true, 0, { NULL } },
+	{ "check/unconfined-allowed-spec-agrees", AA_OCI_SOURCE_PODMAN, PODMAN, NULL, true, "unconfined", true, 0, { NULL } },
+	{ "check/unconfined-allowed-spec-differs", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, "spec-prof", true,
+	  -EPERM, { "unconfined", "spec-prof" } },
+	{ "check/default-unconfined-not-allowed", AA_OCI_SOURCE_DEFAULT, "default_profile", NULL, true, NULL, false,
+	  -EPERM, { "allow_unconfined" } },
+};
+/* clang-format on */
+
+static void test_check_case(void **state)
+{
+	const struct check_case *c = *state;
+	struct aa_oci_err err = {0};
+	struct aa_oci_spec spec = {0};
+	struct aa_oci_config cfg;
+	struct aa_oci_request req = {
+	    .source = c->source,
+	    .origin = (char *)c->origin,
+	    .profile = (char *)c->profile,
+	    .unconfined = c->unconfined,
+	};
+	int r;
+
+	spec.apparmor_profile = (char *)c->spec_profile;
+	cfg_make(&cfg, NULL, NULL, c->allow_unconfined);
+	r = resolve_check_hook(&req, &spec, &cfg, &err);
+	check_err(c->name, r, c->rc, &err);
+	for (size_t i = 0; i < ARRAY_SIZE(c->says) && c->says[i]; i++)
+		if (!strstr(err.text, c->says[i]))
+			fail_msg("%s: message \"%s\" does not say \"%s\"",
+				 c->name, err.text, c->says[i]);
+	config_free(&cfg);
+}
+
+/* ---- names for messages ---- */
+
+static void test_source_names(void **state)
+{
+	static const enum aa_oci_source all[] = {
+	    AA_OCI_SOURCE_NONE,	      AA_OCI_SOURCE_ANNOTATION,
+	    AA_OCI_SOURCE_KUBERNETES, AA_OCI_SOURCE_PODMAN,
+	    AA_OCI_SOURCE_SPEC,	      AA_OCI_SOURCE_DEFAULT,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
+		const char *n = resolve_source_name(all[i]);
+
+		assert_non_null(n);
+		assert_true(n[0] != '\0');
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(n, resolve_source_name(all[j]));
+	}
+	assert_non_null(
+	    strstr(resolve_source_name(AA_OCI_SOURCE_ANNOTATION), PROFILE));
+	assert_non_null(
+	    strstr(resolve_source_name(AA_OCI_SOURCE_PODMAN), PODMAN));
+	assert_string_equal(resolve_source_name(AA_OCI_SOURCE_SPEC),
+			    "process.apparmorProfile");
+	assert_string_equal(mode_name(AA_OCI_MODE_ENFORCE), "enforce");
+	assert_string_equal(mode_name(AA_OCI_MODE_COMPLAIN), "complain");
+	assert_string_equal(mode_name(AA_OCI_MODE_OTHER), "other");
+}
+
+/* ---- main ---- */
+
+static const struct CMUnitTest fixed[] = {
+    cmocka_unit_test(test_request_crio_fixture),
+    cmocka_unit_test(test_source_names),
+};
+
+static struct CMUnitTest tests[ARRAY_SIZE(name_cases) +
+			       ARRAY_SIZE(value_cases) +
+			       ARRAY_SIZE(request_cases) +
+			       ARRAY_SIZE(check_cases) + ARRAY_SIZE(fixed)];
+
+#define ADD_ROWS(table, fn)                                                    \
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)                         \
+		tests[n++] = (struct CMUnitTest)                               \
+		{                                                              \
+			.name = (table)[i].name, .test_func = (fn),            \
+			.initial_state = (void *)&(table)[i]                   \
+		}
+
+int main(void)
+{
+	size_t n = 0;
+
+	ADD_ROWS(name_cases, test_name_case);
+	ADD_ROWS(value_cases, test_value_case);
+	ADD_ROWS(request_cases, test_request_case);
+	ADD_ROWS(check_cases, test_check_case);
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		tests[n++] = fixed[i];
+	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);
+}
