@@ -40,7 +40,8 @@ endif
 MAINS   := hook-main cli-main runtime-main exec-main
 LIB_SRC := $(filter-out $(addprefix hook/,$(addsuffix .c,$(MAINS))),$(wildcard hook/*.c))
 LIB_OBJ := $(patsubst hook/%.c,$(B)/obj/%.o,$(LIB_SRC))
-BINS    := $(B)/aa-oci-hook $(B)/aa-oci $(B)/aa-oci-runtime
+BINS    := $(B)/aa-oci-hook $(B)/aa-oci $(B)/aa-oci-runtime \
+	$(B)/aa-oci-exec
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -136,6 +137,11 @@ install: all
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
 	sed 's|/usr/local/libexec|$(LIBEXECDIR)|g' config/lxc/aa-oci.conf \
 		> $(DESTDIR)$(DATADIR)/aa-oci/lxc/aa-oci.conf
+	for f in docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf; do \
+		install -d $(DESTDIR)$(DATADIR)/aa-oci/$$(dirname $$f); \
+		sed 's|/usr/local/bin|$(BINDIR)|g' config/$$f \
+			> $(DESTDIR)$(DATADIR)/aa-oci/$$f; \
+	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
 		sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json \
 		> $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
