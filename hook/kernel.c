@@ -9,6 +9,14 @@
  *   .replace    write: compiled policy to load or replace
  *                      (libapparmor aa_kernel_interface)
  *
+ * and for the calling task (libapparmor, which picks the path the kernel
+ * has: /proc/<tid>/attr/apparmor/{current,exec} or /proc/<tid>/attr/...):
+ *
+ *   attr current  read:  the task's own label (aa_getcon)
+ *   attr exec     write: the label to take at the next execve
+ *                        (aa_change_onexec, aa_stack_onexec)
+ *                 read:  that it is pending (aa_getprocattr)
+ *
  * Nothing else under /sys or /proc is touched by this file.
  */
 #include <errno.h>
@@ -16,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -156,4 +165,41 @@ int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 							 path) < 0)
 		return -errno;
 	return 0;
+}
+
+int kernel_task_confined(bool *ret)
+{
+	char *label = NULL, *mode = NULL;
+
+	if (aa_getcon(&label, &mode) < 0)
+		return -errno;
+	*ret = strcmp(label, "unconfined") != 0;
+	free(label); /* aa_getcon: mode points into label's buffer */
+	return 0;
+}
+
+int kernel_set_exec_label(const char *name, bool stack)
+{
+	char *label = NULL, *mode = NULL;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int r;
+
+	if ((stack ? aa_stack_onexec(name) : aa_change_onexec(name)) < 0)
+		return -errno;
+	/* Read it back: the kernel must hold it for our next execve. */
+	if (aa_getprocattr(tid, "exec", &label, &mode) < 0)
+		return -errno;
+	/* A stacked label reads "old//&name"; a plain one "name". */
+	r = -EPROTO;
+	if (strcmp(label, name) == 0)
+		r = 0;
+	else if (stack) {
+		size_t n = strlen(label), m = strlen(name);
+
+		if (n > m + 3 && strcmp(label + n - m, name) == 0 &&
+		    memcmp(label + n - m - 3, "//&", 3) == 0)
+			r = 0;
+	}
+	free(label);
+	return r;
 }

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/apparmor.h>
 
 #include "aa-oci/err.h"
@@ -47,3 +48,19 @@ int kernel_features(struct aa_oci_kernel *k, aa_features **ret);
  */
 int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 			  const char *path);
+
+/*
+ * kernel_task_confined - is the calling task under a profile?
+ * Returns: 0 with *@ret set, or -errno (-ENOENT/-EINVAL: no AppArmor).
+ */
+int kernel_task_confined(bool *ret);
+
+/*
+ * kernel_set_exec_label - ask the kernel to put the calling task under
+ * @name at its next execve: aa_change_onexec, or aa_stack_onexec when
+ * @stack (a confined task with no_new_privs can only stack). The pending
+ * label is read back and checked.
+ * Returns: 0, -ENOENT profile not loaded, -EPROTO the kernel holds another
+ * label, or -errno.
+ */
+int kernel_set_exec_label(const char *name, bool stack);

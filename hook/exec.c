@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "cleanup.h"
+#include "aa-oci/config.h"
+#include "aa-oci/exec.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/load.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/util.h"
+
+void exec_plan_free(struct aa_oci_exec_plan *p)
+{
+	free(p->profile);
+	seccomp_filter_free(p->filter);
+	seccomp_filter_report_free(&p->report);
+	*p = (struct aa_oci_exec_plan){0};
+}
+
+static int plan_seccomp(const char *buf, const char *what,
+			struct aa_oci_exec_plan *p, struct aa_oci_err *err)
+{
+	struct aa_oci_seccomp s = {0};
+	int r;
+
+	r = oci_seccomp_parse(buf, &s, err);
+	if (r < 0) {
+		char detail[AA_OCI_ERR_MAX];
+
+		snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
+		return err_set(err, r, "%s: %s", what, detail);
+	}
+	if (s.present)
+		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
+	oci_seccomp_free(&s);
+	return r;
+}
+
+static int plan_bundle(const struct aa_oci_exec_opts *o,
+		       const struct aa_oci_config *cfg,
+		       struct aa_oci_exec_plan *p, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct aa_oci_spec spec = {0};
+	struct aa_oci_request req = {0};
+	int r;
+
+	r = oci_bundle_read_config(o->bundle, &buf, err);
+	if (r < 0)
+		return r;
+	r = oci_spec_parse(buf, &spec, err);
+	if (r < 0)
+		return r;
+	r = resolve_request(NULL, &spec, cfg, &req, err);
+	if (r < 0)
+		goto out;
+	if (req.unconfined && req.source != AA_OCI_SOURCE_SPEC &&
+	    !cfg->allow_unconfined) {
+		r = err_set(err, -EPERM,
+			    "%s asks for unconfined, which the config file does not allow",
+			    req.origin);
+		goto out;
+	}
+	p->profile = TAKE_PTR(req.profile);
+	p->mode = req.mode;
+	p->no_new_privs = spec.no_new_privs;
+	if (!o->seccomp_file && !o->seccomp_default)
+		r = plan_seccomp(buf, "config.json", p, err);
+out:
+	resolve_request_free(&req);
+	oci_spec_free(&spec);
+	return r;
+}
+
+int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
+	      struct aa_oci_err *err)
+{
+	struct aa_oci_exec_plan p = {0};
+	struct aa_oci_config cfg = {0};
+	int r;
+
+	if (o->profile && o->bundle)
+		return err_set(err, -EINVAL,
+			       "--profile and --bundle exclude each other");
+	if (o->seccomp_file && o->seccomp_default)
+		return err_set(err, -EINVAL,
+			       "--seccomp and --seccomp-default exclude each other");
+	r = config_load(o->config_path, o->config_required, &cfg, err);
+	if (r < 0)
+		return r;
+	if (o->bundle) {
+		r = plan_bundle(o, &cfg, &p, err);
+	} else if (o->profile) {
+		bool unconfined = false;
+
+		r = resolve_value(o->profile, &cfg, &p.profile, &unconfined, err);
+	}
+	if (r < 0)
+		goto fail;
+	if (o->mode) {
+		if (streq(o->mode, "enforce"))
+			p.mode = AA_OCI_MODE_ENFORCE;
+		else if (streq(o->mode, "complain"))
+			p.mode = AA_OCI_MODE_COMPLAIN;
+		else {
+			r = err_set(err, -EINVAL,
+				    "--mode is \"%.64s\"; use enforce or complain",
+				    o->mode);
+			goto fail;
+		}
+	}
+	p.no_new_privs |= o->no_new_privs;
+	if (o->seccomp_file) {
+		_cleanup_free_ char *buf = NULL;
+		size_t len;
+
+		r = read_file_at(AT_FDCWD, o->seccomp_file, false,
+				 AA_OCI_SPEC_MAX, &buf, &len);
+		if (r < 0) {
+			r = err_set(err, r, "--seccomp %s: %s", o->seccomp_file,
+				    r == -EINVAL ? "not a regular file"
+						 : strerror(-r));
+			goto fail;
+		}
+		r = plan_seccomp(buf, o->seccomp_file, &p, err);
+	} else if (o->seccomp_default) {
+		r = seccomp_filter_build_default(&p.filter, &p.report, err);
+	}
+	if (r < 0)
+		goto fail;
+	config_free(&cfg);
+	*ret = p;
+	return 0;
+fail:
+	config_free(&cfg);
+	exec_plan_free(&p);
+	return r;
+}
+
+int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
+	       struct aa_oci_err *err)
+{
+	int r;
+
+	if (p->profile) {
+		bool confined = false;
+
+		if (!o->no_load) {
+			struct aa_oci_config cfg = {0};
+			struct aa_oci_kernel *k = NULL;
+			struct aa_oci_load_result res = {0};
+
+			r = config_load(o->config_path, o->config_required,
+					&cfg, err);
+			if (r == 0)
+				r = kernel_open(o->apparmorfs, &k, err);
+			if (r == 0)
+				r = load_ensure(k, &cfg, p->profile, p->mode,
+						&res, err);
+			load_result_free(&res);
+			kernel_close(k);
+			config_free(&cfg);
+			if (r < 0)
+				return r;
+		}
+		/* With no_new_privs a confined task may only narrow its
+		 * confinement: stack the profile on what it has. */
+		r = kernel_task_confined(&confined);
+		if (r < 0)
+			return err_set(err, r,
+				       "cannot read this process's AppArmor label: %s; is AppArmor enabled?",
+				       strerror(-r));
+		p->stack = p->no_new_privs && confined;
+		r = kernel_set_exec_label(p->profile, p->stack);
+		if (r == -ENOENT)
+			return err_set(err, r,
+				       "the kernel has no profile \"%s\"%s",
+				       p->profile,
+				       o->no_load ? "; load it, or drop --no-load"
+						  : "");
+		if (r < 0)
+			return err_set(err, r, "cannot set the exec label (%s): %s",
+				       p->stack ? "aa_stack_onexec"
+						: "aa_change_onexec",
+				       strerror(-r));
+	}
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_set(err, -errno, "cannot set no_new_privs: %s",
+			       strerror(errno));
+	if (p->filter) {
+		r = seccomp_filter_load(p->filter, err);
+		if (r == -EACCES)
+			return err_set(err, r,
+				       "the kernel refused the seccomp filter: it needs --no-new-privs or CAP_SYS_ADMIN");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
