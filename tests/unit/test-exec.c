@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * aa-oci-exec's plan (options, bundle, seccomp) and the first steps of
+ * applying it. Setting the label needs a real AppArmor kernel: tests/vm.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/exec.h"
+
+struct env {
+	char *top, *fs, *bundle, *profiles, *config;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char *parser = fx_repo_path("tests/data/parsers/kernel-sim");
+	char *run;
+
+	e->top = fx_tmpdir();
+	e->fs = fx_apparmorfs("loaded (enforce)\n");
+	e->bundle = fx_path(e->top, "bundle");
+	e->profiles = fx_path(e->top, "profiles");
+	e->config = fx_path(e->top, "config.json");
+	run = fx_path(e->top, "run");
+	mkdir(e->bundle, 0755);
+	mkdir(e->profiles, 0755);
+	fx_write(e->profiles, "web", "profile web {\n  file,\n}\n");
+	fx_write(e->top, "config.json",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": \"%s\"}",
+		 e->profiles, parser, run);
+	free(parser);
+	free(run);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	fx_rm_rf(e->top);
+	fx_rm_rf(e->fs);
+	free(e->top);
+	free(e->fs);
+	free(e->bundle);
+	free(e->profiles);
+	free(e->config);
+	free(e);
+	return 0;
+}
+
+static struct aa_oci_exec_opts opts(struct env *e)
+{
+	return (struct aa_oci_exec_opts){
+		.apparmorfs = e->fs,
+		.config_path = e->config,
+		.config_required = true,
+	};
+}
+
+struct plan_case {
+	const char *what;
+	const char *profile, *mode, *seccomp_file;
+	bool use_bundle, seccomp_default, nnp;
+	const char *spec; /* the bundle's config.json */
+	int ret;
+	const char *want_profile;
+	bool want_nnp, want_filter;
+	const char *msg;
+};
+
+static const struct plan_case plan_cases[] = {
+	{"profile by name", "web", NULL, NULL, false, false, false, NULL, 0,
+	 "web", false, false, NULL},
+	{"localhost/ form", "localhost/web", NULL, NULL, false, false, false,
+	 NULL, 0, "web", false, false, NULL},
+	{"runtime/default", "runtime/default", NULL, NULL, false, false, false,
+	 NULL, 0, "docker-default", false, false, NULL},
+	{"bad name", "../web", NULL, NULL, false, false, false, NULL, -EINVAL,
+	 NULL, false, false, "must start with"},
+	{"bad mode", "web", "audit", NULL, false, false, false, NULL, -EINVAL,
+	 NULL, false, false, "use enforce or complain"},
+	{"both seccomp options", "web", NULL, "/x", false, true, false, NULL,
+	 -EINVAL, NULL, false, false, "exclude each other"},
+	{"both profile and bundle", "web", NULL, NULL, true, false, false,
+	 "{\"process\": {}}", -EINVAL, NULL, false, false, "exclude each other"},
+	{"seccomp default", "web", NULL, NULL, false, true, true, NULL, 0, "web",
+	 true, true, NULL},
+	{"seccomp file missing", "web", NULL, "/nonexistent.json", false, false,
+	 false, NULL, -ENOENT, NULL, false, false, "--seccomp /nonexistent.json"},
+	{"bundle: profile, nnp, seccomp", NULL, NULL, NULL, true, false, false,
+	 "{\"process\": {\"apparmorProfile\": \"web\", \"noNewPrivileges\": true},"
+	 " \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
+	 " \"syscalls\": [{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\"}]}}}",
+	 0, "web", true, true, NULL},
+	{"bundle: annotation", NULL, NULL, NULL, true, false, false,
+	 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, \"process\": {}}",
+	 0, "web", false, false, NULL},
+	{"bundle: nothing asked", NULL, NULL, NULL, true, false, false,
+	 "{\"process\": {}}", 0, NULL, false, false, NULL},
+	{"bundle: unconfined by annotation", NULL, NULL, NULL, true, false, false,
+	 "{\"annotations\": {\"aa-oci.profile\": \"unconfined\"}, \"process\": {}}",
+	 -EPERM, NULL, false, false, "does not allow"},
+	{"bundle: bad seccomp", NULL, NULL, NULL, true, false, false,
+	 "{\"process\": {}, \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_NOTIFY\"}}}",
+	 -EINVAL, NULL, false, false, "config.json: "},
+	{"bundle missing config.json", NULL, NULL, NULL, true, false, false,
+	 NULL, -ENOENT, NULL, false, false, "config.json"},
+};
+
+static void test_plan_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(plan_cases) / sizeof(*plan_cases); i++) {
+		const struct plan_case *c = &plan_cases[i];
+		struct aa_oci_exec_plan p = {0};
+		struct aa_oci_err err = {0};
+		struct aa_oci_exec_opts o;
+		struct env *e;
+		int r;
+
+		setup((void **)&e);
+		o = opts(e);
+		o.profile = c->profile;
+		o.mode = c->mode;
+		o.seccomp_file = c->seccomp_file;
+		o.seccomp_default = c->seccomp_default;
+		o.no_new_privs = c->nnp;
+		if (c->use_bundle) {
+			o.bundle = e->bundle;
+			if (c->spec)
+				fx_write(e->bundle, "config.json", "%s", c->spec);
+		}
+		r = exec_plan(&o, &p, &err);
+		if (r != c->ret)
+			fail_msg("case \"%s\": %d, want %d (%s)", c->what, r,
+				 c->ret, err.text);
+		if (r == 0) {
+			if (c->want_profile ? !p.profile ||
+						      strcmp(p.profile, c->want_profile)
+					    : p.profile != NULL)
+				fail_msg("case \"%s\": profile %s", c->what,
+					 p.profile ? p.profile : "-");
+			if (p.no_new_privs != c->want_nnp ||
+			    (p.filter != NULL) != c->want_filter)
+				fail_msg("case \"%s\": nnp %d filter %d", c->what,
+					 p.no_new_privs, p.filter != NULL);
+			exec_plan_free(&p);
+		} else if (c->msg && !strstr(err.text, c->msg)) {
+			fail_msg("case \"%s\": \"%s\" lacks \"%s\"", c->what,
+				 err.text, c->msg);
+		}
+		teardown((void **)&e);
+	}
+}
+
+static void test_apply_loads_before_label(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_exec_opts o = opts(e);
+	struct aa_oci_exec_plan p = {0};
+	struct aa_oci_err err = {0};
+	size_t len = 0;
+	char *b;
+
+	o.profile = "web";
+	assert_int_equal(exec_plan(&o, &p, &err), 0);
+	/* This kernel has no AppArmor: the label step fails, after the
+	 * profile was loaded; the caller must not exec. */
+	assert_true(exec_apply(&o, &p, &err) < 0);
+	assert_non_null(strstr(err.text, "AppArmor label"));
+	b = fx_read(e->fs, ".replace", &len);
+	assert_true(len > 0);
+	free(b);
+	exec_plan_free(&p);
+}
+
+static void test_apply_no_load(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_exec_opts o = opts(e);
+	struct aa_oci_exec_plan p = {0};
+	struct aa_oci_err err = {0};
+	size_t len = 0;
+	char *b;
+
+	o.profile = "web";
+	o.no_load = true;
+	assert_int_equal(exec_plan(&o, &p, &err), 0);
+	assert_true(exec_apply(&o, &p, &err) < 0);
+	b = fx_read(e->fs, ".replace", &len);
+	assert_int_equal(len, 0);
+	free(b);
+	exec_plan_free(&p);
+}
+
+static void test_apply_unloadable(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_exec_opts o = opts(e);
+	struct aa_oci_exec_plan p = {0};
+	struct aa_oci_err err = {0};
+
+	o.profile = "payment-api";
+	assert_int_equal(exec_plan(&o, &p, &err), 0);
+	assert_int_equal(exec_apply(&o, &p, &err), -ENOENT);
+	assert_non_null(strstr(err.text, "not found in"));
+	exec_plan_free(&p);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_table),
+		T(test_apply_loads_before_label),
+		T(test_apply_no_load),
+		T(test_apply_unloadable),
+	};
+
+	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
+}
