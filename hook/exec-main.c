@@ -107,6 +107,10 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"aa-oci-exec: warning: seccomp: syscall \"%s\" is unknown on this architecture, skipped\n",
 			plan.report.skipped_names[i]);
+	for (size_t i = 0; i < plan.report.n_skipped_arches; i++)
+		fprintf(stderr,
+			"aa-oci-exec: warning: seccomp: architecture \"%s\" is unknown to libseccomp, skipped\n",
+			plan.report.skipped_arches[i]);
 	r = exec_apply(&o, &plan, &err);
 	if (r < 0) {
 		if (plan.profile)

@@ -22,7 +22,7 @@ void exec_plan_free(struct aa_oci_exec_plan *p)
 	*p = (struct aa_oci_exec_plan){0};
 }
 
-static int plan_seccomp(const char *buf, const char *what,
+static int plan_seccomp(const char *buf, const char *what, bool required,
 			struct aa_oci_exec_plan *p, struct aa_oci_err *err)
 {
 	struct aa_oci_seccomp s = {0};
@@ -35,7 +35,13 @@ static int plan_seccomp(const char *buf, const char *what,
 		snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
 		return err_set(err, r, "%s: %s", what, detail);
 	}
-	if (s.present)
+	/* A file given with --seccomp that holds no filter is a mistake:
+	 * running without the filter asked for would fail open. */
+	if (!s.present && required)
+		r = err_set(err, -EINVAL,
+			    "%s: no seccomp settings (no defaultAction, no linux.seccomp)",
+			    what);
+	else if (s.present)
 		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
 	oci_seccomp_free(&s);
 	return r;
@@ -70,7 +76,7 @@ static int plan_bundle(const struct aa_oci_exec_opts *o,
 	p->mode = req.mode;
 	p->no_new_privs = spec.no_new_privs;
 	if (!o->seccomp_file && !o->seccomp_default)
-		r = plan_seccomp(buf, "config.json", p, err);
+		r = plan_seccomp(buf, "config.json", false, p, err);
 out:
 	resolve_request_free(&req);
 	oci_spec_free(&spec);
@@ -127,7 +133,7 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 						 : strerror(-r));
 			goto fail;
 		}
-		r = plan_seccomp(buf, o->seccomp_file, &p, err);
+		r = plan_seccomp(buf, o->seccomp_file, true, &p, err);
 	} else if (o->seccomp_default) {
 		r = seccomp_filter_build_default(&p.filter, &p.report, err);
 	}

@@ -95,6 +95,9 @@ static const struct plan_case plan_cases[] = {
 	 true, true, NULL},
 	{"seccomp file missing", "web", NULL, "/nonexistent.json", false, false,
 	 false, NULL, -ENOENT, NULL, false, false, "--seccomp /nonexistent.json"},
+	{"seccomp file without a filter", "web", NULL, "tests/data/oci/runc-spec.json",
+	 false, false, false, NULL, -EINVAL, NULL, false, false,
+	 "no seccomp settings"},
 	{"bundle: profile, nnp, seccomp", NULL, NULL, NULL, true, false, false,
 	 "{\"process\": {\"apparmorProfile\": \"web\", \"noNewPrivileges\": true},"
 	 " \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
