@@ -9,6 +9,7 @@ BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(DATADIR)/man
 DESTDIR    ?=
 
 VERSION := 0.1.0
@@ -51,7 +52,7 @@ BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq \
 	hyperfine
 
-.PHONY: FORCE all check check-unit check-vm demo deps install fmt clean bench
+.PHONY: FORCE all check check-unit check-install check-vm demo deps install fmt clean bench
 
 all: $(BINS)
 
@@ -107,11 +108,15 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@rm -rf $(B)/results && mkdir -p $(B)/results
 	@$(MAKE) --no-print-directory check-unit || true
+	@$(MAKE) --no-print-directory check-install || true
 	@$(MAKE) --no-print-directory check-vm || true
 	@tests/summarize $(B)/results
 
 check-unit: all $(UNIT_BIN) | $(B)/results
 	@tests/unit/run $(B) $(B)/results
+
+check-install: all | $(B)/results
+	@tests/install/run $(B) $(B)/results
 
 check-vm: all | $(B)/results
 	@tests/vm/run $(B) $(B)/results
@@ -128,6 +133,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/aa-oci/profiles \
 		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d \
 		$(DESTDIR)$(DATADIR)/aa-oci/lxc \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
@@ -137,6 +143,8 @@ install: all
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
 	sed 's|/usr/local/libexec|$(LIBEXECDIR)|g' config/lxc/aa-oci.conf \
 		> $(DESTDIR)$(DATADIR)/aa-oci/lxc/aa-oci.conf
+	install -m 0644 config/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 config/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	for f in docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf; do \
 		install -d $(DESTDIR)$(DATADIR)/aa-oci/$$(dirname $$f); \
 		sed 's|/usr/local/bin|$(BINDIR)|g' config/$$f \

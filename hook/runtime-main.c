@@ -73,6 +73,20 @@ int main(int argc, char **argv)
 	argv += first - 1;
 	argc -= first - 1;
 
+	/* Alone, --version and --help speak for us first, then for the
+	 * runtime, whose own lines engines parse (runc version, commit:). */
+	if (argc == 2 && (streq(argv[1], "--version") || streq(argv[1], "-v")))
+		printf("aa-oci-runtime version %s\n", AA_OCI_VERSION);
+	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+		printf("aa-oci-runtime %s: on create and run, loads the AppArmor profile the\n"
+		       "container asks for and writes it into process.apparmorProfile, then runs\n"
+		       "the real runtime with the same arguments. Its own options, first:\n"
+		       "  --apparmorfs DIR      AppArmor securityfs root (default %s)\n"
+		       "  --aa-oci-config FILE  settings (default %s)\n"
+		       "The real runtime: $AA_OCI_RUNTIME, else \"runtime\" in the settings,\n"
+		       "else runc or crun. Its help follows.\n\n",
+		       AA_OCI_VERSION, AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
+	fflush(stdout);
 	if (runtime_parse_args(argc, argv, &a) < 0) {
 		log_error("an option is missing its value; see runc --help");
 		return 1;
