@@ -49,7 +49,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 # Every apt package a build, the unit tests and the VM tests need.
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 	libseccomp-dev apparmor
-VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq \
+VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
 	hyperfine
 
 .PHONY: FORCE all check check-unit check-install check-vm demo deps install fmt clean bench

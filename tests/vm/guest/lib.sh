@@ -162,3 +162,19 @@ echo "label=$(cat /proc/self/attr/current)"
 echo ran >/out/ran
 printf "" >/proc/sysrq-trigger && echo "sysrq-trigger: opened for writing"
 exit 0'
+
+# run_cmd COMMAND...: run COMMAND (60 s limit), stdin from /dev/null. Sets
+# OUT (its stdout and stderr) and RC; shows both.
+run_cmd() {
+	OUT=$(timeout 60 "$@" </dev/null 2>&1)
+	RC=$?
+	echo "  \$ $*"
+	printf '%s\n' "$OUT" | sed 's/^/  | /'
+	echo "  (exit status $RC)"
+}
+
+# nlines TEXT: the number of lines in TEXT.
+nlines() { printf '%s\n' "$1" | wc -l; }
+
+# spec_profile NAME: process.apparmorProfile of bundle NAME ("" when unset).
+spec_profile() { jq -r '.process.apparmorProfile // ""' "$WORK/$1/config.json"; }
