@@ -1,0 +1,542 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/sha256.h"
+#include "aa-oci/util.h"
+
+#define ENTRY_MAGIC "AAOCIC01"
+#define HEADER_SIZE (8 + 8 + SHA256_DIGEST_SIZE)
+#define ENTRY_MAX (64u << 20)
+#define INCLUDE_FILES_MAX 1024
+#define INCLUDE_DEPTH_MAX 32
+
+struct aa_oci_cache {
+	aa_policy_cache *pc;
+	int dirfd; /* owned by pc */
+};
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* --- the key --- */
+
+struct walk {
+	struct sha256 h;
+	const char *include_dir;
+	char **seen;
+	size_t n_seen;
+	struct aa_oci_err *err;
+};
+
+static void hash_str(struct sha256 *h, const char *tag, const char *s)
+{
+	sha256_update(h, tag, strlen(tag) + 1);
+	sha256_update(h, s, strlen(s) + 1);
+}
+
+static void hash_blob(struct sha256 *h, const char *tag, const char *path,
+		      const char *buf, size_t len)
+{
+	char n[32];
+
+	hash_str(h, tag, path);
+	snprintf(n, sizeof(n), "%zu", len);
+	hash_str(h, "len", n);
+	sha256_update(h, buf, len);
+}
+
+static int walk_file(struct walk *w, const char *path, const char *text,
+		     size_t len, int depth);
+
+static bool seen(struct walk *w, const char *path)
+{
+	for (size_t i = 0; i < w->n_seen; i++)
+		if (streq(w->seen[i], path))
+			return true;
+	return false;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory include: its files, sorted, as the parser reads them all. */
+static int walk_dir(struct walk *w, const char *path, int depth)
+{
+	_cleanup_(closedirp) DIR *d = opendir(path);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	int r = 0;
+
+	if (!d)
+		return -errno;
+	hash_str(&w->h, "dir", path);
+	while ((de = readdir(d))) {
+		char **nn;
+
+		if (de->d_name[0] == '.')
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn || !(nn[n] = strdup(de->d_name))) {
+			names = nn ? nn : names;
+			r = -ENOMEM;
+			goto out;
+		}
+		names = nn;
+		n++;
+		if (n > INCLUDE_FILES_MAX) {
+			r = -ENOTSUP;
+			goto out;
+		}
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_name);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		_cleanup_free_ char *p = NULL, *text = NULL;
+		struct stat st;
+		size_t len;
+
+		if (asprintf(&p, "%s/%s", path, names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		r = read_file_at(AT_FDCWD, p, false, AA_OCI_PROFILE_FILE_MAX,
+				 &text, &len);
+		if (r == 0)
+			r = walk_file(w, p, text, len, depth + 1);
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+/* Follow one include or abi target, as written between <> or "". */
+static int walk_target(struct walk *w, const char *target, bool angle,
+		       bool optional, int depth)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	struct stat st;
+	size_t len;
+	int r;
+
+	if (strstr(target, "@{"))
+		return err_set(w->err, -ENOTSUP,
+			       "include \"%s\" uses a variable", target);
+	if (!angle && target[0] == '/')
+		path = strdup(target);
+	else if (asprintf(&path, "%s/%s", w->include_dir, target) < 0)
+		path = NULL;
+	if (!path)
+		return -ENOMEM;
+	if (seen(w, path))
+		return 0;
+	if (w->n_seen >= INCLUDE_FILES_MAX)
+		return err_set(w->err, -ENOTSUP, "more than %d included files",
+			       INCLUDE_FILES_MAX);
+	{
+		char **ns = realloc(w->seen, (w->n_seen + 1) * sizeof(char *));
+
+		if (!ns)
+			return -ENOMEM;
+		w->seen = ns;
+		w->seen[w->n_seen] = strdup(path);
+		if (!w->seen[w->n_seen])
+			return -ENOMEM;
+		w->n_seen++;
+	}
+	if (stat(path, &st) < 0) {
+		if (optional) {
+			hash_str(&w->h, "absent", path);
+			return 0;
+		}
+		return err_set(w->err, -ENOTSUP, "include %s: %s", path,
+			       strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode))
+		return walk_dir(w, path, depth);
+	r = read_file_at(AT_FDCWD, path, false, AA_OCI_PROFILE_FILE_MAX, &text,
+			 &len);
+	if (r < 0)
+		return err_set(w->err, -ENOTSUP, "include %s: %s", path,
+			       strerror(-r));
+	return walk_file(w, path, text, len, depth + 1);
+}
+
+/*
+ * The directives that pull in other files: `#include <x>`, `include "x"`,
+ * `include if exists <x>`, and `abi <x>,`. Anything else is text.
+ */
+static int walk_file(struct walk *w, const char *path, const char *text,
+		     size_t len, int depth)
+{
+	if (depth > INCLUDE_DEPTH_MAX)
+		return err_set(w->err, -ENOTSUP, "includes nest deeper than %d",
+			       INCLUDE_DEPTH_MAX);
+	hash_blob(&w->h, "file", path, text, len);
+	for (const char *p = text; p < text + len;) {
+		const char *eol = memchr(p, '\n', (size_t)(text + len - p));
+		const char *q = p, *end;
+		bool optional = false, angle;
+		char target[4096];
+		size_t tlen;
+		int r;
+
+		if (!eol)
+			eol = text + len;
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		if (eol - q > 8 && memcmp(q, "#include", 8) == 0)
+			q += 8;
+		else if (eol - q > 7 && memcmp(q, "include", 7) == 0)
+			q += 7;
+		else if (eol - q > 3 && memcmp(q, "abi", 3) == 0 &&
+			 (isspace((unsigned char)q[3]) || q[3] == '<' || q[3] == '"'))
+			q += 3;
+		else
+			goto next;
+		while (q < eol && isspace((unsigned char)*q))
+			q++;
+		if (eol - q > 9 && memcmp(q, "if exists", 9) == 0) {
+			optional = true;
+			q += 9;
+			while (q < eol && isspace((unsigned char)*q))
+				q++;
+		}
+		if (q >= eol || (*q != '<' && *q != '"'))
+			goto next;
+		angle = *q == '<';
+		end = memchr(q + 1, angle ? '>' : '"', (size_t)(eol - q - 1));
+		if (!end)
+			goto next;
+		tlen = (size_t)(end - q - 1);
+		if (tlen == 0 || tlen >= sizeof(target))
+			return err_set(w->err, -ENOTSUP, "bad include in %s",
+				       path);
+		memcpy(target, q + 1, tlen);
+		target[tlen] = '\0';
+		r = walk_target(w, target, angle, optional, depth);
+		if (r < 0)
+			return r;
+next:
+		p = eol + 1;
+	}
+	return 0;
+}
+
+/* The kernel's features, as libapparmor writes them out. */
+static int hash_features(struct sha256 *h, aa_features *f)
+{
+	_cleanup_close_ int fd = memfd_create("aa-oci-features", MFD_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if (aa_features_write_to_fd(f, fd) < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -errno;
+	r = read_fd_limited(fd, 1u << 20, &buf, &len);
+	if (r < 0)
+		return r;
+	hash_blob(h, "features", "", buf, len);
+	return 0;
+}
+
+/* A file that may be absent (the parser's configuration). */
+static void hash_optional_file(struct sha256 *h, const char *path)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (path && read_file_at(AT_FDCWD, path, false, 1u << 20, &text,
+				 &len) == 0)
+		hash_blob(h, "conf", path, text, len);
+	else if (path)
+		hash_str(h, "absent", path);
+}
+
+int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
+	      const char *src_text, char ret_key[AA_OCI_CACHE_KEY_LEN + 1],
+	      struct aa_oci_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct walk w = {.include_dir = in->include_dir, .err = err};
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct stat st;
+	char id[128];
+	size_t len;
+	int r;
+
+	sha256_init(&w.h);
+	hash_str(&w.h, "aa-oci-cache", "1");
+	/* The parser's identity: a new package is a new file. */
+	if (stat(in->parser, &st) < 0)
+		return -errno;
+	snprintf(id, sizeof(id), "%lu:%lu:%lld:%lld.%09ld",
+		 (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec);
+	hash_str(&w.h, "parser", in->parser);
+	hash_str(&w.h, "parser-id", id);
+	hash_optional_file(&w.h, in->parser_conf);
+	hash_optional_file(&w.h, "/usr/share/apparmor-features/features");
+	hash_str(&w.h, "mode", mode_name(in->mode));
+	r = hash_features(&w.h, in->features);
+	if (r < 0)
+		return r;
+	if (src_text) {
+		len = strlen(src_text);
+	} else {
+		r = read_file_at(AT_FDCWD, src_path, false,
+				 AA_OCI_PROFILE_FILE_MAX, &text, &len);
+		if (r < 0)
+			return r;
+		src_text = text;
+	}
+	r = walk_file(&w, src_path, src_text, len, 0);
+	for (size_t i = 0; i < w.n_seen; i++)
+		free(w.seen[i]);
+	free(w.seen);
+	if (r < 0)
+		return r;
+	sha256_final(&w.h, digest);
+	sha256_hex(digest, ret_key);
+	return 0;
+}
+
+/* --- entries --- */
+
+int cache_open(const char *cache_dir, aa_features *features,
+	       struct aa_oci_cache **ret, struct aa_oci_err *err)
+{
+	struct aa_oci_cache *c;
+
+	if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
+		return err_set(err, -errno, "cannot create %s: %s", cache_dir,
+			       strerror(errno));
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	/* One features directory, replaced when the kernel's features
+	 * change: entries for another kernel are of no use here. */
+	if (aa_policy_cache_new(&c->pc, features, AT_FDCWD, cache_dir, 1) < 0) {
+		int r = -errno;
+
+		free(c);
+		return err_set(err, r, "cache %s: %s", cache_dir, strerror(-r));
+	}
+	c->dirfd = aa_policy_cache_dirfd(c->pc, 0);
+	if (c->dirfd < 0) {
+		cache_close(c);
+		return err_set(err, -EIO, "cache %s has no writable directory",
+			       cache_dir);
+	}
+	*ret = c;
+	return 0;
+}
+
+void cache_close(struct aa_oci_cache *c)
+{
+	if (!c)
+		return;
+	aa_policy_cache_unref(c->pc);
+	free(c);
+}
+
+static bool key_ok(const char *key)
+{
+	if (strlen(key) != AA_OCI_CACHE_KEY_LEN)
+		return false;
+	for (const char *p = key; *p; p++)
+		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* Check a whole entry; on success *ret_payload points into @buf. */
+static int entry_check(const char *buf, size_t len, const char **ret_payload,
+		       size_t *ret_len)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	struct sha256 h;
+	uint64_t plen = 0;
+
+	if (len < HEADER_SIZE || memcmp(buf, ENTRY_MAGIC, 8) != 0)
+		return -EBADMSG;
+	for (int i = 0; i < 8; i++)
+		plen |= (uint64_t)(uint8_t)buf[8 + i] << (8 * i);
+	if (plen != len - HEADER_SIZE)
+		return -EBADMSG;
+	sha256_init(&h);
+	sha256_update(&h, buf + HEADER_SIZE, (size_t)plen);
+	sha256_final(&h, digest);
+	if (memcmp(digest, buf + 16, SHA256_DIGEST_SIZE) != 0)
+		return -EBADMSG;
+	*ret_payload = buf + HEADER_SIZE;
+	*ret_len = (size_t)plen;
+	return 0;
+}
+
+int cache_get(struct aa_oci_cache *c, const char *key, char **ret_buf,
+	      size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	const char *payload;
+	size_t len, plen;
+	char *out;
+	int r;
+
+	if (!key_ok(key))
+		return -EINVAL;
+	r = read_file_at(c->dirfd, key, true, ENTRY_MAX, &buf, &len);
+	if (r == -E2BIG || r == -EINVAL)
+		return -EBADMSG;
+	if (r < 0)
+		return r;
+	r = entry_check(buf, len, &payload, &plen);
+	if (r < 0)
+		return r;
+	out = malloc(plen ? plen : 1);
+	if (!out)
+		return -ENOMEM;
+	memcpy(out, payload, plen);
+	*ret_buf = out;
+	*ret_len = plen;
+	return 0;
+}
+
+int cache_put(struct aa_oci_cache *c, const char *key, const void *buf,
+	      size_t len)
+{
+	_cleanup_free_ char *entry = NULL;
+	struct sha256 h;
+	int r;
+
+	if (!key_ok(key))
+		return -EINVAL;
+	entry = malloc(HEADER_SIZE + len);
+	if (!entry)
+		return -ENOMEM;
+	memcpy(entry, ENTRY_MAGIC, 8);
+	for (int i = 0; i < 8; i++)
+		entry[8 + i] = (char)((uint64_t)len >> (8 * i));
+	sha256_init(&h);
+	sha256_update(&h, buf, len);
+	sha256_final(&h, (uint8_t *)entry + 16);
+	memcpy(entry + HEADER_SIZE, buf, len);
+	r = write_file_atomic_at(c->dirfd, key, entry, HEADER_SIZE + len, 0600);
+	return r;
+}
+
+/* --- administration --- */
+
+int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
+	       size_t *ret_n)
+{
+	_cleanup_(closedirp) DIR *top = opendir(cache_dir);
+	struct aa_oci_cache_entry *v = NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!top)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(top))) {
+		_cleanup_(closedirp) DIR *sub = NULL;
+		struct dirent *e;
+		int sfd;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= 64)
+			continue;
+		sfd = openat(dirfd(top), de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (sfd < 0)
+			continue;
+		sub = fdopendir(sfd);
+		if (!sub) {
+			close(sfd);
+			continue;
+		}
+		while ((e = readdir(sub))) {
+			_cleanup_free_ char *buf = NULL;
+			struct aa_oci_cache_entry *nv;
+			const char *payload;
+			struct stat st;
+			size_t len, plen;
+
+			if (!key_ok(e->d_name) ||
+			    fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			memset(&v[n], 0, sizeof(v[n]));
+			/* Both lengths were checked above. */
+			memcpy(v[n].dir, de->d_name, strlen(de->d_name) + 1);
+			memcpy(v[n].key, e->d_name, AA_OCI_CACHE_KEY_LEN + 1);
+			v[n].mtime = st.st_mtime;
+			v[n].size = st.st_size > HEADER_SIZE
+					    ? (size_t)st.st_size - HEADER_SIZE
+					    : 0;
+			v[n].valid = read_file_at(sfd, e->d_name, true,
+						  ENTRY_MAX, &buf, &len) == 0 &&
+				     entry_check(buf, len, &payload, &plen) == 0;
+			n++;
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int cache_clear(const char *cache_dir, size_t *ret_removed)
+{
+	_cleanup_(closedirp) DIR *top = opendir(cache_dir);
+	struct dirent *de;
+	size_t removed = 0;
+	int r = 0;
+
+	if (!top)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(top))) {
+		if (de->d_name[0] == '.')
+			continue;
+		/* libapparmor removes a cache directory and its files. */
+		if (aa_policy_cache_remove(dirfd(top), de->d_name) < 0 &&
+		    errno != ENOENT) {
+			r = -errno;
+			continue;
+		}
+		removed++;
+	}
+	if (ret_removed)
+		*ret_removed = removed;
+	return r;
+}

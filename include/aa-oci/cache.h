@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The binary policy cache: compiled policy kept under cache_dir, in the
+ * directory libapparmor's policy cache API keeps for the kernel's features,
+ * each entry named by a content key. The key covers everything that decides
+ * the binary: the source and every file it includes or pins as its abi, the
+ * parser (its path, identity and configuration), the mode, and the kernel's
+ * features. A stale binary can therefore never be found under a key.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <sys/apparmor.h>
+#include <time.h>
+
+#include "aa-oci/err.h"
+#include "aa-oci/mode.h"
+
+#define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
+#define AA_OCI_CACHE_KEY_LEN 64
+
+struct aa_oci_cache;
+
+/* What the key depends on besides the source. */
+struct aa_oci_cache_inputs {
+	const char *parser;      /* absolute path of apparmor_parser */
+	const char *parser_conf; /* its config file, NULL for none */
+	const char *include_dir; /* where <...> includes are found */
+	aa_features *features;
+	enum aa_oci_mode mode;
+};
+
+/*
+ * cache_key - the key for compiling @src_path (whose text is @src_text when
+ * not NULL, e.g. a generated profile; else the file is read).
+ * Returns: 0, -ENOTSUP when an include cannot be followed (a variable in
+ * its path, a missing file, too many files): such a profile is compiled
+ * every time, never cached; or -errno.
+ */
+int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
+	      const char *src_text, char ret_key[AA_OCI_CACHE_KEY_LEN + 1],
+	      struct aa_oci_err *err);
+
+/*
+ * cache_open - the cache for @features under @cache_dir (created 0700 when
+ * missing). Returns: 0 or -errno with a line in @err (the caller warns
+ * and compiles without a cache).
+ */
+int cache_open(const char *cache_dir, aa_features *features,
+	       struct aa_oci_cache **ret, struct aa_oci_err *err);
+void cache_close(struct aa_oci_cache *c);
+
+/*
+ * cache_get - the binary stored under @key, checked against the checksum
+ * stored with it. Returns: 0, -ENOENT no entry, -EBADMSG a corrupt or
+ * truncated entry (the caller recompiles and overwrites it), or -errno.
+ */
+int cache_get(struct aa_oci_cache *c, const char *key, char **ret_buf,
+	      size_t *ret_len);
+
+/*
+ * cache_put - store @len bytes of binary policy under @key: a temporary
+ * file, fsync, rename, so readers see a whole entry or none.
+ * Returns: 0 or -errno.
+ */
+int cache_put(struct aa_oci_cache *c, const char *key, const void *buf,
+	      size_t len);
+
+struct aa_oci_cache_entry {
+	char dir[64];  /* the features directory, e.g. 6b0d76a2.0 */
+	char key[AA_OCI_CACHE_KEY_LEN + 1];
+	size_t size;   /* bytes of binary policy */
+	time_t mtime;
+	int valid;     /* the checksum holds */
+};
+
+/*
+ * cache_list - every entry under @cache_dir, in a new array.
+ * Returns: 0 (an absent cache is empty) or -errno.
+ */
+int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
+	       size_t *ret_n);
+
+/*
+ * cache_clear - remove every entry and features directory under
+ * @cache_dir, leaving the directory itself. Returns: 0 or -errno.
+ */
+int cache_clear(const char *cache_dir, size_t *ret_removed);

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The policy cache: what its keys depend on, and the entries' integrity. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/sha256.h"
+
+struct env {
+	char *top, *inc, *src;
+	aa_features *features;
+	struct aa_oci_cache_inputs in;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char *feat = fx_repo_path("tests/data/features");
+	char *d;
+
+	e->top = fx_tmpdir();
+	e->inc = fx_path(e->top, "apparmor.d");
+	mkdir(e->inc, 0755);
+	d = fx_path(e->inc, "abstractions");
+	mkdir(d, 0755);
+	free(d);
+	d = fx_path(e->inc, "local");
+	mkdir(d, 0755);
+	free(d);
+	d = fx_path(e->inc, "abi");
+	mkdir(d, 0755);
+	free(d);
+	fx_write(e->inc, "abstractions/base", "/etc/ld.so.cache r,\n#include <abstractions/nested>\n");
+	fx_write(e->inc, "abstractions/nested", "/usr/lib/** mr,\n");
+	fx_write(e->inc, "abi/3.0", "abi-features\n");
+	fx_write(e->inc, "web",
+		 "abi <abi/3.0>,\n"
+		 "profile web {\n"
+		 "  #include <abstractions/base>\n"
+		 "  include if exists <local/web>\n"
+		 "  file,\n"
+		 "}\n");
+	e->src = fx_path(e->inc, "web");
+	assert_int_equal(aa_features_new(&e->features, AT_FDCWD, feat), 0);
+	free(feat);
+	e->in = (struct aa_oci_cache_inputs){
+		.parser = "/sbin/apparmor_parser",
+		.parser_conf = NULL,
+		.include_dir = e->inc,
+		.features = e->features,
+		.mode = AA_OCI_MODE_ENFORCE,
+	};
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	aa_features_unref(e->features);
+	fx_rm_rf(e->top);
+	free(e->top);
+	free(e->inc);
+	free(e->src);
+	free(e);
+	return 0;
+}
+
+static void key(struct env *e, char out[65])
+{
+	struct aa_oci_err err = {0};
+
+	if (cache_key(&e->in, e->src, NULL, out, &err) != 0)
+		fail_msg("cache_key: %s", err.text);
+}
+
+static void test_sha256_vectors(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *hex;
+	} v[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
+		struct sha256 s;
+		uint8_t d[32];
+		char hex[65];
+
+		sha256_init(&s);
+		/* Byte by byte: the block boundary code is exercised. */
+		for (const char *p = v[i].in; *p; p++)
+			sha256_update(&s, p, 1);
+		sha256_final(&s, d);
+		sha256_hex(d, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+}
+
+static void test_key_stable(void **state)
+{
+	struct env *e = *state;
+	char a[65], b[65];
+
+	key(e, a);
+	key(e, b);
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(a), 64);
+}
+
+/* Each change below must give a new key; undoing it, the old one. */
+static void expect_change(struct env *e, const char *rel, const char *text)
+{
+	char before[65], after[65], back[65];
+	char *old = fx_read(e->inc, rel, NULL);
+
+	key(e, before);
+	fx_write(e->inc, rel, "%s", text);
+	key(e, after);
+	if (strcmp(before, after) == 0)
+		fail_msg("changing %s left the key as it was", rel);
+	if (old) {
+		fx_write(e->inc, rel, "%s", old);
+		key(e, back);
+		assert_string_equal(before, back);
+	}
+	free(old);
+}
+
+static void test_key_profile_file(void **state)
+{
+	expect_change(*state, "web",
+		      "abi <abi/3.0>,\nprofile web {\n  #include <abstractions/base>\n"
+		      "  include if exists <local/web>\n  file,\n  deny /x w,\n}\n");
+}
+
+static void test_key_abstraction(void **state)
+{
+	expect_change(*state, "abstractions/base", "/etc/ld.so.cache r,\n");
+}
+
+static void test_key_nested_abstraction(void **state)
+{
+	expect_change(*state, "abstractions/nested", "/usr/lib/** r,\n");
+}
+
+static void test_key_abi_file(void **state)
+{
+	expect_change(*state, "abi/3.0", "other\n");
+}
+
+static void test_key_local_override(void **state)
+{
+	struct env *e = *state;
+	char before[65], after[65], after2[65];
+	char *p = fx_path(e->inc, "local/web");
+
+	/* Absent, then created, then edited: three keys. */
+	key(e, before);
+	fx_write(e->inc, "local/web", "/data/** rw,\n");
+	key(e, after);
+	fx_write(e->inc, "local/web", "/data/** r,\n");
+	key(e, after2);
+	assert_string_not_equal(before, after);
+	assert_string_not_equal(after, after2);
+	unlink(p);
+	free(p);
+}
+
+static void test_key_mode_and_features(void **state)
+{
+	struct env *e = *state;
+	char a[65], b[65], c[65];
+	aa_features *other = NULL;
+
+	key(e, a);
+	e->in.mode = AA_OCI_MODE_COMPLAIN;
+	key(e, b);
+	assert_string_not_equal(a, b);
+	e->in.mode = AA_OCI_MODE_ENFORCE;
+	assert_int_equal(aa_features_new_from_string(&other, "file {\n}\n", 9), 0);
+	e->in.features = other;
+	key(e, c);
+	assert_string_not_equal(a, c);
+	e->in.features = e->features;
+	aa_features_unref(other);
+}
+
+static void test_key_generated_text(void **state)
+{
+	struct env *e = *state;
+	char a[65], b[65];
+
+	assert_int_equal(cache_key(&e->in, "docker-default", "profile a {}\n", a, NULL), 0);
+	assert_int_equal(cache_key(&e->in, "docker-default", "profile b {}\n", b, NULL), 0);
+	assert_string_not_equal(a, b);
+}
+
+static void test_key_directory_include(void **state)
+{
+	struct env *e = *state;
+	char a[65], b[65];
+	char *d = fx_path(e->inc, "abstractions/web.d");
+
+	mkdir(d, 0755);
+	fx_write(e->inc, "web", "profile web {\n  include <abstractions/web.d>\n}\n");
+	key(e, a);
+	fx_write(e->inc, "abstractions/web.d/extra", "/srv/** r,\n");
+	key(e, b);
+	assert_string_not_equal(a, b);
+	free(d);
+}
+
+static void test_key_uncacheable(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_err err = {0};
+	char k[65];
+
+	fx_write(e->inc, "web", "profile web {\n  include <@{HOME}/x>\n}\n");
+	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), -ENOTSUP);
+	assert_non_null(strstr(err.text, "variable"));
+	fx_write(e->inc, "web", "profile web {\n  #include <abstractions/missing>\n}\n");
+	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), -ENOTSUP);
+	/* A cycle ends. */
+	fx_write(e->inc, "abstractions/base", "#include <abstractions/nested>\n");
+	fx_write(e->inc, "abstractions/nested", "#include <abstractions/base>\n");
+	fx_write(e->inc, "web", "profile web {\n  #include <abstractions/base>\n}\n");
+	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), 0);
+}
+
+static void test_entries(void **state)
+{
+	struct env *e = *state;
+	char *dir = fx_path(e->top, "cache");
+	struct aa_oci_cache *c = NULL;
+	char k[65], *buf = NULL, *path;
+	size_t len;
+	const char payload[] = "\x04\x08\x00version\x00binary policy";
+
+	key(e, k);
+	assert_int_equal(cache_open(dir, e->features, &c, NULL), 0);
+	assert_int_equal(cache_get(c, k, &buf, &len), -ENOENT);
+	assert_int_equal(cache_put(c, k, payload, sizeof(payload)), 0);
+	assert_int_equal(cache_get(c, k, &buf, &len), 0);
+	assert_int_equal(len, sizeof(payload));
+	assert_memory_equal(buf, payload, len);
+	free(buf);
+	assert_int_equal(cache_get(c, "../../etc/passwd", &buf, &len), -EINVAL);
+
+	/* Find the entry's file to damage it. */
+	{
+		struct aa_oci_cache_entry *v;
+		size_t n;
+		char *sub;
+		FILE *f;
+
+		assert_int_equal(cache_list(dir, &v, &n), 0);
+		assert_int_equal(n, 1);
+		assert_true(v[0].valid);
+		assert_string_equal(v[0].key, k);
+		assert_int_equal(v[0].size, sizeof(payload));
+		sub = fx_path(dir, v[0].dir);
+		path = fx_path(sub, k);
+		free(sub);
+		free(v);
+
+		/* One flipped byte of the payload. */
+		f = fopen(path, "r+");
+		fseek(f, -3, SEEK_END);
+		fputc('X', f);
+		fclose(f);
+		assert_int_equal(cache_get(c, k, &buf, &len), -EBADMSG);
+		assert_int_equal(cache_list(dir, &v, &n), 0);
+		assert_false(v[0].valid);
+		free(v);
+		/* Truncated. */
+		assert_int_equal(truncate(path, 20), 0);
+		assert_int_equal(cache_get(c, k, &buf, &len), -EBADMSG);
+		/* Rewritten whole, it is good again. */
+		assert_int_equal(cache_put(c, k, payload, sizeof(payload)), 0);
+		assert_int_equal(cache_get(c, k, &buf, &len), 0);
+		free(buf);
+		free(path);
+	}
+	{
+		size_t removed = 0;
+		struct aa_oci_cache_entry *v;
+		size_t n;
+
+		assert_int_equal(cache_clear(dir, &removed), 0);
+		assert_int_equal(removed, 1);
+		assert_int_equal(cache_list(dir, &v, &n), 0);
+		assert_int_equal(n, 0);
+		free(v);
+	}
+	cache_close(c);
+	free(dir);
+}
+
+static void test_unusable_dir(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_cache *c = NULL;
+	struct aa_oci_err err = {0};
+	char *file = fx_path(e->top, "not-a-dir");
+
+	assert_true(cache_open("/proc/aa-oci-cache", e->features, &c, &err) < 0);
+	assert_null(c);
+	assert_non_null(strstr(err.text, "/proc/aa-oci-cache"));
+	fx_write(e->top, "not-a-dir", "x");
+	assert_true(cache_open(file, e->features, &c, &err) < 0);
+	free(file);
+}
+
+static void test_concurrent_writers(void **state)
+{
+	struct env *e = *state;
+	char *dir = fx_path(e->top, "cache");
+	struct aa_oci_cache_entry *v;
+	char k[65], *cmd;
+	size_t n;
+	pid_t pids[8];
+
+	key(e, k);
+	for (int i = 0; i < 8; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			struct aa_oci_cache *c = NULL;
+			static char big[1 << 20];
+
+			memset(big, 'a' + i % 2, sizeof(big));
+			if (cache_open(dir, e->features, &c, NULL) < 0)
+				_exit(1);
+			for (int j = 0; j < 5; j++)
+				if (cache_put(c, k, big, sizeof(big)) < 0)
+					_exit(2);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		int st;
+
+		waitpid(pids[i], &st, 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	assert_int_equal(cache_list(dir, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(v[0].valid);
+	free(v);
+	/* No temporary file left behind. */
+	assert_true(asprintf(&cmd, "test $(find '%s' -type f -name '*.tmp' | wc -l) = 0", dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(dir);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_vectors),
+		T(test_key_stable),
+		T(test_key_profile_file),
+		T(test_key_abstraction),
+		T(test_key_nested_abstraction),
+		T(test_key_abi_file),
+		T(test_key_local_override),
+		T(test_key_mode_and_features),
+		T(test_key_generated_text),
+		T(test_key_directory_include),
+		T(test_key_uncacheable),
+		T(test_entries),
+		T(test_unusable_dir),
+		T(test_concurrent_writers),
+	};
+
+	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);
+}
