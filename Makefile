@@ -10,6 +10,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec
 DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 MANDIR     ?= $(DATADIR)/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR    ?=
 
 VERSION := 0.1.0
@@ -134,6 +135,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d \
 		$(DESTDIR)$(DATADIR)/aa-oci/lxc \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DATADIR)/aa-oci/kubernetes \
 		$(DESTDIR)$(SYSCONFDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
@@ -143,6 +145,9 @@ install: all
 		> $(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json
 	sed 's|/usr/local/libexec|$(LIBEXECDIR)|g' config/lxc/aa-oci.conf \
 		> $(DESTDIR)$(DATADIR)/aa-oci/lxc/aa-oci.conf
+	sed 's|/usr/local/bin|$(BINDIR)|g' config/systemd/aa-oci-sync.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/aa-oci-sync.service
+	install -m 0644 config/kubernetes/*.yaml $(DESTDIR)$(DATADIR)/aa-oci/kubernetes/
 	install -m 0644 config/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 config/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	for f in docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf; do \

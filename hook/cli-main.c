@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* aa-oci: the administrator's command line. */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 
 #include "cleanup.h"
 #include "aa-oci/config.h"
@@ -12,6 +16,7 @@
 #include "aa-oci/load.h"
 #include "aa-oci/log.h"
 #include "aa-oci/resolve.h"
+#include "aa-oci/sync.h"
 #include "aa-oci/util.h"
 
 static void usage(FILE *f)
@@ -23,10 +28,20 @@ static void usage(FILE *f)
 		"  generate TEMPLATE [--name NAME] [--apparmorfs DIR]\n"
 		"        print a built-in default profile for this kernel; TEMPLATE is\n"
 		"        docker-default, lxc-container-default or lxc-container-default-cgns\n"
+		"  sync [--watch] [--apparmorfs DIR] [--config FILE] [--debug] DIR...\n"
+		"        compile and load every profile file in the directories; a file\n"
+		"        that fails is reported and skipped. With --watch, keep going until\n"
+		"        SIGTERM: reload a changed file, load a new one, and unload the\n"
+		"        profiles of a removed one if aa-oci sync loaded them (recorded\n"
+		"        in %s in run_dir, default %s). Without --watch, exit 1\n"
+		"        when a file failed\n"
 		"  help, --help, --version\n"
 		"\n"
-		"--apparmorfs DIR selects the AppArmor securityfs root (default %s).\n",
-		AA_OCI_APPARMORFS);
+		"--apparmorfs DIR selects the AppArmor securityfs root (default %s).\n"
+		"--config FILE reads the settings (parser, run_dir, ...) from FILE\n"
+		"(default %s).\n",
+		AA_OCI_SYNC_STATE, AA_OCI_RUN_DIR, AA_OCI_APPARMORFS,
+		AA_OCI_CONFIG_FILE);
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -88,6 +103,193 @@ static int cmd_generate(int argc, char **argv)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* "a", "b", ... for a log line, cut short when very long. */
+static void join_names(char *const *names, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (char *const *n = names; n && *n; n++) {
+		int k = snprintf(buf + used, size - used, "%s\"%s\"",
+				 used ? ", " : "", *n);
+
+		if (k < 0 || (size_t)k >= size - used) {
+			snprintf(buf + (used < size - 5 ? used : size - 5),
+				 5, "...");
+			return;
+		}
+		used += (size_t)k;
+	}
+}
+
+static void sync_report(const struct aa_oci_sync_event *ev, void *userdata)
+{
+	char names[1024];
+
+	switch (ev->kind) {
+	case AA_OCI_SYNC_LOADED:
+		join_names(ev->names, names, sizeof(names));
+		log_info("sync: %s %s from %s", ev->again ? "reloaded" : "loaded",
+			 names, ev->path);
+		break;
+	case AA_OCI_SYNC_FAILED:
+		log_error("sync: skipped %s: %s", ev->path, ev->text);
+		break;
+	case AA_OCI_SYNC_UNLOADED:
+		log_info("sync: unloaded \"%s\": no profile file defines it any more (it was loaded from %s)",
+			 ev->name, ev->path);
+		break;
+	case AA_OCI_SYNC_KEPT:
+		log_info("sync: left \"%s\" loaded though no profile file defines it any more: %s",
+			 ev->name, ev->text);
+		break;
+	case AA_OCI_SYNC_ERROR:
+		if (ev->name)
+			log_error("sync: profile \"%s\" (from %s): %s", ev->name,
+				  ev->path, ev->text);
+		else if (ev->path)
+			log_error("sync: %s: %s", ev->path, ev->text);
+		else
+			log_error("sync: %s", ev->text);
+		break;
+	}
+}
+
+/* Block SIGTERM and SIGINT and read them from a signalfd instead. */
+static int stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* sync_new, waiting while another agent holds the lock (a rolling update
+ * starts the new agent before the old one has stopped). */
+static int sync_open_wait(struct aa_oci_kernel *k,
+			  const struct aa_oci_config *cfg, char *const *dirs,
+			  const struct aa_oci_sync_opts *so, int stop_fd,
+			  struct aa_oci_sync **ret, struct aa_oci_err *err)
+{
+	bool said = false;
+
+	for (;;) {
+		struct pollfd p = {.fd = stop_fd, .events = POLLIN};
+		int r = sync_new(k, cfg, dirs, so, ret, err);
+
+		if (r != -EBUSY || stop_fd < 0)
+			return r;
+		if (!said)
+			log_info("sync: %s; waiting for it to stop", err->text);
+		said = true;
+		if (poll(&p, 1, 1000) > 0)
+			return -ECANCELED;
+	}
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"watch", no_argument, NULL, 'w'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool watch = false, config_required = false, debug = false;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	struct aa_oci_sync *s = NULL;
+	struct aa_oci_sync_opts so = {
+		.mode = AA_OCI_MODE_ENFORCE,
+		.report = sync_report,
+	};
+	_cleanup_close_ int sfd = -1;
+	int c, r, status = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			watch = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		log_error("sync: name at least one profile directory, e.g. /etc/apparmor.d/containers");
+		return 2;
+	}
+	/* What the agent does is its output: info lines go to stderr too. */
+	log_open("aa-oci", true);
+
+	if (watch) {
+		sfd = stop_signals();
+		if (sfd < 0) {
+			log_error("sync: cannot set up signal handling: %s",
+				  strerror(-sfd));
+			return 1;
+		}
+	}
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r == 0)
+		r = kernel_open(apparmorfs, &k, &err);
+	if (r == 0)
+		r = sync_open_wait(k, &cfg, argv + optind, &so, sfd, &s, &err);
+	if (r == -ECANCELED) {
+		status = 0;
+		goto out;
+	}
+	if (r < 0) {
+		log_error("sync: %s", err.text[0] ? err.text : strerror(-r));
+		goto out;
+	}
+	if (debug)
+		log_info("sync: %s%s with %s, record in %s/%s",
+			 watch ? "watching " : "loading ", argv[optind],
+			 cfg.parser, cfg.run_dir, AA_OCI_SYNC_STATE);
+	if (watch) {
+		r = sync_watch(s, sfd, &err);
+		if (r < 0)
+			log_error("sync: %s", err.text[0] ? err.text : strerror(-r));
+		else
+			log_info("sync: stopped");
+		status = r < 0 ? 1 : 0;
+	} else {
+		r = sync_scan(s);
+		if (r < 0)
+			log_error("sync: %s", strerror(-r));
+		status = r == 0 ? 0 : 1;
+	}
+out:
+	sync_free(s);
+	kernel_close(k);
+	config_free(&cfg);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -108,6 +310,8 @@ int main(int argc, char **argv)
 	}
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
+	if (streq(cmd, "sync"))
+		return cmd_sync(argc - 1, argv + 1);
 	log_error("unknown command \"%s\"; see aa-oci --help", cmd);
 	return 2;
 }

@@ -17,13 +17,30 @@
 #define INDEX_MAGIC "aa-oci-index 1\n"
 #define INDEX_MAX (16u << 20)
 
+static bool has_suffix(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len >= n && memcmp(s + len - n, suffix, n) == 0;
+}
+
 bool index_skip_entry(const char *n)
 {
+	static const char *const suffixes[] = {
+		"~", ".swp", ".swx", ".tmp", ".orig", ".rej", ".bak",
+		".pacnew", ".pacsave", ".rpmnew", ".rpmsave",
+	};
 	size_t len = strlen(n);
 
-	return n[0] == '.' || n[len - 1] == '~' || strstr(n, ".dpkg-") ||
-	       strstr(n, ".rpmnew") || strstr(n, ".rpmsave") ||
-	       streq(n, "README");
+	/* Dotfiles cover editors' swap and lock files (.x.swp, .#x) and
+	 * Kubernetes' ..data; "4913" is vim's probe; #x# emacs' autosave. */
+	if (len == 0 || n[0] == '.' || n[0] == '#' || strstr(n, ".dpkg-") ||
+	    streq(n, "README") || streq(n, "4913"))
+		return true;
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++)
+		if (has_suffix(n, len, suffixes[i]))
+			return true;
+	return false;
 }
 
 int index_declared(const char *text,

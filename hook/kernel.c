@@ -8,6 +8,8 @@
  *   features/   read:  what the kernel mediates (libapparmor aa_features_new)
  *   .replace    write: compiled policy to load or replace
  *                      (libapparmor aa_kernel_interface)
+ *   .remove     write: the name of a profile to unload
+ *                      (libapparmor aa_kernel_interface_remove_policy)
  *
  * and for the calling task (libapparmor, which picks the path the kernel
  * has: /proc/<tid>/attr/apparmor/{current,exec} or /proc/<tid>/attr/...):
@@ -136,6 +138,54 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 	return -ENOENT;
 }
 
+int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	char **names = NULL;
+	size_t len, n = 0;
+	const char *p, *end;
+	int r;
+
+	fd = openat(k->dirfd, "profiles", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENODEV : -errno;
+	r = read_fd_limited(fd, PROFILES_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	names = calloc(1, sizeof(char *));
+	if (!names)
+		return -ENOMEM;
+	end = buf + len;
+	/* The same rule as kernel_profile_mode: the mode is the line's last
+	 * parenthesised word, the name everything before " (". */
+	for (p = buf; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *open = NULL;
+		char **nv;
+
+		for (const char *q = p; q < eol; q++)
+			if (*q == '(')
+				open = q;
+		if (open && open - p >= 2 && open[-1] == ' ' && eol[-1] == ')') {
+			nv = realloc(names, (n + 2) * sizeof(char *));
+			if (!nv)
+				goto nomem;
+			names = nv;
+			names[n] = strndup(p, (size_t)(open - 1 - p));
+			if (!names[n])
+				goto nomem;
+			names[++n] = NULL;
+		}
+		p = eol + 1;
+	}
+	*ret_names = names;
+	return 0;
+nomem:
+	strv_free(names);
+	return -ENOMEM;
+}
+
 int kernel_features(struct aa_oci_kernel *k, aa_features **ret)
 {
 	if (!k->features && aa_features_new(&k->features, k->dirfd,
@@ -147,22 +197,45 @@ int kernel_features(struct aa_oci_kernel *k, aa_features **ret)
 	return 0;
 }
 
+/* The kernel interface, made on first use: reading the features costs. */
+static int iface_get(struct aa_oci_kernel *k)
+{
+	aa_features *f = NULL;
+	int r;
+
+	if (k->iface)
+		return 0;
+	r = kernel_features(k, &f);
+	if (r < 0)
+		return r;
+	if (aa_kernel_interface_new(&k->iface, f, k->apparmorfs) < 0) {
+		r = -errno;
+		k->iface = NULL;
+		return r;
+	}
+	return 0;
+}
+
 int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 			  const char *path)
 {
-	if (!k->iface) {
-		aa_features *f = NULL;
-		int r = kernel_features(k, &f);
+	int r = iface_get(k);
 
-		if (r < 0)
-			return r;
-		if (aa_kernel_interface_new(&k->iface, f, k->apparmorfs) < 0) {
-			k->iface = NULL;
-			return -errno;
-		}
-	}
+	if (r < 0)
+		return r;
 	if (aa_kernel_interface_replace_policy_from_file(k->iface, dirfd,
 							 path) < 0)
+		return -errno;
+	return 0;
+}
+
+int kernel_remove_profile(struct aa_oci_kernel *k, const char *name)
+{
+	int r = iface_get(k);
+
+	if (r < 0)
+		return r;
+	if (aa_kernel_interface_remove_policy(k->iface, name) < 0)
 		return -errno;
 	return 0;
 }

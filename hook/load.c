@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "cleanup.h"
 #include "aa-oci/config.h"
 #include "aa-oci/generate.h"
+#include "aa-oci/index.h"
 #include "aa-oci/load.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/util.h"
@@ -33,15 +35,6 @@ void load_result_free(struct aa_oci_load_result *r)
 	r->source = NULL;
 }
 
-/* Files in a profile directory that are never profiles. */
-static bool skip_entry(const char *n)
-{
-	size_t len = strlen(n);
-
-	return n[0] == '.' || n[len - 1] == '~' || strstr(n, ".dpkg-") ||
-	       strstr(n, ".rpmnew") || strstr(n, ".rpmsave") ||
-	       streq(n, "README");
-}
 
 /*
  * Does @text declare `profile NAME` (NAME bare or in double quotes)? Only
@@ -128,7 +121,7 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		while ((de = readdir(dir))) {
 			_cleanup_free_ char *text = NULL;
 
-			if (skip_entry(de->d_name))
+			if (index_skip_entry(de->d_name))
 				continue;
 			if (de->d_type != DT_REG && de->d_type != DT_LNK &&
 			    de->d_type != DT_UNKNOWN)
@@ -430,5 +423,290 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		return r;
 	}
 	*ret = res;
+	return 0;
+}
+
+/*
+ * The compiled policy is a stream of typed elements (the kernel's
+ * policy_unpack.c): a code byte, then a payload whose size the code gives.
+ * Every element is walked, so a name is only taken where the kernel takes
+ * it: the string right after a top-level `"profile" STRUCT`.
+ */
+enum {
+	AA_U8,
+	AA_U16,
+	AA_U32,
+	AA_U64,
+	AA_NAME,
+	AA_STRING,
+	AA_BLOB,
+	AA_STRUCT,
+	AA_STRUCTEND,
+	AA_LIST,
+	AA_LISTEND,
+	AA_ARRAY,
+	AA_ARRAYEND,
+};
+
+#define POLICY_DEPTH_MAX 64
+
+static uint32_t le(const unsigned char *p, size_t n)
+{
+	uint32_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static int strv_add(char ***v, size_t *n, const char *s, size_t len)
+{
+	char **nv;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strlen((*v)[i]) == len && memcmp((*v)[i], s, len) == 0)
+			return 0;
+	nv = realloc(*v, (*n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[*n] = strndup(s, len);
+	if (!nv[*n])
+		return -ENOMEM;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+int load_policy_names(const void *buf, size_t len, char ***ret_names)
+{
+	const unsigned char *p = buf, *end = p + len;
+	const unsigned char *name = NULL; /* the last AA_NAME, if just read */
+	size_t name_len = 0, n = 0;
+	bool want_profile = false;
+	char **names = NULL;
+	int depth = 0, r = -EBADMSG;
+
+	while (p < end) {
+		unsigned code = *p++;
+		const unsigned char *val = NULL;
+		size_t vlen = 0;
+
+		switch (code) {
+		case AA_U8:
+		case AA_U16:
+		case AA_U32:
+		case AA_U64:
+			vlen = (size_t)1 << code;
+			break;
+		case AA_NAME:
+		case AA_STRING:
+			if (end - p < 2)
+				goto out;
+			vlen = le(p, 2);
+			p += 2;
+			break;
+		case AA_ARRAY: /* a count, then typed elements, then ARRAYEND */
+			if (end - p < 2 || ++depth > POLICY_DEPTH_MAX)
+				goto out;
+			p += 2;
+			break;
+		case AA_BLOB:
+			if (end - p < 4)
+				goto out;
+			vlen = le(p, 4);
+			p += 4;
+			break;
+		case AA_STRUCT:
+		case AA_LIST:
+			if (++depth > POLICY_DEPTH_MAX)
+				goto out;
+			break;
+		case AA_STRUCTEND:
+		case AA_LISTEND:
+		case AA_ARRAYEND:
+			if (--depth < 0)
+				goto out;
+			break;
+		default:
+			goto out;
+		}
+		if ((size_t)(end - p) < vlen)
+			goto out;
+		val = p;
+		p += vlen;
+
+		if (want_profile) {
+			/* The profile's own name: a NUL-terminated string. */
+			want_profile = false;
+			if (code != AA_STRING || vlen < 2 || val[vlen - 1] ||
+			    memchr(val, '\0', vlen - 1))
+				goto out;
+			if (!memmem(val, vlen - 1, "//", 2)) {
+				for (size_t i = 0; i + 1 < vlen; i++)
+					if (val[i] < 0x20 || val[i] == 0x7f) {
+						r = -EINVAL;
+						goto out;
+					}
+				r = strv_add(&names, &n, (const char *)val,
+					     vlen - 1);
+				if (r < 0)
+					goto out;
+				r = -EBADMSG;
+			}
+		}
+		if (code == AA_STRUCT && depth == 1 && name &&
+		    name_len == sizeof("profile") &&
+		    memcmp(name, "profile", name_len) == 0)
+			want_profile = true;
+		if (code == AA_STRING && depth == 0 && name &&
+		    name_len == sizeof("namespace") &&
+		    memcmp(name, "namespace", name_len) == 0) {
+			r = -EOPNOTSUPP;
+			goto out;
+		}
+		if (code == AA_NAME) {
+			name = val;
+			name_len = vlen;
+		} else {
+			name = NULL;
+		}
+	}
+	if (depth != 0 || want_profile || name)
+		goto out;
+	if (!names) {
+		r = -ENOENT;
+		goto out;
+	}
+	*ret_names = TAKE_PTR(names);
+	return 0;
+out:
+	strv_free(names);
+	return r;
+}
+
+/* Compiled policy is far bigger than its source: room for the largest. */
+#define POLICY_BINARY_MAX (256u << 20)
+
+static int load_file_locked(struct aa_oci_kernel *k,
+			    const struct aa_oci_config *cfg, const char *path,
+			    enum aa_oci_mode mode, const char *bin,
+			    char ***ret_names, char ***ret_fresh,
+			    struct aa_oci_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char **names = NULL, **fresh = NULL, **before = NULL;
+	size_t len, nfresh = 0;
+	enum aa_oci_mode have;
+	int r;
+
+	/* What the kernel has before (under the lock, so no aa-oci load runs
+	 * meanwhile) tells which of the profiles this load brings in. */
+	r = kernel_profile_list(k, &before);
+	if (r < 0)
+		return err_set(err, r, "cannot read %s/profiles: %s",
+			       kernel_apparmorfs(k), strerror(-r));
+	r = load_compile(cfg, kernel_apparmorfs(k), path, mode, bin, err);
+	if (r < 0)
+		goto fail;
+	r = read_file_at(AT_FDCWD, bin, true, POLICY_BINARY_MAX, &buf, &len);
+	if (r < 0) {
+		err_set(err, r, "cannot read the policy compiled from %s: %s",
+			path, strerror(-r));
+		goto fail;
+	}
+	r = load_policy_names(buf, len, &names);
+	if (r == -ENOENT)
+		err_set(err, r, "%s defines no profile", path);
+	else if (r == -EOPNOTSUPP)
+		err_set(err, r,
+			"%s loads into a policy namespace, which aa-oci does not manage; load it with apparmor_parser",
+			path);
+	else if (r == -EINVAL)
+		err_set(err, r,
+			"%s defines a profile whose name has a control character",
+			path);
+	else if (r < 0)
+		err_set(err, r,
+			"cannot read the profile names in the policy %s compiled from %s",
+			cfg->parser, path);
+	if (r < 0)
+		goto fail;
+
+	for (char **n = names; *n; n++) {
+		bool had = false;
+
+		for (char **b = before; *b && !had; b++)
+			had = streq(*b, *n);
+		if (!had && (r = strv_add(&fresh, &nfresh, *n, strlen(*n))) < 0)
+			goto fail;
+	}
+	if (!fresh && !(fresh = calloc(1, sizeof(char *)))) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = kernel_replace_policy(k, AT_FDCWD, bin);
+	if (r < 0) {
+		err_set(err, r, "the kernel refused the policy compiled from %s: %s",
+			path, strerror(-r));
+		goto fail;
+	}
+	for (char **n = names; *n; n++) {
+		if (kernel_profile_mode(k, *n, &have) < 0) {
+			r = err_set(err, -ENOENT,
+				    "%s was loaded but the kernel does not list \"%s\"",
+				    path, *n);
+			goto fail;
+		}
+	}
+	strv_free(before);
+	*ret_names = names;
+	if (ret_fresh)
+		*ret_fresh = fresh;
+	else
+		strv_free(fresh);
+	return 0;
+fail:
+	strv_free(before);
+	strv_free(names);
+	strv_free(fresh);
+	return r;
+}
+
+int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	      const char *path, enum aa_oci_mode mode, char ***ret_names,
+	      char ***ret_fresh, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1, bfd = -1;
+	_cleanup_free_ char *bin = NULL;
+	int r;
+
+	r = lock_take(cfg->run_dir, &lock, err);
+	if (r < 0)
+		return r;
+	r = make_temp(cfg->run_dir, "bin", &bin, &bfd);
+	if (r < 0)
+		return err_set(err, r, "cannot create a file in %s: %s",
+			       cfg->run_dir, strerror(-r));
+	r = load_file_locked(k, cfg, path, mode, bin, ret_names, ret_fresh,
+			     err);
+	unlink(bin);
+	return r;
+}
+
+int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		const char *name, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	int r;
+
+	r = lock_take(cfg->run_dir, &lock, err);
+	if (r < 0)
+		return r;
+	r = kernel_remove_profile(k, name);
+	if (r == -ENOENT)
+		return err_set(err, r, "\"%s\" is not loaded", name);
+	if (r < 0)
+		return err_set(err, r, "the kernel refused to unload \"%s\": %s",
+			       name, strerror(-r));
 	return 0;
 }

@@ -31,6 +31,9 @@ int index_declared(const char *text, int (*fn)(const char *name, size_t len,
 int index_lookup(char *const *dirs, const char *index_path, const char *name,
 		 char **ret_path, bool *ret_rebuilt, struct aa_oci_err *err);
 
-/* index_skip_entry - a directory entry that is never a profile source
- * (dotfiles, editor and package-manager leftovers, README). */
+/*
+ * index_skip_entry - is @name, an entry of a profile directory, never a
+ * profile source: dotfiles (editors' swap and lock files, Kubernetes'
+ * ..data), editor and package-manager leftovers, README.
+ */
 bool index_skip_entry(const char *name);

@@ -35,6 +35,14 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 			enum aa_oci_mode *ret_mode);
 
 /*
+ * kernel_profile_list - the names of every loaded profile, read at once
+ * from <apparmorfs>/profiles (children as "parent//child").
+ * Returns: 0 with a NULL-terminated list, -ENODEV when the list is
+ * missing, or -errno.
+ */
+int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names);
+
+/*
  * kernel_features - the kernel's features (<apparmorfs>/features), read
  * once per handle. The reference stays owned by @k.
  * Returns: 0 or -errno.
@@ -48,6 +56,14 @@ int kernel_features(struct aa_oci_kernel *k, aa_features **ret);
  */
 int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 			  const char *path);
+
+/*
+ * kernel_remove_profile - unload the profile @name (and its children and
+ * hats) through libapparmor's kernel interface. Tasks confined by it fall
+ * back to unconfined: callers must only remove what they loaded.
+ * Returns: 0, -ENOENT when the kernel has no such profile, or -errno.
+ */
+int kernel_remove_profile(struct aa_oci_kernel *k, const char *name);
 
 /*
  * kernel_task_confined - is the calling task under a profile?

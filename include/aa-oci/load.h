@@ -6,6 +6,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "aa-oci/err.h"
 #include "aa-oci/generate.h"
 #include "aa-oci/kernel.h"
@@ -65,5 +68,40 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
 		       const char *name, char **ret_text,
 		       struct aa_oci_err *err);
+
+
+/*
+ * load_policy_names - the top-level profile names in compiled policy @buf
+ * (apparmor_parser's output). Child profiles and hats ("parent//child")
+ * are left out: they go with their parent.
+ * Returns: 0 with a NULL-terminated list, -ENOENT no profile, -EOPNOTSUPP
+ * a policy namespace, -EINVAL a name with a control character, -EBADMSG
+ * malformed, or -ENOMEM.
+ */
+int load_policy_names(const void *buf, size_t len, char ***ret_names);
+
+/*
+ * load_file - compile the profile file @path with the configured parser
+ * and load (or replace) every profile it defines, under the same lock as
+ * load_ensure. The names come from the compiled policy; each is checked
+ * in the kernel's list after the load.
+ * @ret_names: the top-level profiles @path defines (NULL-terminated).
+ * @ret_fresh: (may be NULL) those of them the kernel did not list before
+ * this load, i.e. the ones this call brought in.
+ * Returns: 0, or -errno with one line in @err: -EBADMSG the parser's
+ * message, -ENOENT no profile in @path or one not listed after the load,
+ * -EOPNOTSUPP a policy namespace, -ETIMEDOUT, or the kernel's error.
+ */
+int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	      const char *path, enum aa_oci_mode mode, char ***ret_names,
+	      char ***ret_fresh, struct aa_oci_err *err);
+
+/*
+ * load_unload - unload profile @name under the load lock, so no load of
+ * aa-oci's runs between a caller's decision and the removal.
+ * Returns: 0, -ENOENT not loaded, or -errno with one line in @err.
+ */
+int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		const char *name, struct aa_oci_err *err);
 
 void load_result_free(struct aa_oci_load_result *r);

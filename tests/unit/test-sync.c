@@ -1,0 +1,1198 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sync.c (aa-oci sync) and what it adds to load.c and kernel.c, against a
+ * fake securityfs root. The parser is tests/data/parsers/kernel-sim: the
+ * real apparmor_parser, then the profile appended to <fs>/profiles as the
+ * kernel would list it. The fake's .remove only receives the bytes (it
+ * never takes a line out of profiles), so unloads are asserted on those.
+ *
+ * Watch mode runs sync_watch in a thread stopped through a pipe; every
+ * wait for its effects is bounded (WAIT_MS), never a timing assertion.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/config.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/index.h"
+#include "aa-oci/load.h"
+#include "aa-oci/sync.h"
+#include "aa-oci/util.h"
+
+#define WAIT_MS 20000
+
+static const char good[] = "profile %s {\n  file,\n  deny /etc/shadow r,\n}\n";
+static const char bad[] = "profile %s {\n  this is not a rule,\n}\n";
+
+/* An event, copied out of the callback. */
+struct ev {
+	enum aa_oci_sync_kind kind;
+	char *path;
+	char *name;
+	char *names; /* LOADED: "a b c" */
+	bool again;
+	int code;
+	char *text;
+};
+
+struct env {
+	char *top;
+	char *fs;  /* fake apparmorfs */
+	char *dir; /* the profile directory */
+	char *run; /* run_dir */
+	struct aa_oci_config cfg;
+	struct aa_oci_kernel *k;
+	struct aa_oci_sync *s;
+	pthread_mutex_t mu;
+	struct ev evs[4096];
+	size_t nev;
+	/* watch thread */
+	pthread_t th;
+	int stop[2];
+	int watch_ret;
+	bool watching;
+};
+
+static void on_event(const struct aa_oci_sync_event *e, void *data)
+{
+	struct env *env = data;
+	struct ev *v;
+	char buf[4096] = "";
+
+	pthread_mutex_lock(&env->mu);
+	if (env->nev < sizeof(env->evs) / sizeof(*env->evs)) {
+		v = &env->evs[env->nev++];
+		v->kind = e->kind;
+		v->path = e->path ? strdup(e->path) : NULL;
+		v->name = e->name ? strdup(e->name) : NULL;
+		for (char *const *n = e->names; n && *n; n++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+				 "%s%s", buf[0] ? " " : "", *n);
+		v->names = strdup(buf);
+		v->again = e->again;
+		v->code = e->code;
+		v->text = e->text ? strdup(e->text) : NULL;
+	}
+	pthread_mutex_unlock(&env->mu);
+}
+
+static void clear_events(struct env *e)
+{
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->nev; i++) {
+		free(e->evs[i].path);
+		free(e->evs[i].name);
+		free(e->evs[i].names);
+		free(e->evs[i].text);
+	}
+	e->nev = 0;
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* How many events of @kind name @file (a basename) or profile @name. */
+static size_t count(struct env *e, enum aa_oci_sync_kind kind, const char *file,
+		    const char *name)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->nev; i++) {
+		struct ev *v = &e->evs[i];
+		const char *base = v->path ? strrchr(v->path, '/') : NULL;
+
+		if (v->kind != kind)
+			continue;
+		if (file && (!base || strcmp(base + 1, file) != 0))
+			continue;
+		if (name && (!v->name || strcmp(v->name, name) != 0))
+			continue;
+		n++;
+	}
+	pthread_mutex_unlock(&e->mu);
+	return n;
+}
+
+/* The first event of @kind for @file; a copy of its text or names. */
+static char *event_text(struct env *e, enum aa_oci_sync_kind kind,
+			const char *file, bool names)
+{
+	char *r = NULL;
+
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->nev && !r; i++) {
+		struct ev *v = &e->evs[i];
+		const char *base = v->path ? strrchr(v->path, '/') : NULL;
+
+		if (v->kind == kind && base && strcmp(base + 1, file) == 0)
+			r = strdup(names ? v->names : (v->text ? v->text : ""));
+	}
+	pthread_mutex_unlock(&e->mu);
+	return r;
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->top = fx_tmpdir();
+	e->fs = fx_apparmorfs("pre (enforce)\n");
+	fx_write(e->fs, ".remove", "%s", "");
+	e->dir = fx_path(e->top, "profiles");
+	e->run = fx_path(e->top, "run");
+	mkdir(e->dir, 0755);
+	pthread_mutex_init(&e->mu, NULL);
+	assert_int_equal(config_init(&e->cfg), 0);
+	free(e->cfg.run_dir);
+	e->cfg.run_dir = strdup(e->run);
+	free(e->cfg.parser);
+	e->cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
+	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
+	e->stop[0] = e->stop[1] = -1;
+	*state = e;
+	return 0;
+}
+
+static void stop_watch(struct env *e);
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	stop_watch(e);
+	sync_free(e->s);
+	kernel_close(e->k);
+	config_free(&e->cfg);
+	clear_events(e);
+	pthread_mutex_destroy(&e->mu);
+	fx_rm_rf(e->top);
+	fx_rm_rf(e->fs);
+	free(e->top);
+	free(e->fs);
+	free(e->dir);
+	free(e->run);
+	free(e);
+	return 0;
+}
+
+static struct aa_oci_sync *new_sync(struct env *e, const char *dir)
+{
+	struct aa_oci_sync_opts o = {
+	    .mode = AA_OCI_MODE_ENFORCE,
+	    .report = on_event,
+	    .userdata = e,
+	};
+	char *dirs[] = {(char *)(dir ? dir : e->dir), NULL};
+	struct aa_oci_err err = {0};
+	struct aa_oci_sync *s = NULL;
+	int r = sync_new(e->k, &e->cfg, dirs, &o, &s, &err);
+
+	if (r < 0)
+		fail_msg("sync_new: %d %s", r, err.text);
+	return s;
+}
+
+static size_t lines(const char *dir, const char *file)
+{
+	char *s = fx_read(dir, file, NULL);
+	size_t n = 0;
+
+	for (char *p = s; p && *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+/* Does the fake kernel list @name? */
+static bool listed(struct env *e, const char *name)
+{
+	enum aa_oci_mode m;
+
+	return kernel_profile_mode(e->k, name, &m) == 0;
+}
+
+/* The bytes the fake's .remove holds, then emptied for the next check. */
+static char *take_remove(struct env *e, size_t *len)
+{
+	char *s = fx_read(e->fs, ".remove", len);
+
+	fx_write(e->fs, ".remove", "%s", "");
+	return s;
+}
+
+/* Does the fake's .remove start with @n bytes of @bytes? */
+static bool remove_holds(struct env *e, const char *bytes, size_t n)
+{
+	size_t len = 0;
+	char *s = fx_read(e->fs, ".remove", &len);
+	bool r = s && len >= n && memcmp(s, bytes, n) == 0;
+
+	free(s);
+	return r;
+}
+
+/* Is "NAME\tDIR/FILE" a line of the record? */
+static bool recorded(struct env *e, const char *name, const char *file)
+{
+	char *s = fx_read(e->run, AA_OCI_SYNC_STATE, NULL), *want;
+	bool r;
+
+	if (!s)
+		return false;
+	assert_true(asprintf(&want, "\n%s\t%s/%s\n", name, e->dir, file) > 0);
+	r = strstr(s, want) != NULL;
+	free(want);
+	free(s);
+	return r;
+}
+
+static void rm_file(struct env *e, const char *name)
+{
+	char *p = fx_path(e->dir, name);
+
+	assert_int_equal(unlink(p), 0);
+	free(p);
+}
+
+/* Replace a file the way editors and kubectl do: write aside, rename. */
+static void write_rename(struct env *e, const char *name, const char *fmt,
+			 const char *arg)
+{
+	char *tmp = fx_path(e->dir, ".tmp-write"), *dst = fx_path(e->dir, name);
+
+	fx_write(e->dir, ".tmp-write", fmt, arg);
+	assert_int_equal(rename(tmp, dst), 0);
+	free(tmp);
+	free(dst);
+}
+
+/* --- load_policy_names --- */
+
+static bool has(char **v, const char *s)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+static void test_policy_names_real_parser(void **state)
+{
+	struct env *e = *state;
+	char *src = fx_path(e->top, "multi"),
+	     *out = fx_path(e->top, "multi.bin");
+	char **names = NULL, *bin;
+	size_t len = 0;
+
+	free(e->cfg.parser);
+	e->cfg.parser = strdup("/sbin/apparmor_parser");
+	fx_write(
+	    e->top, "multi",
+	    "profile foo {\n  file,\n  profile child {\n  }\n  ^hat {\n  }\n}\n"
+	    "/usr/bin/bar {\n}\n"
+	    "profile \"with space\" {\n}\n"
+	    "profile foo2 /usr/bin/foo2 flags=(complain) {\n}\n");
+	assert_int_equal(
+	    load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    0);
+	bin = fx_read(e->top, "multi.bin", &len);
+	assert_int_equal(load_policy_names(bin, len, &names), 0);
+	/* Children and hats go with foo. */
+	assert_true(has(names, "/usr/bin/bar"));
+	assert_true(has(names, "foo"));
+	assert_true(has(names, "foo2"));
+	assert_true(has(names, "with space"));
+	assert_non_null(names[3]);
+	assert_null(names[4]);
+	strv_free(names);
+	free(bin);
+
+	/* A policy namespace: not ours to manage. */
+	fx_write(e->top, "multi", "profile :ns1:quux {\n}\n");
+	assert_int_equal(
+	    load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    0);
+	bin = fx_read(e->top, "multi.bin", &len);
+	names = NULL;
+	assert_int_equal(load_policy_names(bin, len, &names), -EOPNOTSUPP);
+	assert_null(names);
+	/* Cut anywhere inside, it is malformed or names fewer profiles. */
+	for (size_t cut = 1; cut < len; cut += 97) {
+		int r = load_policy_names(bin, cut, &names);
+
+		if (r != -EBADMSG && r != -EOPNOTSUPP)
+			fail_msg("cut at %zu of %zu: %d", cut, len, r);
+	}
+	free(bin);
+	free(src);
+	free(out);
+}
+
+#define S(x) x, sizeof(x) - 1
+/* NAME "profile", STRUCT, then a STRING of @n bytes. */
+#define PROFILE(n) "\x04\x08\x00profile\x00\x07\x05" n "\x00"
+
+struct names_case {
+	const char *bin;
+	size_t len;
+	int ret;
+	const char *first; /* names[0] when ret == 0 */
+	const char *second;
+};
+
+static const struct names_case names_cases[] = {
+    {S(""), -ENOENT, NULL, NULL},
+    {S(PROFILE("\x02") "x\x00\x08"), 0, "x", NULL},
+    /* version header, then two profiles, the second a child */
+    {S("\x04\x08\x00version\x00\x02\x07\x20\x20\x00" PROFILE(
+	 "\x02") "a\x00"
+		 "\x08" PROFILE("\x05") "a//b\x00\x08"),
+     0, "a", NULL},
+    /* only a child: nothing top-level */
+    {S(PROFILE("\x05") "a//b\x00\x08"), -ENOENT, NULL, NULL},
+    /* the same name twice is one name */
+    {S(PROFILE("\x02") "x\x00\x08" PROFILE("\x02") "x\x00\x08" PROFILE(
+	 "\x02") "y\x00\x08"),
+     0, "x", "y"},
+    /* skipped elements of every size, a blob, an array, a list */
+    {S(PROFILE(
+	 "\x02") "x\x00"
+		 "\x00\x01\x01\x02\x00\x02\x01\x02\x03\x04\x03\x01\x02\x03\x04"
+		 "\x05\x06\x07\x08"
+		 "\x06\x03\x00\x00\x00"
+		 "abc"
+		 "\x0b\x02\x00\x02\x01\x00\x00\x00\x02\x02\x00\x00\x00\x0c"
+		 "\x09\x07\x08\x0a"
+		 "\x08"),
+     0, "x", NULL},
+    /* a control byte in a name */
+    {S(PROFILE("\x03") "a\n\x00\x08"), -EINVAL, NULL, NULL},
+    /* a namespace */
+    {S("\x04\x0a\x00namespace\x00\x05\x03\x00ns\x00" PROFILE(
+	 "\x02") "x\x00\x08"),
+     -EOPNOTSUPP, NULL, NULL},
+    /* malformed */
+    {S("\x04\x08\x00vers"), -EBADMSG, NULL, NULL},	/* cut name */
+    {S("\x0d"), -EBADMSG, NULL, NULL},			/* bad code */
+    {S("\x08"), -EBADMSG, NULL, NULL},			/* end at top */
+    {S(PROFILE("\x02") "x\x00"), -EBADMSG, NULL, NULL}, /* never ended */
+    {S("\x04\x08\x00profile\x00\x07\x02\x01\x00\x00\x00\x08"), -EBADMSG, NULL,
+     NULL}, /* not a string */
+    {S("\x04\x08\x00profile\x00\x07\x05\x02\x00xy\x08"), -EBADMSG, NULL,
+     NULL}, /* no NUL */
+    {S("\x04\x08\x00profile\x00\x07\x05\x03\x00x\x00y\x08"), -EBADMSG, NULL,
+     NULL}, /* NUL inside */
+    {S("\x04\x08\x00profile\x00\x07\x05\x01\x00\x00\x08"), -EBADMSG, NULL,
+     NULL}, /* empty */
+    {S(PROFILE("\x02") "x\x00\x06\xff\xff\x00\x00"
+		       "ab\x08"),
+     -EBADMSG, NULL, NULL}, /* blob too long */
+    {S(PROFILE("\x02") "x\x00\x08\x04\x01\x00"), -EBADMSG, NULL, NULL},
+    /* a name with no value after it */
+    {S(PROFILE("\x02") "x\x00\x08\x04\x02\x00n\x00"), -EBADMSG, NULL, NULL},
+};
+
+static void test_policy_names_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(names_cases) / sizeof(*names_cases);
+	     i++) {
+		const struct names_case *c = &names_cases[i];
+		char **names = NULL;
+		int r = load_policy_names(c->bin, c->len, &names);
+
+		if (r != c->ret)
+			fail_msg("case %zu: got %d, want %d", i, r, c->ret);
+		if (r < 0) {
+			assert_null(names);
+			continue;
+		}
+		if (strcmp(names[0], c->first) != 0 ||
+		    (c->second ? !names[1] || strcmp(names[1], c->second) != 0
+			       : names[1] != NULL))
+			fail_msg("case %zu: names %s, %s", i, names[0],
+				 names[1] ? names[1] : "(none)");
+		strv_free(names);
+	}
+}
+
+static void test_policy_names_depth_limit(void **state)
+{
+	static const char head[] = PROFILE("\x02") "x";
+	char buf[200];
+	char **names = NULL;
+	size_t n = sizeof(head); /* its NUL ends the name */
+
+	memcpy(buf, head, n);
+	for (int i = 0; i < 70; i++)
+		buf[n++] = 0x07;
+	assert_int_equal(load_policy_names(buf, n, &names), -EBADMSG);
+	assert_null(names);
+}
+
+/* --- index_skip_entry --- */
+
+static void test_skip_entry_table(void **state)
+{
+	static const struct {
+		const char *name;
+		bool skip;
+	} cases[] = {
+	    {"web", false},	    {"payment-api", false},
+	    {"web.profile", false}, {"usr.bin.foo", false},
+	    {".web.swp", true},	    {".#web", true},
+	    {"..data", true},	    {"..2024_01_01_00_00_00.1", true},
+	    {"web~", true},	    {"#web#", true},
+	    {"4913", true},	    {"web.swp", true},
+	    {"web.tmp", true},	    {"web.bak", true},
+	    {"web.orig", true},	    {"web.rej", true},
+	    {"web.dpkg-old", true}, {"web.dpkg-new", true},
+	    {"web.rpmnew", true},   {"web.rpmsave", true},
+	    {"web.pacnew", true},   {"web.pacsave", true},
+	    {"README", true},	    {"", true},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		if (index_skip_entry(cases[i].name) != cases[i].skip)
+			fail_msg("\"%s\": want %s", cases[i].name,
+				 cases[i].skip ? "skipped" : "kept");
+}
+
+/* --- load_file and kernel_remove_profile --- */
+
+static void test_load_file_names_and_fresh(void **state)
+{
+	struct env *e = *state;
+	char *path = fx_path(e->dir, "web");
+	char **names = NULL, **fresh = NULL;
+	struct aa_oci_err err = {0};
+
+	fx_write(e->dir, "web", good, "web");
+	assert_int_equal(load_file(e->k, &e->cfg, "/nonexistent/web",
+				   AA_OCI_MODE_ENFORCE, &names, &fresh, &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err.text, "failed on /nonexistent/web"));
+	assert_null(names);
+	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
+				   &names, &fresh, &err),
+			 0);
+	assert_string_equal(names[0], "web");
+	assert_null(names[1]);
+	assert_string_equal(fresh[0], "web");
+	assert_null(fresh[1]);
+	assert_true(listed(e, "web"));
+	strv_free(names);
+	strv_free(fresh);
+	/* Loaded again: the kernel had it, so this load did not bring it. */
+	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
+				   &names, &fresh, &err),
+			 0);
+	assert_string_equal(names[0], "web");
+	assert_null(fresh[0]);
+	strv_free(names);
+	strv_free(fresh);
+	/* Only the lock is left in run_dir: the compiled policy is removed. */
+	{
+		DIR *d = opendir(e->run);
+		struct dirent *de;
+
+		assert_non_null(d);
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") &&
+			    strcmp(de->d_name, "..") &&
+			    strcmp(de->d_name, "load.lock"))
+				fail_msg("left in run_dir: %s", de->d_name);
+		closedir(d);
+	}
+	free(path);
+}
+
+static void test_load_file_not_listed(void **state)
+{
+	struct env *e = *state;
+	char *path = fx_path(e->dir, "two");
+	char **names = NULL;
+	struct aa_oci_err err = {0};
+
+	/* kernel-sim lists only the first profile of a file, as a kernel
+	 * that dropped one would: the second must be found missing. */
+	fx_write(e->dir, "two", "profile aaa {\n}\nprofile zzz {\n}\n");
+	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
+				   &names, NULL, &err),
+			 -ENOENT);
+	assert_null(names);
+	assert_non_null(strstr(
+	    err.text, "was loaded but the kernel does not list \"zzz\""));
+	free(path);
+}
+
+static void test_remove_profile_bytes(void **state)
+{
+	struct env *e = *state;
+	size_t len = 0;
+	char *s;
+
+	assert_int_equal(kernel_remove_profile(e->k, "pre"), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(s, "pre\0", 4);
+	free(s);
+	/* No .remove (an interface without it): the error comes back. */
+	{
+		char *p = fx_path(e->fs, ".remove");
+
+		unlink(p);
+		free(p);
+	}
+	assert_int_equal(kernel_remove_profile(e->k, "pre"), -ENOENT);
+}
+
+static void test_profile_list(void **state)
+{
+	struct env *e = *state;
+	char **names = NULL;
+
+	fx_write(e->fs, "profiles", "%s",
+		 "a (enforce)\nb//c (complain)\nwith space (x) (enforce)\n"
+		 "garbage\nlast (kill)");
+	assert_int_equal(kernel_profile_list(e->k, &names), 0);
+	assert_string_equal(names[0], "a");
+	assert_string_equal(names[1], "b//c");
+	assert_string_equal(names[2], "with space (x)");
+	assert_string_equal(names[3], "last");
+	assert_null(names[4]);
+	strv_free(names);
+	{
+		char *p = fx_path(e->fs, "profiles");
+
+		unlink(p);
+		free(p);
+	}
+	assert_int_equal(kernel_profile_list(e->k, &names), -ENODEV);
+}
+
+/* --- sync_scan --- */
+
+static void test_scan_loads_all_skips_others(void **state)
+{
+	struct env *e = *state;
+	char *sub = fx_path(e->dir, "subdir");
+
+	fx_write(e->dir, "alpha", good, "alpha");
+	fx_write(e->dir, "beta", good, "beta");
+	fx_write(e->dir, "gamma.profile", good, "gamma");
+	fx_write(e->dir, ".alpha.swp", bad, "x");
+	fx_write(e->dir, "alpha~", bad, "x");
+	fx_write(e->dir, "alpha.dpkg-old", bad, "x");
+	fx_write(e->dir, "README", "%s", "not a profile");
+	mkdir(sub, 0755);
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(listed(e, "alpha"));
+	assert_true(listed(e, "beta"));
+	assert_true(listed(e, "gamma"));
+	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	assert_int_equal(count(e, AA_OCI_SYNC_LOADED, NULL, NULL), 3);
+	assert_int_equal(count(e, AA_OCI_SYNC_FAILED, NULL, NULL), 0);
+	{
+		char *n =
+		    event_text(e, AA_OCI_SYNC_LOADED, "gamma.profile", true);
+
+		assert_string_equal(n, "gamma");
+		free(n);
+	}
+	/* Nothing changed: a second pass compiles nothing. */
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	free(sub);
+}
+
+static void test_scan_bad_file_reported_rest_loaded(void **state)
+{
+	struct env *e = *state;
+	char *t;
+
+	fx_write(e->dir, "alpha", good, "alpha");
+	fx_write(e->dir, "broken", bad, "broken");
+	fx_write(e->dir, "omega", good, "omega");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_true(listed(e, "alpha"));
+	assert_true(listed(e, "omega"));
+	assert_false(listed(e, "broken"));
+	assert_int_equal(count(e, AA_OCI_SYNC_FAILED, "broken", NULL), 1);
+	t = event_text(e, AA_OCI_SYNC_FAILED, "broken", false);
+	/* One line, the parser's own message in it. */
+	assert_non_null(strstr(t, "AppArmor parser error"));
+	assert_null(strchr(t, '\n'));
+	free(t);
+	/* Not compiled again until it changes. */
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	fx_write(e->dir, "broken", good, "broken");
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(listed(e, "broken"));
+}
+
+static void test_scan_limits_and_odd_files(void **state)
+{
+	struct env *e = *state;
+	char *big = fx_path(e->dir, "big"), *fifo = fx_path(e->dir, "fifo");
+	char *link = fx_path(e->dir, "dangling");
+	FILE *f;
+
+	f = fopen(big, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), AA_OCI_PROFILE_FILE_MAX + 1), 0);
+	fclose(f);
+	assert_int_equal(mkfifo(fifo, 0600), 0); /* never opened: no hang */
+	assert_int_equal(symlink("/nonexistent/x", link), 0);
+	fx_write(e->dir, "empty", "%s", "# only a comment\n");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 2);
+	assert_int_equal(count(e, AA_OCI_SYNC_FAILED, "big", NULL), 1);
+	{
+		char *t = event_text(e, AA_OCI_SYNC_FAILED, "big", false);
+
+		assert_non_null(strstr(t, "larger than 4 MiB"));
+		free(t);
+		t = event_text(e, AA_OCI_SYNC_FAILED, "empty", false);
+		assert_non_null(strstr(t, "defines no profile"));
+		free(t);
+	}
+	/* Only "empty" reached the parser. */
+	assert_int_equal(lines(e->fs, "parser-runs"), 1);
+	free(big);
+	free(fifo);
+	free(link);
+}
+
+static void test_scan_missing_dir(void **state)
+{
+	struct env *e = *state;
+	char *missing = fx_path(e->top, "nope");
+
+	e->s = new_sync(e, missing);
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_ERROR, "nope", NULL), 1);
+	free(missing);
+}
+
+static void test_record_holds_only_what_sync_brought(void **state)
+{
+	struct env *e = *state;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	fx_write(e->dir, "pre", good, "pre"); /* "pre" was loaded before */
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(recorded(e, "mine", "mine"));
+	assert_false(recorded(e, "pre", "pre"));
+	s = fx_read(e->run, AA_OCI_SYNC_STATE, NULL);
+	assert_int_equal(strncmp(s, "# aa-oci sync:", 14), 0);
+	assert_int_equal(lines(e->run, AA_OCI_SYNC_STATE), 2);
+	free(s);
+	/* The record is replaced atomically: no temporary left behind. */
+	{
+		char *cmd;
+		FILE *p;
+		char line[256];
+
+		assert_true(asprintf(&cmd, "ls -A '%s'", e->run) > 0);
+		p = popen(cmd, "r");
+		while (fgets(line, sizeof(line), p))
+			if (strcmp(line, "load.lock\n") != 0 &&
+			    strcmp(line, "sync.lock\n") != 0 &&
+			    strcmp(line, "sync.state\n") != 0)
+				fail_msg("left in run_dir: %s", line);
+		pclose(p);
+		free(cmd);
+	}
+}
+
+static void test_removal_unloads_only_recorded(void **state)
+{
+	struct env *e = *state;
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	fx_write(e->dir, "pre", good, "pre");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	rm_file(e, "mine");
+	rm_file(e, "pre");
+	free(take_remove(e, NULL));
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(s, "mine\0", 5);
+	free(s);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, "mine", "mine"), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_KEPT, NULL, "pre"), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, NULL, "pre"), 0);
+	assert_false(recorded(e, "mine", "mine"));
+	/* Once unloaded, never again. */
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 0);
+	free(s);
+}
+
+static void test_restarted_agent_remembers(void **state)
+{
+	struct env *e = *state;
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	fx_write(e->dir, "keep", good, "keep");
+	fx_write(e->dir, "pre", good, "pre");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	sync_free(e->s);
+	/* While it is down: one file removed, one broken. */
+	rm_file(e, "mine");
+	rm_file(e, "pre");
+	fx_write(e->dir, "keep", bad, "keep");
+	free(take_remove(e, NULL));
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 1);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(s, "mine\0", 5);
+	free(s);
+	/* A broken file keeps what it had; what it had stays ours. */
+	assert_int_equal(count(e, AA_OCI_SYNC_FAILED, "keep", NULL), 1);
+	assert_true(recorded(e, "keep", "keep"));
+	/* Removed now: "keep" is unloaded, being ours. */
+	rm_file(e, "keep");
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(s, "keep\0", 5);
+	free(s);
+}
+
+static void test_unreadable_dir_is_not_empty(void **state)
+{
+	struct env *e = *state;
+	char *aside = fx_path(e->top, "aside");
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	sync_free(e->s);
+	/* The directory cannot be opened (a link to itself: ELOOP). */
+	assert_int_equal(rename(e->dir, aside), 0);
+	assert_int_equal(symlink("profiles", e->dir), 0);
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_ERROR, "profiles", NULL), 1);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 0);
+	free(s);
+	assert_true(recorded(e, "mine", "mine"));
+	/* Gone for real: then its profiles go. */
+	assert_int_equal(unlink(e->dir), 0);
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_true(remove_holds(e, "mine\0", 5));
+	free(aside);
+}
+
+static void test_record_of_other_dirs_untouched(void **state)
+{
+	struct env *e = *state;
+	char *other = fx_path(e->top, "other");
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	sync_free(e->s);
+	/* An agent for another directory leaves that record alone. */
+	mkdir(other, 0755);
+	e->s = new_sync(e, other);
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 0);
+	free(s);
+	assert_true(recorded(e, "mine", "mine"));
+	free(other);
+}
+
+static void test_changed_file_reloaded(void **state)
+{
+	struct env *e = *state;
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "web", good, "web");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	fx_write(e->dir, "web",
+		 "profile web {\n  file,\n  deny /etc/passwd w,\n}\n");
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 2);
+	assert_int_equal(count(e, AA_OCI_SYNC_LOADED, "web", NULL), 2);
+	{
+		bool again = false;
+
+		pthread_mutex_lock(&e->mu);
+		again = e->evs[e->nev - 1].again;
+		pthread_mutex_unlock(&e->mu);
+		assert_true(again);
+	}
+	/* The profile renamed inside the file: the old one goes. */
+	free(take_remove(e, NULL));
+	fx_write(e->dir, "web", good, "web2");
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(listed(e, "web2"));
+	s = take_remove(e, &len);
+	assert_int_equal(len, 4);
+	assert_memory_equal(s, "web\0", 4);
+	free(s);
+	assert_true(recorded(e, "web2", "web"));
+	assert_false(recorded(e, "web", "web"));
+	/* A broken edit: the kernel keeps the last good one, nothing goes. */
+	fx_write(e->dir, "web", bad, "web2");
+	assert_int_equal(sync_scan(e->s), 1);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 0);
+	free(s);
+	assert_true(recorded(e, "web2", "web"));
+}
+
+static void test_profile_in_two_files(void **state)
+{
+	struct env *e = *state;
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "a", good, "shared");
+	fx_write(e->dir, "b", good, "shared");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	free(take_remove(e, NULL));
+	rm_file(e, "a");
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 0); /* b still defines it */
+	free(s);
+	rm_file(e, "b");
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(s, "shared\0", 7);
+	free(s);
+}
+
+static void test_unload_failure_kept_and_retried(void **state)
+{
+	struct env *e = *state;
+	char *rm = fx_path(e->fs, ".remove");
+	size_t len;
+	char *s;
+
+	fx_write(e->dir, "mine", good, "mine");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	/* A .remove the kernel refuses (here: one that cannot be written). */
+	unlink(rm);
+	mkdir(rm, 0755);
+	rm_file(e, "mine");
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_ERROR, "mine", "mine"), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, NULL, NULL), 0);
+	assert_true(recorded(e, "mine", "mine"));
+	/* Kept in the record, so the next pass tries again. */
+	rmdir(rm);
+	fx_write(e->fs, ".remove", "%s", "");
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(s, "mine\0", 5);
+	free(s);
+	assert_false(recorded(e, "mine", "mine"));
+	free(rm);
+}
+
+static void test_one_agent_per_run_dir(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_sync_opts o = {.mode = AA_OCI_MODE_ENFORCE};
+	char *dirs[] = {e->dir, NULL};
+	struct aa_oci_sync *s2 = NULL;
+	struct aa_oci_err err = {0};
+
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_new(e->k, &e->cfg, dirs, &o, &s2, &err), -EBUSY);
+	assert_null(s2);
+	assert_non_null(strstr(err.text, "another aa-oci sync is running"));
+	sync_free(e->s);
+	e->s = NULL;
+	assert_int_equal(sync_new(e->k, &e->cfg, dirs, &o, &s2, &err), 0);
+	sync_free(s2);
+	dirs[0] = NULL;
+	assert_int_equal(sync_new(e->k, &e->cfg, dirs, &o, &s2, &err), -EINVAL);
+}
+
+static void test_record_garbage_ignored(void **state)
+{
+	struct env *e = *state;
+	size_t len;
+	char *s, *rec;
+
+	mkdir(e->run, 0700);
+	/* Lines that do not parse are dropped: never a reason to unload. */
+	assert_true(asprintf(&rec,
+			     "# comment\n"
+			     "no-tab-here\n"
+			     "\t%s/x\n"
+			     "rel\trelative/path\n"
+			     "ghost\t%s/ghost\n"
+			     "ghost\t%s/ghost2\n",
+			     e->dir, e->dir, e->dir) > 0);
+	fx_write(e->run, AA_OCI_SYNC_STATE, "%s", rec);
+	free(rec);
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	/* "ghost" is ours and no file has it: unloaded once. */
+	s = take_remove(e, &len);
+	assert_int_equal(len, 6);
+	assert_memory_equal(s, "ghost\0", 6);
+	free(s);
+	assert_int_equal(lines(e->run, AA_OCI_SYNC_STATE), 1);
+}
+
+/* --- sync_watch --- */
+
+static void *watch_main(void *data)
+{
+	struct env *e = data;
+
+	e->watch_ret = sync_watch(e->s, e->stop[0], NULL);
+	return NULL;
+}
+
+static void start_watch(struct env *e, const char *dir)
+{
+	e->s = new_sync(e, dir);
+	assert_int_equal(pipe2(e->stop, O_CLOEXEC), 0);
+	e->watch_ret = 1;
+	assert_int_equal(pthread_create(&e->th, NULL, watch_main, e), 0);
+	e->watching = true;
+}
+
+static void stop_watch(struct env *e)
+{
+	if (!e->watching)
+		return;
+	e->watching = false;
+	assert_int_equal(write(e->stop[1], "x", 1), 1);
+	pthread_join(e->th, NULL);
+	close(e->stop[0]);
+	close(e->stop[1]);
+	assert_int_equal(e->watch_ret, 0);
+}
+
+static long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Poll @cond until it holds; fail after WAIT_MS. */
+#define WAIT_FOR(cond)                                                         \
+	do {                                                                   \
+		long _end = ms_now() + WAIT_MS;                                \
+		while (!(cond)) {                                              \
+			if (ms_now() > _end)                                   \
+				fail_msg("not within %d ms: %s", WAIT_MS,      \
+					 #cond);                               \
+			usleep(20000);                                         \
+		}                                                              \
+	} while (0)
+
+static void test_watch_create_modify_delete(void **state)
+{
+	struct env *e = *state;
+
+	fx_write(e->dir, "alpha", good, "alpha");
+	start_watch(e, NULL);
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 1);
+
+	/* A new file is loaded. */
+	fx_write(e->dir, "beta", good, "beta");
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "beta", NULL) == 1);
+	assert_true(listed(e, "beta"));
+
+	/* A changed file (written in place) is reloaded. */
+	fx_write(e->dir, "alpha",
+		 "profile alpha {\n  file,\n  deny /tmp/x w,\n}\n");
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 2);
+
+	/* Replaced by rename: reloaded, never unloaded on the way. */
+	write_rename(e, "alpha", good, "alpha");
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 3);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, NULL, NULL), 0);
+
+	/* A broken file is reported; the agent goes on. */
+	fx_write(e->dir, "broken", bad, "broken");
+	WAIT_FOR(count(e, AA_OCI_SYNC_FAILED, "broken", NULL) == 1);
+
+	/* A deleted file's profile is unloaded: it was ours. */
+	rm_file(e, "beta");
+	WAIT_FOR(remove_holds(e, "beta\0", 5));
+	WAIT_FOR(count(e, AA_OCI_SYNC_UNLOADED, "beta", "beta") == 1);
+	assert_false(recorded(e, "beta", "beta"));
+	assert_true(recorded(e, "alpha", "alpha"));
+
+	/* One not ours is left loaded. */
+	fx_write(e->dir, "pre", good, "pre");
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "pre", NULL) == 1);
+	rm_file(e, "pre");
+	WAIT_FOR(count(e, AA_OCI_SYNC_KEPT, NULL, "pre") == 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, NULL, "pre"), 0);
+	stop_watch(e);
+}
+
+static void test_watch_rapid_edits_end_in_final_state(void **state)
+{
+	struct env *e = *state;
+	char name[32], *last;
+
+	fx_write(e->dir, "hot", good, "p0");
+	start_watch(e, NULL);
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "hot", NULL) == 1);
+	/* 100 edits, half in place, half by rename, each naming the
+	 * profile anew, so what is loaded last tells which content won. */
+	for (int i = 1; i <= 100; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		if (i % 2)
+			fx_write(e->dir, "hot", good, name);
+		else
+			write_rename(e, "hot", good, name);
+	}
+	WAIT_FOR(recorded(e, "p100", "hot") &&
+		 lines(e->run, AA_OCI_SYNC_STATE) == 2);
+	/* The last compile was of the last content. */
+	last = fx_read(e->fs, "profiles", NULL);
+	assert_non_null(strstr(last, "p100 (enforce)\n"));
+	assert_string_equal(strstr(last, "p100 (enforce)\n"),
+			    "p100 (enforce)\n");
+	free(last);
+	/* Far fewer compiles than edits: bursts are handled once. */
+	assert_true(lines(e->fs, "parser-runs") < 100);
+	assert_true(listed(e, "p100"));
+	stop_watch(e);
+}
+
+static void test_watch_configmap_update(void **state)
+{
+	struct env *e = *state;
+	char *v1 = fx_path(e->dir, "..2024_01_01_00_00_00.1");
+	char *v2 = fx_path(e->dir, "..2024_01_01_00_00_00.2");
+	char *data = fx_path(e->dir, "..data");
+	char *tmp = fx_path(e->dir, "..data_tmp");
+	char *link = fx_path(e->dir, "web");
+
+	/* A ConfigMap volume: web -> ..data/web, ..data -> ..<timestamp>. */
+	mkdir(v1, 0755);
+	fx_write(v1, "web", good, "web-v1");
+	assert_int_equal(symlink("..2024_01_01_00_00_00.1", data), 0);
+	assert_int_equal(symlink("..data/web", link), 0);
+	start_watch(e, NULL);
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "web", NULL) == 1);
+	assert_true(listed(e, "web-v1"));
+
+	/* kubelet's update: a new directory, ..data swapped by rename. */
+	mkdir(v2, 0755);
+	fx_write(v2, "web", good, "web-v2");
+	assert_int_equal(symlink("..2024_01_01_00_00_00.2", tmp), 0);
+	assert_int_equal(rename(tmp, data), 0);
+	fx_rm_rf(v1);
+	WAIT_FOR(recorded(e, "web-v2", "web"));
+	WAIT_FOR(remove_holds(e, "web-v1\0", 7));
+	stop_watch(e);
+	free(v1);
+	free(v2);
+	free(data);
+	free(tmp);
+	free(link);
+}
+
+static void test_watch_dir_appears_and_goes(void **state)
+{
+	struct env *e = *state;
+	char *later = fx_path(e->top, "later");
+
+	start_watch(e, later);
+	WAIT_FOR(count(e, AA_OCI_SYNC_ERROR, "later", NULL) == 1);
+	mkdir(later, 0755);
+	fx_write(later, "late", good, "late");
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "late", NULL) == 1);
+	/* The whole directory removed: its profiles go, being ours. */
+	fx_rm_rf(later);
+	WAIT_FOR(remove_holds(e, "late\0", 5));
+	stop_watch(e);
+	free(later);
+}
+
+static void test_watch_stops_at_once(void **state)
+{
+	struct env *e = *state;
+
+	start_watch(e, NULL);
+	stop_watch(e); /* joins: a hang here fails the run */
+	assert_int_equal(e->watch_ret, 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_policy_names_real_parser),
+	    T(test_policy_names_table),
+	    T(test_policy_names_depth_limit),
+	    T(test_skip_entry_table),
+	    T(test_load_file_names_and_fresh),
+	    T(test_load_file_not_listed),
+	    T(test_remove_profile_bytes),
+	    T(test_profile_list),
+	    T(test_scan_loads_all_skips_others),
+	    T(test_scan_bad_file_reported_rest_loaded),
+	    T(test_scan_limits_and_odd_files),
+	    T(test_scan_missing_dir),
+	    T(test_record_holds_only_what_sync_brought),
+	    T(test_removal_unloads_only_recorded),
+	    T(test_restarted_agent_remembers),
+	    T(test_unreadable_dir_is_not_empty),
+	    T(test_record_of_other_dirs_untouched),
+	    T(test_changed_file_reloaded),
+	    T(test_profile_in_two_files),
+	    T(test_unload_failure_kept_and_retried),
+	    T(test_one_agent_per_run_dir),
+	    T(test_record_garbage_ignored),
+	    T(test_watch_create_modify_delete),
+	    T(test_watch_rapid_edits_end_in_final_state),
+	    T(test_watch_configmap_update),
+	    T(test_watch_dir_appears_and_goes),
+	    T(test_watch_stops_at_once),
+	};
+
+	return cmocka_run_group_tests_name("sync", tests, NULL, NULL);
+}
