@@ -451,6 +451,15 @@ int cache_put(struct aa_oci_cache *c, const char *key, const void *buf,
 	return r;
 }
 
+int cache_remove(struct aa_oci_cache *c, const char *key)
+{
+	if (!key_ok(key))
+		return -EINVAL;
+	if (unlinkat(c->dirfd, key, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
 /* --- administration --- */
 
 int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,

@@ -28,8 +28,10 @@ int config_init(struct aa_oci_config *cfg)
 	cfg->runtime_default = strdup("docker-default");
 	cfg->parser = strdup(AA_OCI_PARSER);
 	cfg->run_dir = strdup(AA_OCI_RUN_DIR);
+	cfg->cache_dir = strdup(AA_OCI_CACHE_DIR);
 	cfg->parser_timeout_ms = AA_OCI_PARSER_TIMEOUT_MS;
-	if (!cfg->runtime_default || !cfg->parser || !cfg->run_dir)
+	if (!cfg->runtime_default || !cfg->parser || !cfg->run_dir ||
+	    !cfg->cache_dir)
 		goto oom;
 	return 0;
 oom:
@@ -44,6 +46,7 @@ void config_free(struct aa_oci_config *cfg)
 	free(cfg->runtime_default);
 	free(cfg->parser);
 	free(cfg->run_dir);
+	free(cfg->cache_dir);
 	free(cfg->runtime);
 	*cfg = (struct aa_oci_config){0};
 }

@@ -140,10 +140,14 @@ int main(int argc, char **argv)
 		hook_report_free(&rep);
 		return 1;
 	}
+	if (rep.load.warning[0])
+		log_warning("%s: profile \"%s\": %s", rep.id, rep.profile,
+			    rep.load.warning);
 	if (rep.loaded)
-		log_info("%s: profile \"%s\": loaded (%s) from %s", rep.id,
+		log_info("%s: profile \"%s\": loaded (%s) from %s%s", rep.id,
 			 rep.profile, mode_name(rep.load.mode),
-			 rep.load.source ? rep.load.source : "the built-in default");
+			 rep.load.source ? rep.load.source : "the built-in default",
+			 rep.load.from_cache ? ", compiled policy from the cache" : "");
 	else if (rep.profile)
 		log_debug("%s: profile \"%s\": already loaded (%s)", rep.id,
 			  rep.profile, mode_name(rep.load.mode));

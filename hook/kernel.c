@@ -229,6 +229,18 @@ int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 	return 0;
 }
 
+int kernel_replace_policy_buffer(struct aa_oci_kernel *k, const char *buf,
+				 size_t len)
+{
+	int r = iface_get(k);
+
+	if (r < 0)
+		return r;
+	if (aa_kernel_interface_replace_policy(k->iface, buf, len) < 0)
+		return -errno;
+	return 0;
+}
+
 int kernel_remove_profile(struct aa_oci_kernel *k, const char *name)
 {
 	int r = iface_get(k);

@@ -12,22 +12,15 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "aa-oci/compile.h"
 #include "aa-oci/config.h"
 #include "aa-oci/generate.h"
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
-#include "aa-oci/spawn.h"
 #include "aa-oci/util.h"
 
 /* The abi pinned in generated profiles, when the parser has it. */
 #define GENERATED_ABI "abi/3.0"
-#define PARSER_INCLUDE_DIR "/etc/apparmor.d"
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
 
 void load_result_free(struct aa_oci_load_result *r)
 {
@@ -35,44 +28,6 @@ void load_result_free(struct aa_oci_load_result *r)
 	r->source = NULL;
 }
 
-
-/*
- * Does @text declare `profile NAME` (NAME bare or in double quotes)? Only
- * the keyword form can name a profile that does not start with '/', which
- * every validated name is. Comments are skipped.
- */
-static bool declares(const char *text, const char *name)
-{
-	size_t nlen = strlen(name);
-
-	for (const char *p = text; *p;) {
-		const char *eol = strchrnul(p, '\n');
-		const char *q = p;
-
-		while (q < eol && isspace((unsigned char)*q))
-			q++;
-		if (eol - q > 8 && memcmp(q, "profile", 7) == 0 &&
-		    isspace((unsigned char)q[7])) {
-			bool quoted;
-
-			q += 7;
-			while (q < eol && isspace((unsigned char)*q))
-				q++;
-			quoted = *q == '"';
-			q += quoted;
-			if (eol - q >= (long)nlen && memcmp(q, name, nlen) == 0) {
-				char c = q[nlen];
-
-				if (quoted ? c == '"'
-					   : (c == '{' || isspace((unsigned char)c) ||
-					      q + nlen == eol))
-					return true;
-			}
-		}
-		p = *eol ? eol + 1 : eol;
-	}
-	return false;
-}
 
 static int join_dirs(const struct aa_oci_config *cfg, char *buf, size_t size)
 {
@@ -110,99 +65,27 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		if (fstatat(dfd, name, &st, 0) == 0 && S_ISREG(st.st_mode))
 			return path_join(*d, name, ret_path);
 	}
-	/* Second pass: a file whose declaration names it. */
-	for (char **d = cfg->profile_dirs; d && *d; d++) {
-		_cleanup_(closedirp) DIR *dir = NULL;
-		struct dirent *de;
+	/* Second pass: a file whose declaration names it, from the index of
+	 * declarations, which is only rebuilt when a directory changed. */
+	{
+		_cleanup_free_ char *index = NULL;
+		int r;
 
-		dir = opendir(*d);
-		if (!dir)
-			continue;
-		while ((de = readdir(dir))) {
-			_cleanup_free_ char *text = NULL;
-
-			if (index_skip_entry(de->d_name))
-				continue;
-			if (de->d_type != DT_REG && de->d_type != DT_LNK &&
-			    de->d_type != DT_UNKNOWN)
-				continue;
-			if (read_file_at(dirfd(dir), de->d_name, false,
-					 AA_OCI_PROFILE_FILE_MAX, &text,
-					 NULL) < 0)
-				continue;
-			if (declares(text, name))
-				return path_join(*d, de->d_name, ret_path);
+		if (asprintf(&index, "%s/index", cfg->run_dir) < 0)
+			return -ENOMEM;
+		if (mkdir(cfg->run_dir, 0700) < 0 && errno != EEXIST) {
+			free(index);
+			index = NULL; /* no place to keep it: scan each time */
 		}
+		r = index_lookup(cfg->profile_dirs, index, name, ret_path, NULL,
+				 err);
+		if (r != -ENOENT)
+			return r;
 	}
 	join_dirs(cfg, dirs, sizeof(dirs));
 	return err_set(err, -ENOENT,
 		       "not found in %s: no file named \"%s\" and no file declaring \"profile %s\"; add one there or fix the name",
 		       dirs, name, name);
-}
-
-/* The parser's first lines, folded into one. */
-static void parser_message(const char *out, char *buf, size_t size)
-{
-	size_t j = 0;
-	bool space = false;
-
-	for (const char *p = out; *p && j + 1 < size; p++) {
-		if (isspace((unsigned char)*p)) {
-			space = j > 0;
-			continue;
-		}
-		if (space && j + 2 < size)
-			buf[j++] = ' ';
-		space = false;
-		buf[j++] = isprint((unsigned char)*p) ? *p : '?';
-	}
-	buf[j] = '\0';
-}
-
-int load_compile(const struct aa_oci_config *cfg, const char *apparmorfs,
-		 const char *src, enum aa_oci_mode mode, const char *out,
-		 struct aa_oci_err *err)
-{
-	_cleanup_free_ char *features = NULL;
-	struct aa_oci_spawn_result res;
-	char msg[600];
-	const char *argv[12];
-	int i = 0, r;
-
-	if (asprintf(&features, "%s/features", apparmorfs) < 0)
-		return -ENOMEM;
-	argv[i++] = cfg->parser;
-	argv[i++] = "--skip-kernel-load";
-	argv[i++] = "--skip-cache";
-	argv[i++] = "--quiet";
-	argv[i++] = "--kernel-features";
-	argv[i++] = features;
-	argv[i++] = "-o";
-	argv[i++] = out;
-	if (mode == AA_OCI_MODE_COMPLAIN)
-		argv[i++] = "--Complain";
-	argv[i++] = src;
-	argv[i] = NULL;
-
-	r = spawn_run(argv, cfg->parser_timeout_ms, &res);
-	if (r == -ENOENT)
-		return err_set(err, r,
-			       "apparmor parser %s not found; install the apparmor package or set \"parser\" in the config file",
-			       cfg->parser);
-	if (r < 0)
-		return err_set(err, r, "cannot run %s: %s", cfg->parser,
-			       strerror(-r));
-	if (res.timed_out)
-		return err_set(err, -ETIMEDOUT,
-			       "%s did not finish within %ld ms on %s; raise parser_timeout_ms in the config file",
-			       cfg->parser, cfg->parser_timeout_ms, src);
-	if (res.status != 0) {
-		parser_message(res.errout, msg, sizeof(msg));
-		return err_set(err, -EBADMSG, "%s failed on %s (exit %d): %s",
-			       cfg->parser, src, res.status,
-			       msg[0] ? msg : "no message");
-	}
-	return 0;
 }
 
 /* Open (creating) the run directory and take the load lock in it. */
@@ -245,39 +128,6 @@ static bool mode_ok(enum aa_oci_mode have, enum aa_oci_mode want)
 	return have == want;
 }
 
-/* A temporary file in the run directory; its path in *ret. */
-static int make_temp(const char *run_dir, const char *prefix, char **ret,
-		     int *ret_fd)
-{
-	_cleanup_free_ char *path = NULL;
-	int fd;
-
-	if (asprintf(&path, "%s/%s.XXXXXX", run_dir, prefix) < 0)
-		return -ENOMEM;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	*ret = TAKE_PTR(path);
-	*ret_fd = fd;
-	return 0;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
 		       const char *name, char **ret_text,
 		       struct aa_oci_err *err)
@@ -291,7 +141,7 @@ int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
 		return err_set(err, r,
 			       "cannot read the kernel's features in %s/features: %s",
 			       kernel_apparmorfs(k), strerror(-r));
-	if (faccessat(AT_FDCWD, PARSER_INCLUDE_DIR "/" GENERATED_ABI, R_OK,
+	if (faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/" GENERATED_ABI, R_OK,
 		      0) == 0)
 		abi = GENERATED_ABI;
 	r = generate_profile(t, name, features, abi, ret_text);
@@ -301,29 +151,26 @@ int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
 	return 0;
 }
 
-/* Generate a built-in default into a temporary source file. */
-static int generate_source(struct aa_oci_kernel *k, const char *run_dir,
-			   enum aa_oci_template t, const char *name,
-			   char **ret_path, struct aa_oci_err *err)
+/* Load @c; a cache entry the kernel refuses is dropped and recompiled. */
+static int load_compiled(struct aa_oci_kernel *k,
+			 const struct aa_oci_config *cfg, const char *src,
+			 const char *text, enum aa_oci_mode mode,
+			 struct aa_oci_compiled *c, struct aa_oci_err *err)
 {
-	_cleanup_free_ char *text = NULL, *path = NULL;
-	_cleanup_close_ int fd = -1;
-	int r;
+	int r = kernel_replace_policy_buffer(k, c->buf, c->len);
 
-	r = load_generate_text(k, t, name, &text, err);
-	if (r < 0)
-		return r;
-	r = make_temp(run_dir, "gen", &path, &fd);
-	if (r < 0)
-		return err_set(err, r, "cannot create a file in %s: %s",
-			       run_dir, strerror(-r));
-	r = write_all(fd, text, strlen(text));
-	if (r < 0) {
-		unlink(path);
-		return err_set(err, r, "cannot write %s: %s", path,
-			       strerror(-r));
+	if (r < 0 && c->from_cache) {
+		compile_forget(k, cfg, src, text, mode);
+		compiled_free(c);
+		r = compile_policy(k, cfg, src, text, mode, c, err);
+		if (r < 0)
+			return r;
+		r = kernel_replace_policy_buffer(k, c->buf, c->len);
 	}
-	*ret_path = TAKE_PTR(path);
+	if (r < 0)
+		return err_set(err, r,
+			       "the kernel refused the policy compiled from %s: %s",
+			       src, strerror(-r));
 	return 0;
 }
 
@@ -332,16 +179,17 @@ static int load_locked(struct aa_oci_kernel *k,
 		       enum aa_oci_mode mode, struct aa_oci_load_result *ret,
 		       struct aa_oci_err *err)
 {
-	_cleanup_free_ char *src = NULL, *bin = NULL, *gen = NULL;
-	_cleanup_close_ int bfd = -1;
-	enum aa_oci_template t = AA_OCI_TEMPLATE_DOCKER_DEFAULT;
+	_cleanup_free_ char *src = NULL, *text = NULL;
+	struct aa_oci_compiled c = {0};
+	enum aa_oci_template t;
 	enum aa_oci_mode have;
+	const char *what;
 	int r;
 
 	r = load_find_source(cfg, name, &src, err);
 	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
 		err_clear(err);
-		r = generate_source(k, cfg->run_dir, t, name, &gen, err);
+		r = load_generate_text(k, t, name, &text, err);
 		if (r < 0)
 			return r;
 		ret->action = AA_OCI_LOAD_GENERATED;
@@ -350,40 +198,27 @@ static int load_locked(struct aa_oci_kernel *k,
 	} else {
 		ret->action = AA_OCI_LOAD_FILE;
 	}
+	what = text ? generate_template_name(t) : src;
 
-	r = make_temp(cfg->run_dir, "bin", &bin, &bfd);
-	if (r < 0) {
-		err_set(err, r, "cannot create a file in %s: %s", cfg->run_dir,
-			strerror(-r));
-		goto out;
-	}
-	r = load_compile(cfg, kernel_apparmorfs(k), gen ? gen : src, mode, bin,
-			 err);
+	r = compile_policy(k, cfg, what, text, mode, &c, err);
 	if (r < 0)
-		goto out;
-	r = kernel_replace_policy(k, AT_FDCWD, bin);
-	if (r < 0) {
-		err_set(err, r, "the kernel refused the policy compiled from %s: %s",
-			gen ? generate_template_name(t) : src, strerror(-r));
-		goto out;
-	}
+		return r;
+	ret->from_cache = c.from_cache;
+	memcpy(ret->warning, c.warning, sizeof(ret->warning));
+	r = load_compiled(k, cfg, what, text, mode, &c, err);
+	ret->from_cache = c.from_cache;
+	compiled_free(&c);
+	if (r < 0)
+		return r;
 	r = kernel_profile_mode(k, name, &have);
-	if (r < 0) {
-		err_set(err, -ENOENT,
-			"%s was loaded but the kernel does not list \"%s\"; the file must declare \"profile %s\"",
-			gen ? generate_template_name(t) : src, name, name);
-		r = -ENOENT;
-		goto out;
-	}
+	if (r < 0)
+		return err_set(err, -ENOENT,
+			       "%s was loaded but the kernel does not list \"%s\"; the file must declare \"profile %s\"",
+			       what, name, name);
 	ret->mode = have;
-	if (!gen)
+	if (!text)
 		ret->source = TAKE_PTR(src);
-out:
-	if (bin)
-		unlink(bin);
-	if (gen)
-		unlink(gen);
-	return r;
+	return 0;
 }
 
 int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
@@ -584,18 +419,14 @@ out:
 	return r;
 }
 
-/* Compiled policy is far bigger than its source: room for the largest. */
-#define POLICY_BINARY_MAX (256u << 20)
-
 static int load_file_locked(struct aa_oci_kernel *k,
 			    const struct aa_oci_config *cfg, const char *path,
-			    enum aa_oci_mode mode, const char *bin,
-			    char ***ret_names, char ***ret_fresh,
-			    struct aa_oci_err *err)
+			    enum aa_oci_mode mode, char ***ret_names,
+			    char ***ret_fresh, struct aa_oci_err *err)
 {
-	_cleanup_free_ char *buf = NULL;
+	struct aa_oci_compiled c = {0};
 	char **names = NULL, **fresh = NULL, **before = NULL;
-	size_t len, nfresh = 0;
+	size_t nfresh = 0;
 	enum aa_oci_mode have;
 	int r;
 
@@ -605,16 +436,10 @@ static int load_file_locked(struct aa_oci_kernel *k,
 	if (r < 0)
 		return err_set(err, r, "cannot read %s/profiles: %s",
 			       kernel_apparmorfs(k), strerror(-r));
-	r = load_compile(cfg, kernel_apparmorfs(k), path, mode, bin, err);
+	r = compile_policy(k, cfg, path, NULL, mode, &c, err);
 	if (r < 0)
 		goto fail;
-	r = read_file_at(AT_FDCWD, bin, true, POLICY_BINARY_MAX, &buf, &len);
-	if (r < 0) {
-		err_set(err, r, "cannot read the policy compiled from %s: %s",
-			path, strerror(-r));
-		goto fail;
-	}
-	r = load_policy_names(buf, len, &names);
+	r = load_policy_names(c.buf, c.len, &names);
 	if (r == -ENOENT)
 		err_set(err, r, "%s defines no profile", path);
 	else if (r == -EOPNOTSUPP)
@@ -644,12 +469,9 @@ static int load_file_locked(struct aa_oci_kernel *k,
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = kernel_replace_policy(k, AT_FDCWD, bin);
-	if (r < 0) {
-		err_set(err, r, "the kernel refused the policy compiled from %s: %s",
-			path, strerror(-r));
+	r = load_compiled(k, cfg, path, NULL, mode, &c, err);
+	if (r < 0)
 		goto fail;
-	}
 	for (char **n = names; *n; n++) {
 		if (kernel_profile_mode(k, *n, &have) < 0) {
 			r = err_set(err, -ENOENT,
@@ -659,6 +481,7 @@ static int load_file_locked(struct aa_oci_kernel *k,
 		}
 	}
 	strv_free(before);
+	compiled_free(&c);
 	*ret_names = names;
 	if (ret_fresh)
 		*ret_fresh = fresh;
@@ -666,6 +489,7 @@ static int load_file_locked(struct aa_oci_kernel *k,
 		strv_free(fresh);
 	return 0;
 fail:
+	compiled_free(&c);
 	strv_free(before);
 	strv_free(names);
 	strv_free(fresh);
@@ -676,21 +500,13 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	      const char *path, enum aa_oci_mode mode, char ***ret_names,
 	      char ***ret_fresh, struct aa_oci_err *err)
 {
-	_cleanup_close_ int lock = -1, bfd = -1;
-	_cleanup_free_ char *bin = NULL;
+	_cleanup_close_ int lock = -1;
 	int r;
 
 	r = lock_take(cfg->run_dir, &lock, err);
 	if (r < 0)
 		return r;
-	r = make_temp(cfg->run_dir, "bin", &bin, &bfd);
-	if (r < 0)
-		return err_set(err, r, "cannot create a file in %s: %s",
-			       cfg->run_dir, strerror(-r));
-	r = load_file_locked(k, cfg, path, mode, bin, ret_names, ret_fresh,
-			     err);
-	unlink(bin);
-	return r;
+	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
 }
 
 int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,

@@ -34,6 +34,15 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit(LOG_WARNING, true, fmt, ap);
+	va_end(ap);
+}
+
 void log_info(const char *fmt, ...)
 {
 	va_list ap;

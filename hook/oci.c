@@ -527,6 +527,12 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 			r = config_string(v, k, true, &cfg->parser, err);
 		else if (streq(k, "run_dir"))
 			r = config_string(v, k, true, &cfg->run_dir, err);
+		else if (streq(k, "cache_dir") && YAJL_IS_STRING(v) &&
+			 !v->u.string[0]) {
+			free(cfg->cache_dir); /* "": no cache */
+			cfg->cache_dir = NULL;
+		} else if (streq(k, "cache_dir"))
+			r = config_string(v, k, true, &cfg->cache_dir, err);
 		else if (streq(k, "runtime"))
 			r = config_string(v, k, true, &cfg->runtime, err);
 		else if (streq(k, "allow_unconfined")) {

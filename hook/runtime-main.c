@@ -125,11 +125,15 @@ int main(int argc, char **argv)
 			config_free(&cfg);
 			return 1;
 		}
+		if (rep.load.warning[0])
+			log_warning("%s: profile \"%s\": %s", id, rep.profile,
+				    rep.load.warning);
 		if (rep.loaded || rep.written)
-			log_info("%s: profile \"%s\":%s%s", id,
+			log_info("%s: profile \"%s\": %s%s%s", id,
 				 rep.profile ? rep.profile : "unconfined",
-				 rep.loaded ? " loaded" : "",
-				 rep.written ? " set in config.json" : "");
+				 rep.loaded ? "loaded" : "",
+				 rep.loaded && rep.written ? ", " : "",
+				 rep.written ? "set in config.json" : "");
 		runtime_report_free(&rep);
 	}
 	config_free(&cfg);

@@ -16,7 +16,6 @@
 #include "aa-oci/err.h"
 #include "aa-oci/mode.h"
 
-#define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
 #define AA_OCI_CACHE_KEY_LEN 64
 
 struct aa_oci_cache;
@@ -65,6 +64,9 @@ int cache_get(struct aa_oci_cache *c, const char *key, char **ret_buf,
  */
 int cache_put(struct aa_oci_cache *c, const char *key, const void *buf,
 	      size_t len);
+
+/* cache_remove - drop the entry under @key, if any. Returns: 0 or -errno. */
+int cache_remove(struct aa_oci_cache *c, const char *key);
 
 struct aa_oci_cache_entry {
 	char dir[64];  /* the features directory, e.g. 6b0d76a2.0 */

@@ -11,6 +11,7 @@
 #define AA_OCI_APPARMORFS "/sys/kernel/security/apparmor"
 #define AA_OCI_PARSER "/sbin/apparmor_parser"
 #define AA_OCI_RUN_DIR "/run/aa-oci"
+#define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
 #define AA_OCI_PARSER_TIMEOUT_MS 10000
 
 /* config_init - fill @cfg with the built-in defaults. Returns: 0 or -ENOMEM. */

@@ -57,6 +57,10 @@ int kernel_features(struct aa_oci_kernel *k, aa_features **ret);
 int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
 			  const char *path);
 
+/* kernel_replace_policy_buffer - the same, from @len bytes in memory. */
+int kernel_replace_policy_buffer(struct aa_oci_kernel *k, const char *buf,
+				 size_t len);
+
 /*
  * kernel_remove_profile - unload the profile @name (and its children and
  * hats) through libapparmor's kernel interface. Tasks confined by it fall

@@ -25,6 +25,8 @@ struct aa_oci_load_result {
 	enum aa_oci_load_action action;
 	enum aa_oci_mode mode; /* the mode the kernel now reports */
 	char *source;          /* the file compiled, or NULL */
+	bool from_cache;       /* loaded from the policy cache: no parser ran */
+	char warning[AA_OCI_ERR_MAX]; /* the cache could not be used: why */
 };
 
 /*
@@ -36,15 +38,6 @@ struct aa_oci_load_result {
 int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		     char **ret_path, struct aa_oci_err *err);
 
-/*
- * load_compile - compile @src with the configured apparmor_parser into
- * @out, for the kernel features under @apparmorfs, forcing complain mode
- * when asked. No shell; the parser is killed after parser_timeout_ms.
- * Returns: 0, or -errno with the parser's own message in @err.
- */
-int load_compile(const struct aa_oci_config *cfg, const char *apparmorfs,
-		 const char *src, enum aa_oci_mode mode, const char *out,
-		 struct aa_oci_err *err);
 
 /*
  * load_ensure - make sure @name is loaded in a mode at least as strict as

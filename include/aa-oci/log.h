@@ -13,6 +13,10 @@ void log_open(const char *ident, bool debug);
 /* log_error - stderr and syslog (LOG_ERR). */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* log_warning - stderr and syslog (LOG_WARNING): done, but worse than it
+ * should be (e.g. the policy cache could not be used). */
+void log_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* log_info - syslog (LOG_INFO); stderr too with --debug. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -45,6 +45,7 @@ struct aa_oci_config {
 	char *parser;
 	long parser_timeout_ms;
 	char *run_dir;
+	char *cache_dir; /* NULL: no binary policy cache */
 	char *runtime;
 };
 

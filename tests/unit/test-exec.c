@@ -33,7 +33,7 @@ static int setup(void **state)
 	mkdir(e->profiles, 0755);
 	fx_write(e->profiles, "web", "profile web {\n  file,\n}\n");
 	fx_write(e->top, "config.json",
-		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": \"%s\"}",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": \"%s\", \"cache_dir\": \"\"}",
 		 e->profiles, parser, run);
 	free(parser);
 	free(run);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "fixture.h"
+#include "aa-oci/compile.h"
 #include "aa-oci/config.h"
 #include "aa-oci/load.h"
 #include "aa-oci/util.h"
@@ -59,6 +60,8 @@ static int setup(void **state)
 	e->cfg.profile_dirs[2] = strdup(e->d2);
 	free(e->cfg.run_dir);
 	e->cfg.run_dir = strdup(e->run);
+	free(e->cfg.cache_dir); /* the cache has its own tests */
+	e->cfg.cache_dir = NULL;
 	set_parser(e, "tests/data/parsers/kernel-sim");
 	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
 	*state = e;
@@ -185,7 +188,7 @@ static void test_compile_real_parser(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", good_profile, "web");
-	assert_int_equal(load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
 				      out, NULL),
 			 0);
 	bin = fx_read(e->d1, "web.bin", &len);
@@ -204,7 +207,7 @@ static void test_compile_syntax_error(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", "profile web {\n  this is not a rule,\n}\n");
-	assert_int_equal(load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
 				      out, &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on"));
@@ -222,21 +225,21 @@ static void test_compile_failures(void **state)
 	struct aa_oci_err err = {0};
 
 	set_parser(e, "tests/data/parsers/fail");
-	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
 				      "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "(exit 1): AppArmor parser error for"));
 	assert_non_null(strstr(err.text, "syntax error second line"));
 
 	set_parser(e, "/nonexistent/apparmor_parser");
-	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
 				      "/tmp/never", &err),
 			 -ENOENT);
 	assert_non_null(strstr(err.text, "not found; install the apparmor package"));
 
 	set_parser(e, "tests/data/parsers/slow");
 	e->cfg.parser_timeout_ms = 200;
-	assert_int_equal(load_compile(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
 				      "/tmp/never", &err),
 			 -ETIMEDOUT);
 	assert_non_null(strstr(err.text, "did not finish within 200 ms"));

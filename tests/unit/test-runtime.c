@@ -428,6 +428,8 @@ static void test_prepare(void **state)
 	cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
 	free(cfg.run_dir);
 	cfg.run_dir = fx_path(top, "run");
+	free(cfg.cache_dir);
+	cfg.cache_dir = NULL;
 
 	/* Not loadable: refused, config.json byte for byte as it was. */
 	fx_write(bundle, "config.json", "%s", before);

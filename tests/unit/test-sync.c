@@ -22,6 +22,7 @@
 #include "fixture.h"
 #include "aa-oci/config.h"
 #include "aa-oci/kernel.h"
+#include "aa-oci/compile.h"
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
 #include "aa-oci/sync.h"
@@ -152,6 +153,8 @@ static int setup(void **state)
 	assert_int_equal(config_init(&e->cfg), 0);
 	free(e->cfg.run_dir);
 	e->cfg.run_dir = strdup(e->run);
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = NULL;
 	free(e->cfg.parser);
 	e->cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
 	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
@@ -300,7 +303,7 @@ static void test_policy_names_real_parser(void **state)
 	    "profile \"with space\" {\n}\n"
 	    "profile foo2 /usr/bin/foo2 flags=(complain) {\n}\n");
 	assert_int_equal(
-	    load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
 	    0);
 	bin = fx_read(e->top, "multi.bin", &len);
 	assert_int_equal(load_policy_names(bin, len, &names), 0);
@@ -317,7 +320,7 @@ static void test_policy_names_real_parser(void **state)
 	/* A policy namespace: not ours to manage. */
 	fx_write(e->top, "multi", "profile :ns1:quux {\n}\n");
 	assert_int_equal(
-	    load_compile(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
 	    0);
 	bin = fx_read(e->top, "multi.bin", &len);
 	names = NULL;

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
+#include "aa-oci/spawn.h"
+#include "aa-oci/util.h"
+
+void compiled_free(struct aa_oci_compiled *c)
+{
+	free(c->buf);
+	*c = (struct aa_oci_compiled){0};
+}
+
+/* The parser's first lines, folded into one. */
+static void parser_message(const char *out, char *buf, size_t size)
+{
+	size_t j = 0;
+	bool space = false;
+
+	for (const char *p = out; *p && j + 1 < size; p++) {
+		if (isspace((unsigned char)*p)) {
+			space = j > 0;
+			continue;
+		}
+		if (space && j + 2 < size)
+			buf[j++] = ' ';
+		space = false;
+		buf[j++] = isprint((unsigned char)*p) ? *p : '?';
+	}
+	buf[j] = '\0';
+}
+
+int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
+		const char *src, enum aa_oci_mode mode, const char *out,
+		struct aa_oci_err *err)
+{
+	_cleanup_free_ char *features = NULL;
+	struct aa_oci_spawn_result res;
+	char msg[600];
+	const char *argv[12];
+	int i = 0, r;
+
+	if (asprintf(&features, "%s/features", apparmorfs) < 0)
+		return -ENOMEM;
+	argv[i++] = cfg->parser;
+	argv[i++] = "--skip-kernel-load";
+	argv[i++] = "--skip-cache";
+	argv[i++] = "--quiet";
+	argv[i++] = "--kernel-features";
+	argv[i++] = features;
+	argv[i++] = "-o";
+	argv[i++] = out;
+	if (mode == AA_OCI_MODE_COMPLAIN)
+		argv[i++] = "--Complain";
+	argv[i++] = src;
+	argv[i] = NULL;
+
+	r = spawn_run(argv, cfg->parser_timeout_ms, &res);
+	if (r == -ENOENT)
+		return err_set(err, r,
+			       "apparmor parser %s not found; install the apparmor package or set \"parser\" in the config file",
+			       cfg->parser);
+	if (r < 0)
+		return err_set(err, r, "cannot run %s: %s", cfg->parser,
+			       strerror(-r));
+	if (res.timed_out)
+		return err_set(err, -ETIMEDOUT,
+			       "%s did not finish within %ld ms on %s; raise parser_timeout_ms in the config file",
+			       cfg->parser, cfg->parser_timeout_ms, src);
+	if (res.status != 0) {
+		parser_message(res.errout, msg, sizeof(msg));
+		return err_set(err, -EBADMSG, "%s failed on %s (exit %d): %s",
+			       cfg->parser, src, res.status,
+			       msg[0] ? msg : "no message");
+	}
+	return 0;
+}
+
+/* A temporary file in the run directory, created 0600. */
+static int make_temp(const char *run_dir, const char *prefix, char **ret)
+{
+	_cleanup_free_ char *path = NULL;
+	int fd;
+
+	if (mkdir(run_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (asprintf(&path, "%s/%s.XXXXXX", run_dir, prefix) < 0)
+		return -ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	*ret = TAKE_PTR(path);
+	return 0;
+}
+
+/* Run the parser on the file, or on the text written to a temporary file. */
+static int compile_to_memory(struct aa_oci_kernel *k,
+			     const struct aa_oci_config *cfg,
+			     const char *src_path, const char *src_text,
+			     enum aa_oci_mode mode, char **ret_buf,
+			     size_t *ret_len, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *bin = NULL, *gen = NULL;
+	const char *what = src_path;
+	int r;
+
+	r = make_temp(cfg->run_dir, "bin", &bin);
+	if (r < 0)
+		return err_set(err, r, "cannot create a file in %s: %s",
+			       cfg->run_dir, strerror(-r));
+	if (src_text) {
+		r = make_temp(cfg->run_dir, "src", &gen);
+		if (r == 0)
+			r = write_file_atomic_at(AT_FDCWD, gen, src_text,
+						 strlen(src_text), 0600);
+		if (r < 0) {
+			err_set(err, r, "cannot write a file in %s: %s",
+				cfg->run_dir, strerror(-r));
+			goto out;
+		}
+		what = gen;
+	}
+	r = compile_run(cfg, kernel_apparmorfs(k), what, mode, bin, err);
+	if (r < 0) {
+		/* Name the profile, not the temporary file. */
+		if (gen && err)
+			for (char *p = strstr(err->text, gen); p;
+			     p = strstr(p, gen)) {
+				size_t n = strlen(src_path), g = strlen(gen);
+
+				if (n > g)
+					break;
+				memcpy(p, src_path, n);
+				memmove(p + n, p + g, strlen(p + g) + 1);
+			}
+		goto out;
+	}
+	r = read_file_at(AT_FDCWD, bin, true, AA_OCI_POLICY_BINARY_MAX,
+			 ret_buf, ret_len);
+	if (r < 0)
+		err_set(err, r, "cannot read the policy compiled from %s: %s",
+			src_path, strerror(-r));
+out:
+	unlink(bin);
+	if (gen)
+		unlink(gen);
+	return r;
+}
+
+/* Open the cache and compute the key; false (with a reason) when either
+ * cannot be had. */
+static bool cache_prepare(struct aa_oci_kernel *k,
+			  const struct aa_oci_config *cfg, const char *src_path,
+			  const char *src_text, enum aa_oci_mode mode,
+			  struct aa_oci_cache **ret_cache, char key[65],
+			  char *why, size_t why_size)
+{
+	struct aa_oci_err e = {0};
+	struct aa_oci_cache_inputs in = {
+		.parser = cfg->parser,
+		.parser_conf = AA_OCI_PARSER_CONF,
+		.include_dir = AA_OCI_PARSER_INCLUDE_DIR,
+		.mode = mode,
+	};
+	int r;
+
+	*ret_cache = NULL;
+	if (!cfg->cache_dir)
+		return false; /* turned off: nothing to warn about */
+	r = kernel_features(k, &in.features);
+	if (r == 0)
+		r = cache_key(&in, src_path, src_text, key, &e);
+	if (r == -ENOTSUP)
+		return false; /* cannot be keyed safely: always compiled */
+	if (r == 0)
+		r = cache_open(cfg->cache_dir, in.features, ret_cache, &e);
+	if (r < 0) {
+		snprintf(why, why_size,
+			 "policy cache not used (%.300s); compiling without it",
+			 e.text[0] ? e.text : strerror(-r));
+		return false;
+	}
+	return true;
+}
+
+int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		   const char *src_path, const char *src_text,
+		   enum aa_oci_mode mode, struct aa_oci_compiled *ret,
+		   struct aa_oci_err *err)
+{
+	struct aa_oci_compiled c = {0};
+	struct aa_oci_cache *cache = NULL;
+	char key[AA_OCI_CACHE_KEY_LEN + 1];
+	int r;
+
+	if (cache_prepare(k, cfg, src_path, src_text, mode, &cache, key,
+			  c.warning, sizeof(c.warning))) {
+		r = cache_get(cache, key, &c.buf, &c.len);
+		if (r == 0) {
+			c.from_cache = true;
+			cache_close(cache);
+			*ret = c;
+			return 0;
+		}
+		if (r == -EBADMSG)
+			snprintf(c.warning, sizeof(c.warning),
+				 "policy cache entry %s for %.300s was damaged; recompiled",
+				 key, src_path);
+	}
+	r = compile_to_memory(k, cfg, src_path, src_text, mode, &c.buf, &c.len,
+			      err);
+	if (r < 0) {
+		cache_close(cache);
+		compiled_free(&c);
+		return r;
+	}
+	if (cache) {
+		r = cache_put(cache, key, c.buf, c.len);
+		if (r < 0)
+			snprintf(c.warning, sizeof(c.warning),
+				 "cannot write to policy cache %.300s (%s); compiling without it",
+				 cfg->cache_dir, strerror(-r));
+		c.stored = r == 0;
+		cache_close(cache);
+	}
+	*ret = c;
+	return 0;
+}
+
+void compile_forget(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		    const char *src_path, const char *src_text,
+		    enum aa_oci_mode mode)
+{
+	struct aa_oci_cache *cache = NULL;
+	char key[AA_OCI_CACHE_KEY_LEN + 1], why[8];
+
+	if (cache_prepare(k, cfg, src_path, src_text, mode, &cache, key, why,
+			  sizeof(why))) {
+		(void)cache_remove(cache, key);
+		cache_close(cache);
+	}
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * compile_policy: the parser behind the binary policy cache. The parser is
+ * the real one behind a double that counts its runs, so a hit is seen as
+ * "no parser ran".
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
+#include "aa-oci/config.h"
+#include "aa-oci/load.h"
+#include "aa-oci/util.h"
+
+struct env {
+	char *top, *fs, *dir, *src;
+	struct aa_oci_config cfg;
+	struct aa_oci_kernel *k;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->top = fx_tmpdir();
+	e->fs = fx_apparmorfs("");
+	e->dir = fx_path(e->top, "profiles");
+	mkdir(e->dir, 0755);
+	fx_write(e->dir, "web", "profile web {\n  file,\n}\n");
+	e->src = fx_path(e->dir, "web");
+	assert_int_equal(config_init(&e->cfg), 0);
+	free(e->cfg.parser);
+	e->cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
+	free(e->cfg.run_dir);
+	e->cfg.run_dir = fx_path(e->top, "run");
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = fx_path(e->top, "cache");
+	strv_free(e->cfg.profile_dirs);
+	e->cfg.profile_dirs = calloc(2, sizeof(char *));
+	e->cfg.profile_dirs[0] = strdup(e->dir);
+	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	kernel_close(e->k);
+	config_free(&e->cfg);
+	fx_rm_rf(e->top);
+	fx_rm_rf(e->fs);
+	free(e->top);
+	free(e->fs);
+	free(e->dir);
+	free(e->src);
+	free(e);
+	return 0;
+}
+
+static size_t runs(struct env *e)
+{
+	size_t n = 0;
+	char *s = fx_read(e->fs, "parser-runs", NULL);
+
+	for (char *p = s; p && *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}
+
+static void compile(struct env *e, enum aa_oci_mode mode, bool want_hit,
+		    size_t want_runs, struct aa_oci_compiled *c)
+{
+	struct aa_oci_err err = {0};
+
+	if (compile_policy(e->k, &e->cfg, e->src, NULL, mode, c, &err) != 0)
+		fail_msg("compile_policy: %s", err.text);
+	if (c->from_cache != want_hit)
+		fail_msg("from_cache %d, want %d", c->from_cache, want_hit);
+	if (runs(e) != want_runs)
+		fail_msg("%zu parser runs, want %zu", runs(e), want_runs);
+	assert_true(c->len > 100);
+}
+
+static void test_miss_then_hit(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled a = {0}, b = {0};
+
+	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &a);
+	assert_true(a.stored);
+	assert_string_equal(a.warning, "");
+	compile(e, AA_OCI_MODE_ENFORCE, true, 1, &b);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.buf, b.buf, a.len);
+	compiled_free(&a);
+	compiled_free(&b);
+}
+
+static void test_changes_miss(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+
+	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &c);
+	compiled_free(&c);
+	/* Another mode is another binary. */
+	compile(e, AA_OCI_MODE_COMPLAIN, false, 2, &c);
+	compiled_free(&c);
+	compile(e, AA_OCI_MODE_COMPLAIN, true, 2, &c);
+	compiled_free(&c);
+	/* An edited source is never served the old binary. */
+	fx_write(e->dir, "web", "profile web {\n  file,\n  deny /x w,\n}\n");
+	compile(e, AA_OCI_MODE_ENFORCE, false, 3, &c);
+	compiled_free(&c);
+	compile(e, AA_OCI_MODE_ENFORCE, true, 3, &c);
+	compiled_free(&c);
+}
+
+static void test_corrupt_entry(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+	struct aa_oci_cache_entry *v;
+	size_t n;
+	char *sub, *path;
+
+	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &c);
+	compiled_free(&c);
+	assert_int_equal(cache_list(e->cfg.cache_dir, &v, &n), 0);
+	assert_int_equal(n, 1);
+	sub = fx_path(e->cfg.cache_dir, v[0].dir);
+	path = fx_path(sub, v[0].key);
+	assert_int_equal(truncate(path, 60), 0);
+	/* Recompiled, never loaded, never fatal; and a good entry again. */
+	compile(e, AA_OCI_MODE_ENFORCE, false, 2, &c);
+	assert_non_null(strstr(c.warning, "was damaged; recompiled"));
+	compiled_free(&c);
+	compile(e, AA_OCI_MODE_ENFORCE, true, 2, &c);
+	compiled_free(&c);
+	free(v);
+	free(sub);
+	free(path);
+}
+
+static void test_unusable_cache(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = strdup("/proc/aa-oci-cache");
+	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &c);
+	assert_non_null(strstr(c.warning, "policy cache not used"));
+	assert_false(c.stored);
+	compiled_free(&c);
+	compile(e, AA_OCI_MODE_ENFORCE, false, 2, &c);
+	compiled_free(&c);
+	/* Turned off: compiled each time, nothing to warn about. */
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = NULL;
+	compile(e, AA_OCI_MODE_ENFORCE, false, 3, &c);
+	assert_string_equal(c.warning, "");
+	compiled_free(&c);
+}
+
+static void test_uncacheable_source(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+	char *d = fx_path(e->top, "inc");
+
+	/* An include the key cannot follow: compiled every time. */
+	fx_write(e->dir, "web", "include if exists <@{x}/y>\nprofile web {\n  file,\n}\n");
+	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &c);
+	assert_false(c.stored);
+	compiled_free(&c);
+	compile(e, AA_OCI_MODE_ENFORCE, false, 2, &c);
+	compiled_free(&c);
+	free(d);
+}
+
+static void test_generated_text(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+	struct aa_oci_err err = {0};
+	const char *text = "profile gen {\n  file,\n}\n";
+
+	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
+					AA_OCI_MODE_ENFORCE, &c, &err), 0);
+	assert_false(c.from_cache);
+	compiled_free(&c);
+	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
+					AA_OCI_MODE_ENFORCE, &c, &err), 0);
+	assert_true(c.from_cache);
+	compiled_free(&c);
+	/* A parse error names the profile, not a temporary file. */
+	assert_int_equal(compile_policy(e->k, &e->cfg, "docker-default",
+					"profile gen { bogus }\n",
+					AA_OCI_MODE_ENFORCE, &c, &err), -EBADMSG);
+	assert_non_null(strstr(err.text, "failed on docker-default"));
+	assert_null(strstr(err.text, "/src."));
+}
+
+static void test_load_with_unusable_cache(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+
+	/* A read-only cache still starts containers, with a warning. */
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = strdup("/proc/aa-oci-cache");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
+				     &res, &err), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_non_null(strstr(res.warning, "policy cache not used"));
+	load_result_free(&res);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_miss_then_hit),      T(test_changes_miss),
+		T(test_corrupt_entry),      T(test_unusable_cache),
+		T(test_uncacheable_source), T(test_generated_text),
+		T(test_load_with_unusable_cache),
+	};
+
+	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);
+}
