@@ -51,9 +51,9 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 	libseccomp-dev apparmor
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
-	hyperfine
+	hyperfine mmdebstrap e2fsprogs
 
-.PHONY: FORCE all check check-unit check-install check-vm demo deps install fmt clean bench
+.PHONY: FORCE all check check-unit check-install check-vm check-engines demo deps install fmt clean bench
 
 all: $(BINS)
 
@@ -111,6 +111,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-unit || true
 	@$(MAKE) --no-print-directory check-install || true
 	@$(MAKE) --no-print-directory check-vm || true
+	@$(MAKE) --no-print-directory check-engines || true
 	@tests/summarize $(B)/results
 
 check-unit: all $(UNIT_BIN) | $(B)/results
@@ -121,6 +122,10 @@ check-install: all | $(B)/results
 
 check-vm: all | $(B)/results
 	@tests/vm/run $(B) $(B)/results
+
+# Docker, Podman, containerd: a Debian root filesystem guest (tests/vm/engines).
+check-engines: | $(B)/results
+	@tests/vm/engines/run $(B) $(B)/results
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -237,6 +237,10 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		*ret = res;
 		return 0;
 	}
+	if (r == -ENODEV)
+		return err_set(err, r,
+			       "%s has no profiles file: it is not AppArmor's securityfs (check --apparmorfs)",
+			       kernel_apparmorfs(k));
 	if (r < 0 && r != -ENOENT)
 		return err_set(err, r, "cannot read %s/profiles: %s",
 			       kernel_apparmorfs(k), strerror(-r));

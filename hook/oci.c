@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
@@ -554,4 +555,36 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 			return r;
 	}
 	return 0;
+}
+
+int oci_log_line(const char *level, const char *msg, const char *time,
+		 char **ret)
+{
+	const char *kv[] = {"level", level, "msg", msg, "time", time};
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen g = yajl_gen_alloc(NULL);
+	int r = -ENOMEM;
+
+	if (!g)
+		return -ENOMEM;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok)
+		goto out;
+	for (size_t i = 0; i < 6; i++)
+		if (yajl_gen_string(g, (const unsigned char *)kv[i],
+				    strlen(kv[i])) != yajl_gen_status_ok)
+			goto out;
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		goto out;
+	*ret = malloc(len + 2);
+	if (*ret) {
+		memcpy(*ret, buf, len);
+		(*ret)[len] = '\n';
+		(*ret)[len + 1] = '\0';
+		r = 0;
+	}
+out:
+	yajl_gen_free(g);
+	return r;
 }

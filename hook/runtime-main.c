@@ -116,11 +116,17 @@ int main(int argc, char **argv)
 
 		r = runtime_prepare(apparmorfs, &cfg, bundle, &rep, &err);
 		if (r < 0) {
+			char line[AA_OCI_ERR_MAX + 300];
+
 			if (rep.profile)
-				log_error("%s: profile \"%s\": %s", id,
-					  rep.profile, err.text);
+				snprintf(line, sizeof(line),
+					 "aa-oci-runtime: %s: profile \"%s\": %s",
+					 id, rep.profile, err.text);
 			else
-				log_error("%s: %s", id, err.text);
+				snprintf(line, sizeof(line),
+					 "aa-oci-runtime: %s: %s", id, err.text);
+			log_error("%s", line + strlen("aa-oci-runtime: "));
+			(void)runtime_log_error(&a, line);
 			runtime_report_free(&rep);
 			config_free(&cfg);
 			return 1;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -65,7 +68,12 @@ int runtime_parse_args(int argc, char *const argv[],
 		if (!value && in_list(global_with_value, name, len)) {
 			if (++i >= argc)
 				return -EINVAL;
+			value = argv[i];
 		}
+		if (len == 3 && memcmp(name, "log", 3) == 0)
+			a.log = value;
+		else if (len == 10 && memcmp(name, "log-format", 10) == 0)
+			a.log_json = value && streq(value, "json");
 	}
 	if (i >= argc) {
 		*ret = a; /* no command: --version, --help, nothing */
@@ -106,6 +114,33 @@ int runtime_parse_args(int argc, char *const argv[],
 	}
 	*ret = a;
 	return 0;
+}
+
+int runtime_log_error(const struct aa_oci_runtime_args *a, const char *msg)
+{
+	_cleanup_free_ char *line = NULL;
+	_cleanup_close_ int fd = -1;
+	char now[40];
+	struct tm tm;
+	time_t t = time(NULL);
+	ssize_t n;
+
+	if (!a->log)
+		return 0;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (a->log_json) {
+		if (oci_log_line("error", msg, now, &line) < 0)
+			return -ENOMEM;
+	} else if (asprintf(&line, "%s error: %s\n", now, msg) < 0) {
+		return -ENOMEM;
+	}
+	fd = open(a->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+		  0600);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, line, strlen(line));
+	return n < 0 ? -errno : 0;
 }
 
 static bool same_file(const char *a, const char *b)

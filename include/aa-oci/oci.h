@@ -105,6 +105,15 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 int oci_json_precheck(const char *buf, const char *what,
 		      struct aa_oci_err *err);
 
+/*
+ * oci_log_line - one line of a runtime's JSON log, as containerd's shim and
+ * CRI-O read it from --log when --log-format json:
+ * {"level":LEVEL,"msg":MSG,"time":TIME}\n, in a new string.
+ * Returns: 0 or -ENOMEM.
+ */
+int oci_log_line(const char *level, const char *msg, const char *time,
+		 char **ret);
+
 /* oci_annotation_get - the value of @key, or NULL. */
 const char *oci_annotation_get(const struct aa_oci_annotations *a,
 			       const char *key);

@@ -17,7 +17,17 @@ struct aa_oci_runtime_args {
 	bool prepare;       /* create or run: the bundle needs us */
 	const char *bundle; /* --bundle/-b value, NULL for the current dir */
 	const char *id;     /* the container id, when given */
+	const char *log;    /* the runtime's --log file, when given */
+	bool log_json;      /* --log-format json */
 };
+
+/*
+ * runtime_log_error - also put a refusal where engines look for the
+ * runtime's errors: containerd's shim and CRI-O read the --log file, not
+ * stderr, when the runtime fails. Appends one JSON (or text) line.
+ * Returns: 0 or -errno.
+ */
+int runtime_log_error(const struct aa_oci_runtime_args *a, const char *msg);
 
 /*
  * runtime_parse_args - find the command, the bundle and the id in a runc or

@@ -506,6 +506,37 @@ static void test_find(void **state)
 	config_free(&cfg);
 }
 
+static void test_log_file(void **state)
+{
+	char *dir = fx_tmpdir(), *log = fx_path(dir, "log.json"), *got;
+	const char *argv[] = {"runc", "--root", "/r", "--log", log,
+			      "--log-format", "json", "create", "-b", "/b", "c1",
+			      NULL};
+	const char *argv_text[] = {"runc", "--log=/dev/null", "create", "c1", NULL};
+	struct aa_oci_runtime_args a;
+
+	assert_int_equal(runtime_parse_args(11, (char *const *)argv, &a), 0);
+	assert_string_equal(a.log, log);
+	assert_true(a.log_json);
+	assert_string_equal(a.bundle, "/b");
+	/* What containerd's shim reads back: a JSON line, quotes escaped. */
+	assert_int_equal(runtime_log_error(&a, "profile \"x\": not found"), 0);
+	assert_int_equal(runtime_log_error(&a, "second"), 0);
+	got = fx_read(dir, "log.json", NULL);
+	assert_non_null(strstr(got, "{\"level\":\"error\",\"msg\":\"profile \\\"x\\\": not found\",\"time\":\""));
+	assert_non_null(strstr(got, "\"msg\":\"second\""));
+	assert_int_equal(strchr(strchr(got, '\n') + 1, '\n')[1], '\0');
+	free(got);
+	assert_int_equal(runtime_parse_args(4, (char *const *)argv_text, &a), 0);
+	assert_string_equal(a.log, "/dev/null");
+	assert_false(a.log_json);
+	a.log = NULL;
+	assert_int_equal(runtime_log_error(&a, "nowhere to go"), 0);
+	fx_rm_rf(dir);
+	free(dir);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +550,7 @@ int main(void)
 		cmocka_unit_test(test_conflicts),
 		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_log_file),
 	};
 
 	return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);
