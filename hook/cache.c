@@ -342,11 +342,20 @@ int cache_open(const char *cache_dir, aa_features *features,
 		return -ENOMEM;
 	/* One features directory, replaced when the kernel's features
 	 * change: entries for another kernel are of no use here. */
-	if (aa_policy_cache_new(&c->pc, features, AT_FDCWD, cache_dir, 1) < 0) {
-		int r = -errno;
+	/* Another process may be creating the same directory this moment
+	 * (its features file half written): try again before giving up. */
+	for (int tries = 0;; tries++) {
+		if (aa_policy_cache_new(&c->pc, features, AT_FDCWD, cache_dir,
+					1) == 0)
+			break;
+		if (tries == 4) {
+			int r = -errno;
 
-		free(c);
-		return err_set(err, r, "cache %s: %s", cache_dir, strerror(-r));
+			free(c);
+			return err_set(err, r, "cache %s: %s", cache_dir,
+				       strerror(-r));
+		}
+		usleep(5000u << tries);
 	}
 	c->dirfd = aa_policy_cache_dirfd(c->pc, 0);
 	if (c->dirfd < 0) {

@@ -5,6 +5,9 @@
  * default /sys/kernel/security/apparmor):
  *
  *   profiles    read:  the loaded profiles, one "NAME (MODE)" per line
+ *   policy/profiles/<NAME.N>/{name,mode}
+ *               read:  one profile's name and mode, without rendering the
+ *                      whole list (the directory is found once by readdir)
  *   features/   read:  what the kernel mediates (libapparmor aa_features_new)
  *   .replace    write: compiled policy to load or replace
  *                      (libapparmor aa_kernel_interface)
@@ -21,8 +24,10 @@
  *
  * Nothing else under /sys or /proc is touched by this file.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -184,6 +189,106 @@ int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names)
 nomem:
 	strv_free(names);
 	return -ENOMEM;
+}
+
+/* The kernel's directory name for a profile: mangle_name() in apparmorfs.c
+ * keeps letters, digits and "._-", turns '/' into '.' and spaces into '_',
+ * drops the rest, after leading '/' and '.'; then ".N" follows. */
+static void mangle(const char *name, char *out, size_t size)
+{
+	size_t j = 0;
+
+	while (*name == '/' || *name == '.')
+		name++;
+	for (; *name && j + 1 < size; name++) {
+		unsigned char c = (unsigned char)*name;
+
+		if (c == '/')
+			out[j++] = '.';
+		else if (c == ' ' || (c >= '\t' && c <= '\r'))
+			out[j++] = '_';
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			 c == '-')
+			out[j++] = (char)c;
+	}
+	out[j] = '\0';
+}
+
+/* Read a small securityfs file under @dfd, without its final newline. */
+static int read_small(int dfd, const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+int kernel_profile_dir_mode(struct aa_oci_kernel *k, const char *dir,
+			    const char *name, enum aa_oci_mode *ret_mode)
+{
+	char path[512], buf[512];
+
+	if (strchr(dir, '/') || dir[0] == '.' ||
+	    snprintf(path, sizeof(path), "policy/profiles/%s/name", dir) >=
+		    (int)sizeof(path))
+		return -EINVAL;
+	/* The directory may now hold another profile, or be gone. */
+	if (read_small(k->dirfd, path, buf, sizeof(buf)) < 0 ||
+	    strcmp(buf, name) != 0)
+		return -ESTALE;
+	snprintf(path, sizeof(path), "policy/profiles/%s/mode", dir);
+	if (read_small(k->dirfd, path, buf, sizeof(buf)) < 0)
+		return -ESTALE;
+	*ret_mode = parse_mode(buf, buf + strlen(buf));
+	return 0;
+}
+
+int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
+			    char **ret_dir)
+{
+	char prefix[300], path[600], buf[512];
+	size_t plen;
+	DIR *d;
+	struct dirent *de;
+	int fd, r = -ENOENT;
+
+	mangle(name, prefix, sizeof(prefix));
+	plen = strlen(prefix);
+	fd = openat(k->dirfd, "policy/profiles",
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+
+		if (strncmp(n, prefix, plen) != 0 || n[plen] != '.' ||
+		    !n[plen + 1] || strspn(n + plen + 1, "0123456789") !=
+					    strlen(n + plen + 1))
+			continue;
+		snprintf(path, sizeof(path), "policy/profiles/%s/name", n);
+		if (read_small(k->dirfd, path, buf, sizeof(buf)) == 0 &&
+		    streq(buf, name)) {
+			*ret_dir = strdup(n);
+			r = *ret_dir ? 0 : -ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
 }
 
 int kernel_features(struct aa_oci_kernel *k, aa_features **ret)

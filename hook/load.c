@@ -120,6 +120,40 @@ static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
 	return 0;
 }
 
+/*
+ * Is @name loaded, and how? The kernel's list is rendered whole on every
+ * read, so its cost grows with the profiles loaded. The profile's own
+ * directory under policy/profiles answers in a few small reads; finding it
+ * takes a readdir, so its name is remembered in <run_dir>/kdir/NAME and
+ * checked on use (the directory must still hold that profile).
+ */
+static int lookup_mode(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       const char *name, enum aa_oci_mode *ret)
+{
+	_cleanup_free_ char *hint = NULL, *dir = NULL, *kdir = NULL;
+	int r;
+
+	if (asprintf(&kdir, "%s/kdir", cfg->run_dir) < 0 ||
+	    asprintf(&hint, "%s/%s", kdir, name) < 0)
+		return -ENOMEM;
+	if (read_file_at(AT_FDCWD, hint, true, 256, &dir, NULL) == 0 &&
+	    kernel_profile_dir_mode(k, dir, name, ret) == 0)
+		return 0;
+	r = kernel_profile_mode(k, name, ret);
+	if (r < 0)
+		return r;
+	free(dir);
+	dir = NULL;
+	/* Remember where it is; without a place to keep that, only speed
+	 * is lost. */
+	if (kernel_profile_find_dir(k, name, &dir) == 0 &&
+	    (mkdir(cfg->run_dir, 0700) == 0 || errno == EEXIST) &&
+	    (mkdir(kdir, 0700) == 0 || errno == EEXIST))
+		(void)write_file_atomic_at(AT_FDCWD, hint, dir, strlen(dir),
+					   0600);
+	return 0;
+}
+
 /* Is what the kernel has good enough for what is asked? */
 static bool mode_ok(enum aa_oci_mode have, enum aa_oci_mode want)
 {
@@ -230,7 +264,7 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	enum aa_oci_mode have;
 	int r;
 
-	r = kernel_profile_mode(k, name, &have);
+	r = lookup_mode(k, cfg, name, &have);
 	if (r == 0 && mode_ok(have, mode)) {
 		res.action = AA_OCI_LOAD_ALREADY;
 		res.mode = have;
@@ -249,7 +283,7 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	if (r < 0)
 		return r;
 	/* Another start may have loaded it while we waited. */
-	r = kernel_profile_mode(k, name, &have);
+	r = lookup_mode(k, cfg, name, &have);
 	if (r == 0 && mode_ok(have, mode)) {
 		res.action = AA_OCI_LOAD_ALREADY;
 		res.mode = have;

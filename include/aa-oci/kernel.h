@@ -43,6 +43,24 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names);
 
 /*
+ * kernel_profile_dir_mode - the mode of @name, read from its own directory
+ * <apparmorfs>/policy/profiles/@dir: a few small reads, however many
+ * profiles are loaded.
+ * Returns: 0, -ESTALE when @dir is gone or now holds another profile.
+ */
+int kernel_profile_dir_mode(struct aa_oci_kernel *k, const char *dir,
+			    const char *name, enum aa_oci_mode *ret_mode);
+
+/*
+ * kernel_profile_find_dir - the name of @name's directory under
+ * <apparmorfs>/policy/profiles ("NAME.N"), found by reading the directory
+ * (its cost grows with the profiles loaded: remember the answer).
+ * Returns: 0, -ENOENT, or -errno.
+ */
+int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
+			    char **ret_dir);
+
+/*
  * kernel_features - the kernel's features (<apparmorfs>/features), read
  * once per handle. The reference stays owned by @k.
  * Returns: 0 or -errno.

@@ -191,6 +191,59 @@ static void test_replace_without_features(void **state)
 	free(feat);
 }
 
+static void mkprofdir(const char *fs, const char *dir, const char *name,
+		      const char *mode)
+{
+	char *p, *q;
+
+	assert_true(asprintf(&p, "%s/policy/profiles/%s", fs, dir) > 0);
+	assert_true(asprintf(&q, "mkdir -p '%s'", p) > 0);
+	assert_int_equal(system(q), 0);
+	free(q);
+	fx_write(p, "name", "%s\n", name);
+	fx_write(p, "mode", "%s\n", mode);
+	free(p);
+}
+
+static void test_profile_dirs(void **state)
+{
+	char *fs = fx_apparmorfs("");
+	struct aa_oci_kernel *k = NULL;
+	enum aa_oci_mode m = 99;
+	char *dir = NULL;
+
+	mkprofdir(fs, "web.12", "web", "complain");
+	mkprofdir(fs, "webx.3", "webx", "enforce");
+	mkprofdir(fs, "ab.4", "a+b", "enforce");      /* '+' is dropped */
+	mkprofdir(fs, "web.x", "web", "enforce");     /* not NAME.N */
+	mkprofdir(fs, "lxc-container-default-cgns.9", "lxc-container-default-cgns", "enforce");
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+
+	assert_int_equal(kernel_profile_find_dir(k, "web", &dir), 0);
+	assert_string_equal(dir, "web.12");
+	free(dir);
+	assert_int_equal(kernel_profile_find_dir(k, "a+b", &dir), 0);
+	assert_string_equal(dir, "ab.4");
+	free(dir);
+	assert_int_equal(kernel_profile_find_dir(k, "lxc-container-default-cgns", &dir), 0);
+	free(dir);
+	assert_int_equal(kernel_profile_find_dir(k, "we", &dir), -ENOENT);
+	assert_int_equal(kernel_profile_find_dir(k, "ab", &dir), -ENOENT);
+
+	assert_int_equal(kernel_profile_dir_mode(k, "web.12", "web", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(kernel_profile_dir_mode(k, "webx.3", "webx", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_ENFORCE);
+	/* A directory that holds another profile, or none. */
+	assert_int_equal(kernel_profile_dir_mode(k, "webx.3", "web", &m), -ESTALE);
+	assert_int_equal(kernel_profile_dir_mode(k, "web.99", "web", &m), -ESTALE);
+	assert_int_equal(kernel_profile_dir_mode(k, "../../etc", "web", &m), -EINVAL);
+	assert_int_equal(kernel_profile_dir_mode(k, "..", "web", &m), -EINVAL);
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_replace_writes_bytes),
 		cmocka_unit_test(test_replace_without_features),
+		cmocka_unit_test(test_profile_dirs),
 	};
 
 	return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

@@ -436,6 +436,60 @@ static void test_ensure_concurrent_single_compile(void **state)
 	assert_int_equal(parser_runs(e), 1);
 }
 
+static void profdir(struct env *e, const char *dir, const char *name,
+		    const char *mode)
+{
+	char *p, *cmd;
+
+	assert_true(asprintf(&p, "%s/policy/profiles/%s", e->fs, dir) > 0);
+	assert_true(asprintf(&cmd, "mkdir -p '%s'", p) > 0);
+	assert_int_equal(system(cmd), 0);
+	fx_write(p, "name", "%s\n", name);
+	fx_write(p, "mode", "%s\n", mode);
+	free(p);
+	free(cmd);
+}
+
+static void test_ensure_remembers_profile_dir(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	char *hint, *kdir = fx_path(e->run, "kdir");
+
+	/* First look: the list, then the directory is found and kept. */
+	profdir(e, "already.5", "already", "enforce");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	hint = fx_read(kdir, "already", NULL);
+	assert_string_equal(hint, "already.5");
+	free(hint);
+	/* Then the list is not read at all: emptied, it changes nothing. */
+	fx_write(e->fs, "profiles", "%s", "");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(parser_runs(e), 0);
+	/* The directory says complain now: enforce asked, so it is loaded. */
+	profdir(e, "already.5", "already", "complain");
+	fx_write(e->d1, "already", "profile already {\n  file,\n}\n");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_int_equal(parser_runs(e), 1);
+	load_result_free(&res);
+	/* A stale hint (the directory now holds another profile) is not
+	 * believed: the list decides. */
+	fx_write(e->fs, "profiles", "%s", "");
+	profdir(e, "already.5", "someone-else", "enforce");
+	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_int_equal(parser_runs(e), 2);
+	load_result_free(&res);
+	free(kdir);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -456,6 +510,7 @@ int main(void)
 		T(test_ensure_parse_error_loads_nothing),
 		T(test_ensure_run_dir_unusable),
 		T(test_ensure_concurrent_single_compile),
+		T(test_ensure_remembers_profile_dir),
 	};
 
 	return cmocka_run_group_tests_name("load", tests, NULL, NULL);
