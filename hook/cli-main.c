@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/signalfd.h>
 
 #include "cleanup.h"
+#include "aa-oci/cache.h"
 #include "aa-oci/config.h"
 #include "aa-oci/generate.h"
 #include "aa-oci/kernel.h"
@@ -35,13 +37,15 @@ static void usage(FILE *f)
 		"        profiles of a removed one if aa-oci sync loaded them (recorded\n"
 		"        in %s in run_dir, default %s). Without --watch, exit 1\n"
 		"        when a file failed\n"
+		"  cache list|clear [--config FILE]\n"
+		"        show or empty the binary policy cache (cache_dir, default %s)\n"
 		"  help, --help, --version\n"
 		"\n"
 		"--apparmorfs DIR selects the AppArmor securityfs root (default %s).\n"
 		"--config FILE reads the settings (parser, run_dir, ...) from FILE\n"
 		"(default %s).\n",
-		AA_OCI_SYNC_STATE, AA_OCI_RUN_DIR, AA_OCI_APPARMORFS,
-		AA_OCI_CONFIG_FILE);
+		AA_OCI_SYNC_STATE, AA_OCI_RUN_DIR, AA_OCI_CACHE_DIR,
+		AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -290,6 +294,85 @@ out:
 	return status;
 }
 
+static int cmd_cache(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	bool required = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config_path = optarg;
+			required = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 ||
+	    (!streq(argv[optind], "list") && !streq(argv[optind], "clear"))) {
+		log_error("cache: name what to do: aa-oci cache list, or aa-oci cache clear");
+		return 2;
+	}
+	r = config_load(config_path, required, &cfg, &err);
+	if (r < 0) {
+		log_error("cache: %s", err.text);
+		return 1;
+	}
+	if (!cfg.cache_dir) {
+		printf("the policy cache is turned off (\"cache_dir\": \"\")\n");
+		config_free(&cfg);
+		return 0;
+	}
+	if (streq(argv[optind], "list")) {
+		struct aa_oci_cache_entry *v = NULL;
+		size_t n = 0, bytes = 0;
+
+		r = cache_list(cfg.cache_dir, &v, &n);
+		if (r < 0) {
+			log_error("cache list: %s: %s", cfg.cache_dir, strerror(-r));
+		} else {
+			for (size_t i = 0; i < n; i++) {
+				char when[32];
+				struct tm tm;
+
+				localtime_r(&v[i].mtime, &tm);
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+				printf("%s/%s  %8zu bytes  %s%s\n", v[i].dir,
+				       v[i].key, v[i].size, when,
+				       v[i].valid ? "" : "  DAMAGED (recompiled on next use)");
+				bytes += v[i].size;
+			}
+			printf("%zu entries, %zu bytes of compiled policy in %s\n",
+			       n, bytes, cfg.cache_dir);
+		}
+		free(v);
+	} else {
+		size_t removed = 0;
+
+		r = cache_clear(cfg.cache_dir, &removed);
+		if (r < 0)
+			log_error("cache clear: %s: %s", cfg.cache_dir, strerror(-r));
+		else
+			printf("cleared %s (%zu features directories removed)\n",
+			       cfg.cache_dir, removed);
+	}
+	config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -310,6 +393,8 @@ int main(int argc, char **argv)
 	}
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
+	if (streq(cmd, "cache"))
+		return cmd_cache(argc - 1, argv + 1);
 	if (streq(cmd, "sync"))
 		return cmd_sync(argc - 1, argv + 1);
 	log_error("unknown command \"%s\"; see aa-oci --help", cmd);
