@@ -6,7 +6,9 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,15 +71,18 @@ static inline char *fx_read(const char *dir, const char *name, size_t *len)
 	return buf;
 }
 
+
+static inline int fx_rm_one(const char *path, const struct stat *st, int flag,
+			    struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+/* rm -rf @dir, without a shell. */
 static inline void fx_rm_rf(const char *dir)
 {
-	char *cmd;
-
-	if (asprintf(&cmd, "rm -rf '%s'", dir) < 0)
-		abort();
-	if (system(cmd) != 0)
-		abort();
-	free(cmd);
+	nftw(dir, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The repo root: tests run from there (tests/unit/run cds to it). */
@@ -103,5 +108,40 @@ static inline char *fx_apparmorfs(const char *profiles)
 		abort();
 	free(feat);
 	free(link);
+	return d;
+}
+
+/*
+ * A directory per test binary and run, for tests that make many files:
+ * made by the group setup, removed by the group teardown, so a failing test
+ * (which skips its own cleanup) leaves nothing behind.
+ */
+static char *fx_base_dir __attribute__((unused));
+
+static inline int fx_group_setup(void **state)
+{
+	(void)state;
+	if (asprintf(&fx_base_dir, "/tmp/aa-oci-%s.XXXXXX",
+		     program_invocation_short_name) < 0 ||
+	    !mkdtemp(fx_base_dir))
+		return -1;
+	return 0;
+}
+
+static inline int fx_group_teardown(void **state)
+{
+	(void)state;
+	nftw(fx_base_dir, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx_base_dir);
+	return 0;
+}
+
+/* A new directory under the group's directory. */
+static inline char *fx_base_mkdtemp(void)
+{
+	char *d = NULL;
+
+	if (asprintf(&d, "%s/t.XXXXXX", fx_base_dir) < 0 || !mkdtemp(d))
+		abort();
 	return d;
 }

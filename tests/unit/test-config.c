@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "aa-oci/config.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/util.h"
@@ -38,41 +40,6 @@ static char *json_of(const char *text)
 	return s;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/*
- * Every test's files go under one directory per run, removed by the group
- * teardown, so a failing test (which skips its own cleanup) leaves nothing.
- */
-static char *base_dir;
-
-static int group_setup(void **state)
-{
-	base_dir = strdup("/tmp/aa-oci-test-config.XXXXXX");
-	if (!base_dir || !mkdtemp(base_dir))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	nftw(base_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(base_dir);
-	return 0;
-}
-
-static char *base_mkdtemp(void)
-{
-	char *d = NULL;
-
-	assert_true(asprintf(&d, "%s/t.XXXXXX", base_dir) >= 0);
-	assert_non_null(mkdtemp(d));
-	return d;
-}
 
 struct tmp {
 	char *dir;
@@ -81,13 +48,13 @@ struct tmp {
 
 static void tmp_make(struct tmp *t)
 {
-	t->dir = base_mkdtemp();
+	t->dir = fx_base_mkdtemp();
 	assert_true(asprintf(&t->file, "%s/config.json", t->dir) >= 0);
 }
 
 static void tmp_drop(struct tmp *t)
 {
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(t->dir, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(t->dir);
 	free(t->file);
 }
@@ -465,6 +432,6 @@ int main(void)
 		    (struct CMUnitTest){.name = bad_cases[i].name,
 					.test_func = test_bad_case,
 					.initial_state = (void *)&bad_cases[i]};
-	return cmocka_run_group_tests_name("config", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("config", tests, fx_group_setup,
+					   fx_group_teardown);
 }

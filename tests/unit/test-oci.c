@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "aa-oci/oci.h"
 #include "aa-oci/util.h"
 
@@ -57,50 +59,15 @@ static char *json_of(const char *text, size_t pad)
 	return out;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/*
- * Every test's files go under one directory per run, removed by the group
- * teardown, so a failing test (which skips its own cleanup) leaves nothing.
- */
-static char *base_dir;
-
-static int group_setup(void **state)
-{
-	base_dir = strdup("/tmp/aa-oci-test-oci.XXXXXX");
-	if (!base_dir || !mkdtemp(base_dir))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	nftw(base_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(base_dir);
-	return 0;
-}
-
-static char *base_mkdtemp(void)
-{
-	char *d = NULL;
-
-	assert_true(asprintf(&d, "%s/t.XXXXXX", base_dir) >= 0);
-	assert_non_null(mkdtemp(d));
-	return d;
-}
 
 static void rm_rf(const char *path)
 {
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(path, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static char *make_tmpdir(void)
 {
-	return base_mkdtemp();
+	return fx_base_mkdtemp();
 }
 
 static void write_at(int dirfd, const char *path, const void *buf, size_t len)
@@ -909,6 +876,6 @@ int main(void)
 	ADD_ROWS(bundle_cases, test_bundle_case);
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tests[n++] = fixed[i];
-	return cmocka_run_group_tests_name("oci", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("oci", tests, fx_group_setup,
+					   fx_group_teardown);
 }

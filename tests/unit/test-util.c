@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "aa-oci/err.h"
 #include "aa-oci/util.h"
 
@@ -24,41 +26,6 @@
 
 /* ---- helpers ---- */
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	return remove(path);
-}
-
-/*
- * Every test's files go under one directory per run, removed by the group
- * teardown, so a failing test (which skips its own cleanup) leaves nothing.
- */
-static char *base_dir;
-
-static int group_setup(void **state)
-{
-	base_dir = strdup("/tmp/aa-oci-test-util.XXXXXX");
-	if (!base_dir || !mkdtemp(base_dir))
-		return -1;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	nftw(base_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(base_dir);
-	return 0;
-}
-
-static char *base_mkdtemp(void)
-{
-	char *d = NULL;
-
-	assert_true(asprintf(&d, "%s/t.XXXXXX", base_dir) >= 0);
-	assert_non_null(mkdtemp(d));
-	return d;
-}
 
 struct tmp {
 	char *dir;
@@ -67,7 +34,7 @@ struct tmp {
 
 static void tmp_make(struct tmp *t)
 {
-	t->dir = base_mkdtemp();
+	t->dir = fx_base_mkdtemp();
 	t->dfd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(t->dfd >= 0);
 }
@@ -75,7 +42,7 @@ static void tmp_make(struct tmp *t)
 static void tmp_drop(struct tmp *t)
 {
 	close(t->dfd);
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(t->dir, fx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(t->dir);
 }
 
@@ -573,6 +540,6 @@ int main(void)
 	ADD_ROWS(id_cases, test_id_case);
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tests[n++] = fixed[i];
-	return cmocka_run_group_tests_name("util", tests, group_setup,
-					   group_teardown);
+	return cmocka_run_group_tests_name("util", tests, fx_group_setup,
+					   fx_group_teardown);
 }
