@@ -178,3 +178,21 @@ nlines() { printf '%s\n' "$1" | wc -l; }
 
 # spec_profile NAME: process.apparmorProfile of bundle NAME ("" when unset).
 spec_profile() { jq -r '.process.apparmorProfile // ""' "$WORK/$1/config.json"; }
+
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s until it succeeds, at
+# most SECONDS; fails when it never did. The limit only bounds a hang: no
+# test asserts how fast something happened.
+wait_for() {
+	local n=$(($1 * 10)) i=0
+	shift
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -ge $n ] && return 1
+		sleep 0.1
+	done
+}
+
+# has_line FILE LINE: FILE holds LINE, the whole line.
+has_line() { grep -Fxq -- "$2" "$1"; }
+# has_text FILE TEXT: a line of FILE contains TEXT (a plain string).
+has_text() { grep -Fq -- "$2" "$1"; }

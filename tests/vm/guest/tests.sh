@@ -475,6 +475,285 @@ t_lxc_nohook() {
 	return 0
 }
 
+# Issue 4: the node agent, `aa-oci sync --watch DIR`. One agent runs from S1
+# to S6 (S1 starts it, S6 stops it with SIGTERM), a second one in S7. A
+# wrapper shell starts it and writes its exit status to $WORK/sync.rc; its
+# stdio is kept off run_test's pipe (sed would wait for the agent). What the
+# agent loaded is recorded in run_dir (/run/aa-oci, no config file here).
+SYNC_CMD="aa-oci sync --watch"
+SYNC_DIR=$WORK/sync
+SYNC_LOG=$WORK/sync.log
+SYNC_STATE=/run/aa-oci/sync.state
+SYNC_SECRET=$WORK/sync-secret
+SYNC_NAMES="sync-a sync-b sync-c sync-x sync-foreign sync-broken"
+
+need_aa_oci() {
+	check "aa-oci is installed in the guest (/usr/bin/aa-oci; built as build/aa-oci)" [ -x /usr/bin/aa-oci ]
+}
+
+# sync_profile NAME [FLAGS] [RULE...]: write $SYNC_DIR/NAME, a profile NAME
+# allowing all file access, with FLAGS (e.g. complain) and more RULEs.
+sync_profile() {
+	local name=$1 flags=$2 f=$SYNC_DIR/$1 t=$WORK/sync-profile r
+	shift 2
+	{
+		printf 'profile %s %s{\n  file,\n' "$name" "${flags:+flags=($flags) }"
+		for r in "$@"; do printf '  %s\n' "$r"; done
+		printf '}\n'
+	} >$t
+	# written in place, as an edit, with one write (the burst in S5 is the
+	# test of a file read while it is being written)
+	cat $t >"$f"
+	sed "s/^/  $name: /" "$f"
+}
+
+# sync_start LOG: start the agent on $SYNC_DIR, its stderr in LOG.
+sync_start() {
+	rm -f $WORK/sync.pid $WORK/sync.rc
+	sh -c '$1 "$2" 2>"$3" & echo $! >"$4"; wait $!; echo $? >"$5"' - \
+		"$SYNC_CMD" "$SYNC_DIR" "$1" $WORK/sync.pid $WORK/sync.rc \
+		</dev/null >/dev/null 2>&1 &
+	wait_for 5 [ -s $WORK/sync.pid ]
+	echo "  \$ $SYNC_CMD $SYNC_DIR 2>$1 &   (pid $(sync_pid))"
+}
+sync_pid() { cat $WORK/sync.pid 2>/dev/null; }
+sync_alive() { [ ! -e $WORK/sync.rc ] && kill -0 "$(sync_pid)" 2>/dev/null; }
+# sync_stop: SIGTERM, then up to 10 s for the exit status; SIGKILL after.
+sync_stop() {
+	kill -TERM "$(sync_pid)" 2>/dev/null
+	wait_for 10 [ -s $WORK/sync.rc ] && return 0
+	kill -KILL "$(sync_pid)" 2>/dev/null
+	return 1
+}
+
+# sync_show LOG: the agent's lines in LOG since the last sync_show of LOG.
+sync_show() {
+	local seen=0
+	[ -e "$1.seen" ] && seen=$(cat "$1.seen")
+	tail -n +$((seen + 1)) "$1" | sed 's/^/  agent| /'
+	wc -l <"$1" >"$1.seen"
+}
+
+# recorded NAME FILE: the agent's record says it loaded NAME from FILE.
+recorded() { has_line $SYNC_STATE "$(printf '%s\t%s' "$1" "$2")"; }
+not_recorded() { ! grep -q "^$1	" $SYNC_STATE; }
+show_record() { sed 's/^/  record| /' $SYNC_STATE; }
+
+# sync_cat: cat $SYNC_SECRET under sync-a, which must be loaded already.
+sync_cat() { run_cmd $EXEC --no-load --profile sync-a -- cat $SYNC_SECRET; }
+cat_refused() {
+	local out
+	out=$($EXEC --no-load --profile sync-a -- cat $SYNC_SECRET 2>&1 </dev/null) && return 1
+	has "$out" "Permission denied"
+}
+cat_allowed() { [ "$($EXEC --no-load --profile sync-a -- cat $SYNC_SECRET 2>&1 </dev/null)" = secret ]; }
+both_loaded() { loaded "$1" && loaded "$2"; }
+# hot_count: how many sync-hot-N profiles the kernel lists.
+hot_count() { grep -c '^sync-hot-' "$AAFS/profiles"; }
+hot_final() { loaded sync-hot-100 && [ "$(hot_count)" = 1 ]; }
+
+# S1. The agent loads the directory: every profile in it, a file that does
+# not compile skipped; what it brought into the kernel is recorded, a
+# profile loaded before it (sync-foreign) is not.
+t_sync_load() {
+	local d=$SYNC_DIR p
+	need_aa_oci || return 1
+	need_exec || return 1
+	for p in $SYNC_NAMES $(sed -n 's/^\(sync-hot-[0-9]*\) .*/\1/p' $AAFS/profiles); do
+		unload $p
+	done
+	rm -rf $d $SYNC_STATE $SYNC_LOG*
+	mkdir -p $d
+	sync_profile sync-a ""
+	sync_profile sync-b ""
+	sync_profile sync-foreign ""
+	printf 'profile sync-broken {\n  bad\n}\n' >$d/sync-broken
+	sed 's/^/  sync-broken: /' $d/sync-broken
+	apparmor_parser -r $d/sync-foreign
+	check "precondition: sync-foreign loaded by apparmor_parser, sync-a and sync-b not loaded" \
+		sh -c 'grep -q "^sync-foreign (enforce)" $1/profiles && ! grep -q "^sync-[ab] " $1/profiles' - "$AAFS"
+	kmark s1
+	sync_start $SYNC_LOG
+	check "the kernel lists sync-a and sync-b" wait_for 20 both_loaded sync-a sync-b
+	check "the record lists sync-b (written after the first pass)" \
+		wait_for 10 recorded sync-b $d/sync-b
+	sync_show $SYNC_LOG
+	show_record
+	check "the kernel lists sync-a (enforce)" mode_is sync-a enforce
+	check "the kernel lists sync-b (enforce)" mode_is sync-b enforce
+	check "sync-broken is not loaded" not_loaded sync-broken
+	check "the agent is running" sync_alive
+	check "log: aa-oci: sync: loaded \"sync-a\" from $d/sync-a" \
+		has_line $SYNC_LOG "aa-oci: sync: loaded \"sync-a\" from $d/sync-a"
+	check "log: aa-oci: sync: loaded \"sync-b\" from $d/sync-b" \
+		has_line $SYNC_LOG "aa-oci: sync: loaded \"sync-b\" from $d/sync-b"
+	check "log: aa-oci: sync: skipped $d/sync-broken: ..." \
+		has_text $SYNC_LOG "aa-oci: sync: skipped $d/sync-broken: "
+	check "record: sync-a from $d/sync-a" recorded sync-a $d/sync-a
+	check "record: sync-foreign not listed (loaded before the agent)" not_recorded sync-foreign
+	check "kernel log: profile_load of sync-a" kwait s1 'operation="profile_load"' 'name="sync-a"'
+	check "kernel log: profile_load of sync-b" kwait s1 'operation="profile_load"' 'name="sync-b"'
+}
+
+# S2. Editing a file changes what the kernel enforces: a deny rule added
+# refuses a read allowed before; then complain mode and no deny rule.
+t_sync_edit() {
+	local d=$SYNC_DIR
+	need_exec || return 1
+	check "precondition: the agent is running" sync_alive || return 1
+	echo secret >$SYNC_SECRET
+	sync_cat
+	check "before: cat $SYNC_SECRET under sync-a exits 0" [ "$RC" = 0 ]
+	check "before: ... and prints secret" [ "$OUT" = secret ]
+	kmark s2-deny
+	sync_profile sync-a "" "deny $SYNC_SECRET r,"
+	check "after adding the deny rule: cat under sync-a is refused (waited up to 10 s)" \
+		wait_for 10 cat_refused
+	sync_cat
+	check "after: exit status not 0" [ "$RC" != 0 ]
+	check "after: Permission denied" has "$OUT" "Permission denied"
+	check "after: sync-a still enforce" mode_is sync-a enforce
+	run_cmd cat $SYNC_SECRET
+	check "control: unconfined, the same cat works" [ "$OUT" = secret ]
+	check "kernel log: profile_replace of sync-a" \
+		kwait s2-deny 'operation="profile_replace"' 'name="sync-a"'
+	kmark s2-complain
+	sync_profile sync-a complain
+	check "after switching the file to complain mode: the kernel lists sync-a (complain)" \
+		wait_for 10 mode_is sync-a complain
+	sync_cat
+	check "the deny rule is gone: cat under sync-a exits 0" [ "$RC" = 0 ]
+	check "... and prints secret" [ "$OUT" = secret ]
+	run_cmd $EXEC --no-load --profile sync-a -- cat /proc/self/attr/current
+	check "label: sync-a (complain)" [ "$OUT" = "sync-a (complain)" ]
+	check "kernel log: profile_replace of sync-a" \
+		kwait s2-complain 'operation="profile_replace"' 'name="sync-a"'
+	sync_show $SYNC_LOG
+	check "log: aa-oci: sync: reloaded \"sync-a\" from $d/sync-a" \
+		has_line $SYNC_LOG "aa-oci: sync: reloaded \"sync-a\" from $d/sync-a"
+}
+
+# S3. A new file that does not compile, and a loaded one broken by an
+# edit: both skipped, the kernel keeps the rest (sync-b's old version
+# too), the agent keeps going and loads the next good file.
+t_sync_broken() {
+	local d=$SYNC_DIR
+	check "precondition: the agent is running" sync_alive || return 1
+	printf 'profile sync-x {\n  bad\n}\n' >$d/sync-x
+	printf 'profile sync-b {\n  file,\n  bad\n}\n' >$d/sync-b
+	check "log: aa-oci: sync: skipped $d/sync-x: ..." \
+		wait_for 10 has_text $SYNC_LOG "aa-oci: sync: skipped $d/sync-x: "
+	check "log: aa-oci: sync: skipped $d/sync-b: ..." \
+		wait_for 10 has_text $SYNC_LOG "aa-oci: sync: skipped $d/sync-b: "
+	check "sync-x is not loaded" not_loaded sync-x
+	check "sync-b is still loaded (enforce): its last good version" mode_is sync-b enforce
+	check "sync-a is still loaded" loaded sync-a
+	check "the agent is running" sync_alive
+	sync_profile sync-c ""
+	check "then a new good file: sync-c loaded (enforce)" wait_for 10 mode_is sync-c enforce
+	sync_show $SYNC_LOG
+}
+
+# S4. Files removed: sync-b (loaded by the agent) is unloaded once the
+# file stayed gone for the grace time; sync-foreign (loaded before the
+# agent) is left loaded and the log says so.
+t_sync_delete() {
+	local d=$SYNC_DIR
+	check "precondition: the agent is running" sync_alive || return 1
+	check "precondition: sync-b and sync-foreign loaded" both_loaded sync-b sync-foreign || return 1
+	kmark s4
+	rm $d/sync-b $d/sync-foreign
+	check "sync-b unloaded (waited up to 10 s)" wait_for 10 not_loaded sync-b
+	check "log: aa-oci: sync: left \"sync-foreign\" loaded ..." \
+		wait_for 10 has_text $SYNC_LOG 'aa-oci: sync: left "sync-foreign" loaded'
+	sync_show $SYNC_LOG
+	check "sync-foreign is still loaded (enforce)" mode_is sync-foreign enforce
+	check "sync-a and sync-c are still loaded" both_loaded sync-a sync-c
+	check "log: aa-oci: sync: unloaded \"sync-b\": ... (it was loaded from $d/sync-b)" \
+		has_line $SYNC_LOG "aa-oci: sync: unloaded \"sync-b\": no profile file defines it any more (it was loaded from $d/sync-b)"
+	check "log: aa-oci: sync: left \"sync-foreign\" loaded though no profile file defines it any more: it was loaded before aa-oci sync loaded it" \
+		has_line $SYNC_LOG 'aa-oci: sync: left "sync-foreign" loaded though no profile file defines it any more: it was loaded before aa-oci sync loaded it'
+	check "kernel log: profile_remove of sync-b" \
+		kwait s4 'operation="profile_remove"' 'name="sync-b"'
+	check "kernel log: no profile_remove of sync-foreign" \
+		no_kgrep s4 'operation="profile_remove"' 'name="sync-foreign"'
+	show_record
+	check "record: sync-b gone" not_recorded sync-b
+}
+
+# S5. 100 edits in a row, each renaming the profile in $SYNC_DIR/sync-hot
+# (written in place: the agent may read a half-written file). The first is
+# waited for, so the agent owns a sync-hot-N from the start; the other 99
+# take a second or two, with a pause every 5th, so the agent's passes (at
+# most 0.5 s apart during a burst) fall inside the burst. In the end the
+# kernel has sync-hot-100 and no other sync-hot-N.
+t_sync_burst() {
+	local d=$SYNC_DIR i=2 n
+	check "precondition: the agent is running" sync_alive || return 1
+	printf 'profile sync-hot-1 {\n  file,\n}\n' >$d/sync-hot
+	check "the first version, sync-hot-1, loaded" wait_for 10 loaded sync-hot-1 || return 1
+	while [ $i -le 100 ]; do
+		printf 'profile sync-hot-%d {\n  file,\n}\n' $i >$d/sync-hot
+		[ $((i % 5)) = 0 ] && sleep 0.05
+		i=$((i + 1))
+	done
+	echo "  wrote $d/sync-hot 99 more times (sync-hot-2 ... sync-hot-100)"
+	check "the kernel ends with sync-hot-100 and no other sync-hot-N (waited up to 30 s)" \
+		wait_for 30 hot_final
+	echo "  kernel: $(grep '^sync-hot-' $AAFS/profiles | tr '\n' ' ')"
+	n=$(grep -c 'aa-oci: sync: \(re\)\{0,1\}loaded "sync-hot-' $SYNC_LOG)
+	echo "  the agent loaded $n versions of sync-hot, unloaded $(grep -c 'unloaded "sync-hot-' $SYNC_LOG) names, skipped it $(grep -c "skipped $d/sync-hot:" $SYNC_LOG) times (half-written)"
+	check "sync-hot-100 (enforce)" mode_is sync-hot-100 enforce
+	check "the agent is running" sync_alive
+	check "record: sync-hot-100 from $d/sync-hot" wait_for 5 recorded sync-hot-100 $d/sync-hot
+	check "record: no other sync-hot-N" [ "$(grep -c '^sync-hot-' $SYNC_STATE)" = 1 ]
+	check "sync-a and sync-c are still loaded" both_loaded sync-a sync-c
+	sync_show $SYNC_LOG | tail -n 6
+}
+
+# S6. SIGTERM: the agent stops, exit status 0, and unloads nothing.
+t_sync_stop() {
+	check "precondition: the agent is running" sync_alive || return 1
+	kmark s6
+	echo "  \$ kill -TERM $(sync_pid)"
+	check "it exits within 10 s of SIGTERM" sync_stop
+	sync_show $SYNC_LOG
+	check "exit status 0" [ "$(cat $WORK/sync.rc)" = 0 ]
+	check "log: the last line is aa-oci: sync: stopped" [ "$(tail -n 1 $SYNC_LOG)" = "aa-oci: sync: stopped" ]
+	check "sync-a, sync-c still loaded" both_loaded sync-a sync-c
+	check "sync-hot-100 still loaded" loaded sync-hot-100
+	check "kernel log: no profile_remove after SIGTERM" no_kgrep s6 'operation="profile_remove"'
+}
+
+# S7. A restarted agent still knows what the first one loaded (from the
+# record): sync-hot-100, whose file was removed while no agent ran, is
+# unloaded at start; sync-a, loaded before this agent started, so only the
+# record says it is ours, is unloaded when its file goes.
+t_sync_restart() {
+	local d=$SYNC_DIR log=$SYNC_LOG.2 p
+	check "precondition: no agent running" [ -e $WORK/sync.rc ] || return 1
+	check "precondition: sync-a and sync-hot-100 loaded" both_loaded sync-a sync-hot-100 || return 1
+	rm $d/sync-hot
+	echo "  removed $d/sync-hot while no agent runs"
+	sync_start $log
+	check "sync-hot-100 unloaded by the new agent (waited up to 10 s)" \
+		wait_for 10 not_loaded sync-hot-100
+	check "it loaded sync-a (waited up to 10 s)" \
+		wait_for 10 has_line $log "aa-oci: sync: loaded \"sync-a\" from $d/sync-a"
+	check "log: aa-oci: sync: unloaded \"sync-hot-100\": ... (it was loaded from $d/sync-hot)" \
+		has_line $log "aa-oci: sync: unloaded \"sync-hot-100\": no profile file defines it any more (it was loaded from $d/sync-hot)"
+	rm $d/sync-a
+	check "sync-a unloaded when its file is removed (waited up to 10 s)" \
+		wait_for 10 not_loaded sync-a
+	check "log: aa-oci: sync: unloaded \"sync-a\": ... (it was loaded from $d/sync-a)" \
+		wait_for 5 has_line $log "aa-oci: sync: unloaded \"sync-a\": no profile file defines it any more (it was loaded from $d/sync-a)"
+	check "sync-c and sync-foreign still loaded" both_loaded sync-c sync-foreign
+	check "SIGTERM: it exits within 10 s" sync_stop
+	sync_show $log
+	check "exit status 0" [ "$(cat $WORK/sync.rc)" = 0 ]
+	for p in $SYNC_NAMES; do unload $p; done
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -519,6 +798,13 @@ all_tests() {
 	t "[i3-5] aa-oci-exec with a profile that cannot be loaded (missing, does not compile): command not run, exit 126" t_exec_unloadable
 	t "[i3-6] lxc-start, lxc.apparmor.profile not loaded, aa-oci-hook lxc as pre-start: loaded, container confined" t_lxc
 	t "[i3-6] lxc-start, same profile not loaded, without the hook: LXC fails, container never runs" t_lxc_nohook
+	t "[i4-1] aa-oci sync --watch DIR: every profile in DIR loaded, a file that does not compile skipped, only its own loads recorded" t_sync_load
+	t "[i4-2] aa-oci sync: editing a profile file changes the kernel's policy (a deny rule enforced, then complain mode)" t_sync_edit
+	t "[i4-3] aa-oci sync: broken files (new, and an edit of a loaded one) skipped, the rest stay loaded, the agent goes on" t_sync_broken
+	t "[i4-4] aa-oci sync: deleting files unloads only what the agent loaded (sync-foreign left loaded)" t_sync_delete
+	t "[i4-5] aa-oci sync: 100 rapid edits renaming the profile end in the final state (sync-hot-100 only)" t_sync_burst
+	t "[i4-6] aa-oci sync: SIGTERM ends it with exit 0, profiles stay loaded" t_sync_stop
+	t "[i4-7] aa-oci sync restarted: remembers what it loaded (unloads a profile whose file went while it was down, and sync-a)" t_sync_restart
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
