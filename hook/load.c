@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -28,8 +26,7 @@ void load_result_free(struct aa_oci_load_result *r)
 	r->source = NULL;
 }
 
-
-static int join_dirs(const struct aa_oci_config *cfg, char *buf, size_t size)
+static void join_dirs(const struct aa_oci_config *cfg, char *buf, size_t size)
 {
 	size_t used = 0;
 
@@ -41,7 +38,6 @@ static int join_dirs(const struct aa_oci_config *cfg, char *buf, size_t size)
 			break;
 		used += (size_t)n;
 	}
-	return 0;
 }
 
 static int path_join(const char *dir, const char *name, char **ret)
