@@ -329,28 +329,47 @@ int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
 
 /* --- entries --- */
 
+/* mkdir -p of @path's parents (0755), as /var/cache may not exist yet. */
+static int mkdir_parents(const char *path)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return 0;
+}
+
 int cache_open(const char *cache_dir, aa_features *features,
 	       struct aa_oci_cache **ret, struct aa_oci_err *err)
 {
 	struct aa_oci_cache *c;
+	int r;
 
-	if (mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
-		return err_set(err, -errno, "cannot create %s: %s", cache_dir,
-			       strerror(errno));
+	r = mkdir_parents(cache_dir);
+	if (r == 0 && mkdir(cache_dir, 0700) < 0 && errno != EEXIST)
+		r = -errno;
+	if (r < 0)
+		return err_set(err, r, "cannot create %s: %s", cache_dir,
+			       strerror(-r));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	/* One features directory, replaced when the kernel's features
-	 * change: entries for another kernel are of no use here. */
-	/* Another process may be creating the same directory this moment
-	 * (its features file half written): try again before giving up. */
+	 * change: entries for another kernel are of no use here. Another
+	 * process may be creating it this moment (its features file half
+	 * written): try again before giving up. */
 	for (int tries = 0;; tries++) {
 		if (aa_policy_cache_new(&c->pc, features, AT_FDCWD, cache_dir,
 					1) == 0)
 			break;
 		if (tries == 4) {
-			int r = -errno;
-
+			r = -errno;
 			free(c);
 			return err_set(err, r, "cache %s: %s", cache_dir,
 				       strerror(-r));

@@ -123,31 +123,50 @@ static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
  * takes a readdir, so its name is remembered in <run_dir>/kdir/NAME and
  * checked on use (the directory must still hold that profile).
  */
+static int hint_paths(const struct aa_oci_config *cfg, const char *name,
+		      char **ret_kdir, char **ret_hint)
+{
+	if (asprintf(ret_kdir, "%s/kdir", cfg->run_dir) < 0)
+		return -ENOMEM;
+	if (asprintf(ret_hint, "%s/%s", *ret_kdir, name) < 0) {
+		free(*ret_kdir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Find @name's directory and remember it; without a place to keep that,
+ * only speed is lost. */
+static void remember_dir(struct aa_oci_kernel *k,
+			 const struct aa_oci_config *cfg, const char *name)
+{
+	_cleanup_free_ char *kdir = NULL, *hint = NULL, *dir = NULL;
+
+	if (hint_paths(cfg, name, &kdir, &hint) < 0)
+		return;
+	if (kernel_profile_find_dir(k, name, &dir) == 0 &&
+	    (mkdir(cfg->run_dir, 0700) == 0 || errno == EEXIST) &&
+	    (mkdir(kdir, 0700) == 0 || errno == EEXIST))
+		(void)write_file_atomic_at(AT_FDCWD, hint, dir, strlen(dir),
+					   0600);
+}
+
 static int lookup_mode(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		       const char *name, enum aa_oci_mode *ret)
 {
 	_cleanup_free_ char *hint = NULL, *dir = NULL, *kdir = NULL;
 	int r;
 
-	if (asprintf(&kdir, "%s/kdir", cfg->run_dir) < 0 ||
-	    asprintf(&hint, "%s/%s", kdir, name) < 0)
-		return -ENOMEM;
+	r = hint_paths(cfg, name, &kdir, &hint);
+	if (r < 0)
+		return r;
 	if (read_file_at(AT_FDCWD, hint, true, 256, &dir, NULL) == 0 &&
 	    kernel_profile_dir_mode(k, dir, name, ret) == 0)
 		return 0;
 	r = kernel_profile_mode(k, name, ret);
-	if (r < 0)
-		return r;
-	free(dir);
-	dir = NULL;
-	/* Remember where it is; without a place to keep that, only speed
-	 * is lost. */
-	if (kernel_profile_find_dir(k, name, &dir) == 0 &&
-	    (mkdir(cfg->run_dir, 0700) == 0 || errno == EEXIST) &&
-	    (mkdir(kdir, 0700) == 0 || errno == EEXIST))
-		(void)write_file_atomic_at(AT_FDCWD, hint, dir, strlen(dir),
-					   0600);
-	return 0;
+	if (r == 0)
+		remember_dir(k, cfg, name);
+	return r;
 }
 
 /* Is what the kernel has good enough for what is asked? */
@@ -246,6 +265,8 @@ static int load_locked(struct aa_oci_kernel *k,
 			       "%s was loaded but the kernel does not list \"%s\"; the file must declare \"profile %s\"",
 			       what, name, name);
 	ret->mode = have;
+	/* The next start finds it without reading the whole list. */
+	remember_dir(k, cfg, name);
 	if (!text)
 		ret->source = TAKE_PTR(src);
 	return 0;

@@ -25,6 +25,10 @@ check() {
 	fi
 }
 
+# holds EXPR: the shell expression EXPR is true; for a check of more than
+# one test (`check D [ a ] && [ b ]` would check only the first).
+holds() { eval "$1"; }
+
 # has TEXT NEEDLE: TEXT contains NEEDLE (a plain string).
 has() {
 	case $1 in

@@ -754,6 +754,310 @@ t_sync_restart() {
 	for p in $SYNC_NAMES; do unload $p; done
 }
 
+# Issue 5: the binary policy cache on the real kernel. One profile,
+# aa-oci-cache-test, in a directory of its own, and a config file of its
+# own: the parser is a wrapper that counts its runs, cache_dir and run_dir
+# are fresh. runc runs the hook at createRuntime through sh, with --debug
+# and its stderr appended to a log (runc drops a successful hook's output).
+# i5-1 to i5-5 build on each other.
+CT=$WORK/cache
+CT_P=aa-oci-cache-test
+CT_SRC=$CT/profiles/$CT_P
+CT_CONF=$CT/config.json
+CT_COUNT=$CT/compiles
+CT_LOG=$CT/hook.log
+CT_HINT=$CT/run/kdir/$CT_P
+
+# ct_profile [RULE]: write $CT_SRC: aa-oci-test's rules under its own name
+# (writing /out/ran allowed, /out/denied not), plus RULE. Without
+# abstractions/base, which takes most of a compile's time under TCG; the
+# tunables are still an include the cache key follows.
+ct_profile() {
+	{
+		printf 'abi <abi/3.0>,\ninclude <tunables/global>\n\n'
+		printf 'profile %s flags=(attach_disconnected,mediate_deleted) {\n' $CT_P
+		printf '  capability,\n  network,\n  signal,\n  ptrace,\n'
+		printf '  /** rmix,\n  /out/ran w,\n'
+		if [ -n "$1" ]; then printf '  %s\n' "$1"; fi
+		printf '}\n'
+	} >$CT_SRC
+}
+
+# ct_config FILE CACHE_DIR: a config file for the counting parser.
+ct_config() {
+	printf '{"parser": "%s", "cache_dir": "%s", "run_dir": "%s", "profile_dirs": ["%s"]}\n' \
+		$CT/parser "$2" $CT/run $CT/profiles >"$1"
+	sed "s|^|  $1: |" "$1"
+}
+
+# ct_compiles: how many times the parser ran.
+ct_compiles() { cat $CT_COUNT 2>/dev/null | grep -c ''; }
+
+# ct_bundle: the one bundle of i5-*, $CT_B: S_PROBE under $CT_P, the hook
+# with --config $CT_CONF (ct_start puts another file in its place).
+CT_B=$WORK/i5
+ct_bundle() {
+	mkbundle i5 "$S_PROBE" || return 1
+	cfg i5 --arg p $CT_P --arg h "$HOOK" --arg c "$CT_CONF" --arg l "$CT_LOG" \
+		'.process.apparmorProfile = $p
+		| .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c",
+			"exec \"$0\" --config \"$1\" --debug createRuntime 2>>\"$2\"",
+			$h, $c, $l]}]'
+	mv $CT_B/config.json $CT_B/config.json.in
+}
+
+# ct_start ID [CONFIG]: run $CT_B as container ID with runc, the hook with
+# CONFIG (default $CT_CONF), /out emptied first. Sets OUT and RC (run_ctr)
+# and HLOG, the hook's stderr.
+ct_start() {
+	sed "s|\"$CT_CONF\"|\"${2:-$CT_CONF}\"|" $CT_B/config.json.in >$CT_B/config.json
+	rm -f $CT_B/out/*
+	printf "" >$CT_LOG
+	kmark "$1"
+	run_ctr runc i5 "$1"
+	ct_hlog
+}
+ct_hlog() {
+	HLOG=$(cat $CT_LOG)
+	printf '%s\n' "$HLOG" | sed 's/^/  hook| /'
+	echo "  parser runs so far: $(ct_compiles)"
+}
+
+# ct_hook ID: run the hook alone, with the state runc gives it for
+# container ID of $CT_B (no container: where only the hook's decision
+# matters). Sets RC and HLOG.
+ct_hook() {
+	printf '{"ociVersion": "1.0.2", "id": "%s", "status": "creating", "pid": %d, "bundle": "%s"}' \
+		"$1" $$ $CT_B >$CT/state
+	cp $CT_B/config.json.in $CT_B/config.json
+	printf "" >$CT_LOG
+	echo "  \$ $HOOK --config $CT_CONF --debug createRuntime <$CT/state"
+	$HOOK --config $CT_CONF --debug createRuntime <$CT/state 2>$CT_LOG
+	RC=$?
+	echo "  (exit status $RC)"
+	ct_hlog
+}
+
+# hlog LINE: the hook logged LINE (the whole line) in the last ct_start or
+# ct_hook.
+hlog() { printf '%s\n' "$HLOG" | grep -Fxq -- "$1"; }
+# hlog_has TEXT...: one line of the hook's log holds every TEXT.
+hlog_has() {
+	local lines=$HLOG s
+	for s in "$@"; do
+		lines=$(printf '%s\n' "$lines" | grep -F -- "$s")
+	done
+	[ -n "$lines" ]
+}
+
+# ct_loaded ID [SUFFIX]: the hook's line for a load from $CT_SRC.
+ct_loaded() {
+	hlog "aa-oci-hook: $1: profile \"$CT_P\": loaded (enforce) from $CT_SRC$2"
+}
+CT_HIT=", compiled policy from the cache"
+
+# ct_confined ID: the container ran under $CT_P (enforce), its write to
+# /out/denied refused and logged by the kernel.
+ct_confined() {
+	check "runc exited 0" [ "$RC" = 0 ]
+	check "label inside: $CT_P (enforce)" has "$OUT" "label=$CT_P (enforce)"
+	check "the kernel lists $CT_P (enforce)" mode_is $CT_P enforce
+	check "the write to /out/denied failed with EACCES" \
+		has "$OUT" "can't create /out/denied: Permission denied"
+	check "kernel log: apparmor=\"DENIED\" by $CT_P for /out/denied" \
+		kwait "$1" 'apparmor="DENIED"' "profile=\"$CT_P\"" 'name="/out/denied"'
+}
+
+# ct_list [CONFIG]: aa-oci cache list; ct_entries: its count of entries,
+# ct_entry N: its Nth entry (DIR/KEY, relative to cache_dir).
+ct_list() { run_cmd aa-oci cache list --config "${1:-$CT_CONF}"; }
+ct_entries() { printf '%s\n' "$OUT" | sed -n 's/^\([0-9]*\) entries, .*/\1/p'; }
+ct_entry() { printf '%s\n' "$OUT" | sed -n 's|^\([^ ]*/[0-9a-f]\{64\}\)  .*|\1|p' | sed -n "$1p"; }
+
+# i5-1. A cache hit loads into the kernel without running the parser.
+t_cache_hit() {
+	local e
+	need_hook || return 1
+	need_aa_oci || return 1
+	start_unloaded $CT_P || return 1
+	rm -rf $CT
+	mkdir -p $CT/profiles
+	printf '#!/bin/sh\necho "$*" >>%s\nexec /sbin/apparmor_parser "$@"\n' $CT_COUNT >$CT/parser
+	chmod 0755 $CT/parser
+	sed 's/^/  parser: /' $CT/parser
+	ct_config $CT_CONF $CT/c
+	ct_profile ""
+	ct_bundle || return 1
+	ct_list
+	check "precondition: aa-oci cache list: 0 entries" [ "$(ct_entries)" = 0 ]
+
+	ct_start i5-1-miss
+	ct_confined i5-1-miss
+	check "the container ran (its marker file exists)" [ -e $CT_B/out/ran ]
+	check "the parser ran once" [ "$(ct_compiles)" = 1 ]
+	check "hook: loaded (enforce) from $CT_SRC (compiled, not from the cache)" ct_loaded i5-1-miss
+	check "kernel log: profile_load of $CT_P" \
+		kwait i5-1-miss 'operation="profile_load"' "name=\"$CT_P\""
+	ct_list
+	check "aa-oci cache list: 1 entry" [ "$(ct_entries)" = 1 ]
+	check "... not flagged DAMAGED" holds '[ -n "$(ct_entry 1)" ] && ! has "$OUT" DAMAGED'
+	e=$(ct_entry 1)
+	echo "$e" >$CT/entry1
+
+	unload $CT_P
+	check "unloaded: the kernel no longer lists $CT_P" not_loaded $CT_P || return 1
+	ct_start i5-1-hit
+	ct_confined i5-1-hit
+	check "the container ran (its marker file exists)" [ -e $CT_B/out/ran ]
+	check "the parser did not run again (still 1 run)" [ "$(ct_compiles)" = 1 ]
+	check "hook: loaded (enforce) from $CT_SRC$CT_HIT" ct_loaded i5-1-hit "$CT_HIT"
+	check "kernel log: profile_load of $CT_P (the cached binary went into the kernel)" \
+		kwait i5-1-hit 'operation="profile_load"' "name=\"$CT_P\""
+	ct_list
+	check "aa-oci cache list: still 1 entry, the same ($e)" \
+		holds '[ "$(ct_entries)" = 1 ] && [ "$(ct_entry 1)" = "$e" ]'
+}
+
+# i5-2. The profile file edited after it was cached: compiled again, and
+# the kernel enforces the new version.
+t_cache_edit() {
+	local n=i5-2-edit
+	check "precondition: $CT_P loaded, the parser ran once" \
+		sh -c '[ "$1" = 1 ] && grep -q "^$2 (enforce)" "$3/profiles"' - "$(ct_compiles)" $CT_P "$AAFS" || return 1
+	ct_profile "deny /out/ran w,"
+	echo "  $CT_SRC now has: $(grep deny $CT_SRC)"
+	unload $CT_P
+	check "unloaded: the kernel no longer lists $CT_P" not_loaded $CT_P || return 1
+	ct_start $n
+	check "runc exited 0" [ "$RC" = 0 ]
+	check "the parser ran again (2 runs)" [ "$(ct_compiles)" = 2 ]
+	check "hook: loaded (enforce) from $CT_SRC (compiled, not from the cache)" ct_loaded $n
+	check "label inside: $CT_P (enforce)" has "$OUT" "label=$CT_P (enforce)"
+	check "the new rule is enforced: writing /out/ran, allowed by the first version, failed with EACCES" \
+		has "$OUT" "can't create /out/ran: Permission denied"
+	check "/out/ran was not created" [ ! -e $CT_B/out/ran ]
+	check "kernel log: profile_load of $CT_P" \
+		kwait $n 'operation="profile_load"' "name=\"$CT_P\""
+	ct_list
+	check "aa-oci cache list: 2 entries (the first version's kept under its own key)" \
+		[ "$(ct_entries)" = 2 ]
+}
+
+# i5-3. A damaged entry: recompiled, rewritten, never loaded.
+t_cache_damaged() {
+	local n=i5-3-damaged e size
+	e=$(cat $CT/entry1 2>/dev/null)
+	check "precondition: the first entry ($e) is there" holds '[ -n "$e" ] && [ -f "$CT/c/$e" ]' || return 1
+	ct_profile ""
+	echo "  $CT_SRC back to its first version (whose entry is $e)"
+	size=$(stat -c %s "$CT/c/$e")
+	truncate -s $((size / 2)) "$CT/c/$e"
+	echo "  truncated $CT/c/$e from $size to $(stat -c %s "$CT/c/$e") bytes"
+	ct_list
+	check "aa-oci cache list flags it: DAMAGED" \
+		sh -c 'printf "%s\n" "$1" | grep "^$2 " | grep -q DAMAGED' - "$OUT" "$e"
+	unload $CT_P
+	check "unloaded: the kernel no longer lists $CT_P" not_loaded $CT_P || return 1
+	local before
+	before=$(ct_compiles)
+	ct_start $n
+	ct_confined $n
+	check "the container ran (its marker file exists: the first version again)" [ -e $CT_B/out/ran ]
+	check "the parser ran again ($((before + 1)) runs)" [ "$(ct_compiles)" = $((before + 1)) ]
+	check "hook: ... policy cache entry ${e#*/} for $CT_SRC was damaged; recompiled" \
+		hlog "aa-oci-hook: $n: profile \"$CT_P\": policy cache entry ${e#*/} for $CT_SRC was damaged; recompiled"
+	check "hook: loaded (enforce) from $CT_SRC (compiled, not from the cache)" ct_loaded $n
+	# after ct_confined's DENIED record, so a refusal logged before it is in
+	check "kernel log: no load refused (the damaged entry never reached the kernel)" \
+		no_kgrep $n 'apparmor="STATUS"' 'error='
+	ct_list
+	check "aa-oci cache list: $e rewritten, no longer DAMAGED" \
+		sh -c 'printf "%s\n" "$1" | grep "^$2 " | grep -vq DAMAGED' - "$OUT" "$e"
+	check "... 2 entries, none DAMAGED" holds '[ "$(ct_entries)" = 2 ] && ! has "$OUT" DAMAGED'
+}
+
+# i5-4. A read-only cache directory: the container still starts, confined,
+# with a warning; the parser runs.
+t_cache_readonly() {
+	local n=i5-4-ro ro=$CT/ro before
+	mkdir -p $ro
+	mount -t tmpfs -o ro aa-oci-ro $ro
+	check "precondition: $ro is a read-only mount" \
+		sh -c '! mkdir "$1/x" 2>/dev/null' - $ro || { umount $ro; return 1; }
+	ct_config $CT/config-ro.json $ro
+	unload $CT_P
+	before=$(ct_compiles)
+	ct_start $n $CT/config-ro.json
+	ct_confined $n
+	check "the container ran (its marker file exists)" [ -e $CT_B/out/ran ]
+	check "the parser ran ($((before + 1)) runs)" [ "$(ct_compiles)" = $((before + 1)) ]
+	check "hook: ... policy cache not used (... Read-only file system); compiling without it" \
+		hlog_has "aa-oci-hook: $n: profile \"$CT_P\": policy cache not used (" \
+		"Read-only file system" "); compiling without it"
+	check "hook: loaded (enforce) from $CT_SRC (compiled, not from the cache)" ct_loaded $n
+	ct_list $CT/config-ro.json
+	check "aa-oci cache list: 0 entries in $ro" [ "$(ct_entries)" = 0 ]
+	umount $ro
+}
+
+# i5-5. The profile's directory in the kernel, remembered in
+# <run_dir>/kdir/NAME: it names the live directory; unloaded behind
+# aa-oci's back it goes stale and is replaced; and its mode is read live
+# (a profile switched to complain behind aa-oci's back is reloaded in
+# enforce mode when a container asks for enforce).
+t_cache_kdir() {
+	local n=i5-5 d1 d2 d c
+	check "precondition: $CT_P loaded (enforce)" mode_is $CT_P enforce || return 1
+	c=$(ct_compiles)
+	ct_hook $n-known
+	check "the hook exited 0" [ "$RC" = 0 ]
+	check "hook: already loaded (enforce)" \
+		hlog "aa-oci-hook: debug: $n-known: profile \"$CT_P\": already loaded (enforce)"
+	d1=$(cat $CT_HINT 2>/dev/null)
+	echo "  $CT_HINT: $d1"
+	check "$CT_HINT names a directory: $AAFS/policy/profiles/$d1" \
+		holds '[ -n "$d1" ] && [ -d "$AAFS/policy/profiles/$d1" ]'
+	check "... whose name file reads $CT_P" [ "$(cat "$AAFS/policy/profiles/$d1/name" 2>&1)" = $CT_P ]
+
+	unload $CT_P
+	check "unloaded behind aa-oci's back (.remove): $d1 is gone" \
+		[ ! -e "$AAFS/policy/profiles/$d1" ] || return 1
+	ct_start $n-reload
+	ct_confined $n-reload
+	check "hook: loaded (enforce) from $CT_SRC$CT_HIT" ct_loaded $n-reload "$CT_HIT"
+	d2=
+	for d in "$AAFS/policy/profiles/$CT_P".*; do
+		case ${d##*.} in
+		"" | *[!0-9]*) ;;
+		*) d2=${d##*/} ;;
+		esac
+	done
+	echo "  the kernel's directory now: $d2; $CT_HINT: $(cat $CT_HINT)"
+	check "the kernel has it in another directory ($d2)" holds '[ -n "$d2" ] && [ "$d2" != "$d1" ]'
+	ct_hook $n-again
+	check "the hook exited 0" [ "$RC" = 0 ]
+	check "hook: already loaded (enforce)" \
+		hlog "aa-oci-hook: debug: $n-again: profile \"$CT_P\": already loaded (enforce)"
+	echo "  $CT_HINT: $(cat $CT_HINT)"
+	check "the stale name was replaced: $CT_HINT reads $d2" [ "$(cat $CT_HINT)" = "$d2" ]
+	check "... whose name file reads $CT_P" [ "$(cat "$AAFS/policy/profiles/$d2/name" 2>&1)" = $CT_P ]
+
+	kmark $n-complain
+	run_cmd apparmor_parser -C -r $CT_SRC
+	check "switched to complain behind aa-oci's back: the kernel lists $CT_P (complain)" \
+		mode_is $CT_P complain || return 1
+	check "precondition: $CT_HINT still names the live directory ($d2)" \
+		holds '[ "$(cat $CT_HINT)" = "$d2" ] && [ "$(cat "$AAFS/policy/profiles/$d2/name")" = $CT_P ]'
+	check "... whose mode file reads complain" [ "$(cat "$AAFS/policy/profiles/$d2/mode")" = complain ]
+	ct_start $n-enforce
+	ct_confined $n-enforce
+	check "hook: loaded (enforce) from $CT_SRC$CT_HIT" ct_loaded $n-enforce "$CT_HIT"
+	check "kernel log: profile_replace of $CT_P" \
+		kwait $n-enforce 'operation="profile_replace"' "name=\"$CT_P\""
+	check "the parser ran no more in i5-5 (still $c runs)" [ "$(ct_compiles)" = "$c" ]
+	unload $CT_P
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -805,6 +1109,11 @@ all_tests() {
 	t "[i4-5] aa-oci sync: 100 rapid edits renaming the profile end in the final state (sync-hot-100 only)" t_sync_burst
 	t "[i4-6] aa-oci sync: SIGTERM ends it with exit 0, profiles stay loaded" t_sync_stop
 	t "[i4-7] aa-oci sync restarted: remembers what it loaded (unloads a profile whose file went while it was down, and sync-a)" t_sync_restart
+	t "[i5-1] policy cache: a start compiles once and stores the entry; unloaded, the next start loads it from the cache without the parser, confined" t_cache_hit
+	t "[i5-2] policy cache: the profile file edited: compiled again, the kernel enforces the new rule" t_cache_edit
+	t "[i5-3] policy cache: a truncated entry is recompiled and rewritten, with a warning; the container is confined" t_cache_damaged
+	t "[i5-4] policy cache: a read-only cache directory: the container starts confined, warning \"policy cache not used\"" t_cache_readonly
+	t "[i5-5] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live (complain behind aa-oci's back reloaded in enforce)" t_cache_kdir
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
