@@ -37,11 +37,29 @@ static void closedirp(DIR **d)
 
 struct walk {
 	struct sha256 h;
+	FILE *memo; /* what was read, by its stat (see memo_check) */
 	const char *include_dir;
 	char **seen;
 	size_t n_seen;
 	struct aa_oci_err *err;
 };
+
+/* One line of the memo: a file or directory as stat saw it before it was
+ * read, or a path that was absent. */
+static void memo_add(struct walk *w, char tag, const char *path,
+		     const struct stat *st)
+{
+	if (!w->memo || strchr(path, '\n'))
+		return;
+	if (st)
+		fprintf(w->memo, "%c %lu %lu %lld %lld.%09ld %lld.%09ld %s\n", tag,
+			(unsigned long)st->st_dev, (unsigned long)st->st_ino,
+			(long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+			st->st_ctim.tv_nsec, path);
+	else
+		fprintf(w->memo, "A %s\n", path);
+}
 
 static void hash_str(struct sha256 *h, const char *tag, const char *s)
 {
@@ -87,6 +105,12 @@ static int walk_dir(struct walk *w, const char *path, int depth)
 
 	if (!d)
 		return -errno;
+	{
+		struct stat dst;
+
+		if (fstat(dirfd(d), &dst) == 0)
+			memo_add(w, 'D', path, &dst);
+	}
 	hash_str(&w->h, "dir", path);
 	while ((de = readdir(d))) {
 		char **nn;
@@ -119,6 +143,7 @@ static int walk_dir(struct walk *w, const char *path, int depth)
 		}
 		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
+		memo_add(w, 'S', p, &st);
 		r = read_file_at(AT_FDCWD, p, false, AA_OCI_PROFILE_FILE_MAX,
 				 &text, &len);
 		if (r == 0)
@@ -167,6 +192,7 @@ static int walk_target(struct walk *w, const char *target, bool angle,
 	}
 	if (stat(path, &st) < 0) {
 		if (optional) {
+			memo_add(w, 'A', path, NULL);
 			hash_str(&w->h, "absent", path);
 			return 0;
 		}
@@ -175,6 +201,7 @@ static int walk_target(struct walk *w, const char *target, bool angle,
 	}
 	if (S_ISDIR(st.st_mode))
 		return walk_dir(w, path, depth);
+	memo_add(w, 'S', path, &st);
 	r = read_file_at(AT_FDCWD, path, false, AA_OCI_PROFILE_FILE_MAX, &text,
 			 &len);
 	if (r < 0)
@@ -266,65 +293,182 @@ static int hash_features(struct sha256 *h, aa_features *f)
 }
 
 /* A file that may be absent (the parser's configuration). */
-static void hash_optional_file(struct sha256 *h, const char *path)
+static void hash_optional_file(struct walk *w, const char *path)
 {
 	_cleanup_free_ char *text = NULL;
+	struct stat st;
 	size_t len;
 
-	if (path && read_file_at(AT_FDCWD, path, false, 1u << 20, &text,
-				 &len) == 0)
-		hash_blob(h, "conf", path, text, len);
-	else if (path)
-		hash_str(h, "absent", path);
+	if (!path)
+		return;
+	if (stat(path, &st) == 0 &&
+	    read_file_at(AT_FDCWD, path, false, 1u << 20, &text, &len) == 0) {
+		memo_add(w, 'S', path, &st);
+		hash_blob(&w->h, "conf", path, text, len);
+	} else {
+		memo_add(w, 'A', path, NULL);
+		hash_str(&w->h, "absent", path);
+	}
+}
+
+/*
+ * The memo: computing a key reads and hashes the source and all it
+ * includes (tens of KB for a profile with abstractions). The memo keeps the
+ * key with the stat of every file read (device, inode, size, mtime and
+ * ctime, taken before the read) and every optional include found absent;
+ * while all of those are unchanged, the same bytes would be read, so the
+ * key is reused without reading anything. Any difference, or anything
+ * unreadable, computes the key again.
+ */
+static bool same(const struct stat *st, const char *line)
+{
+	char now[160];
+
+	snprintf(now, sizeof(now), "%lu %lu %lld %lld.%09ld %lld.%09ld ",
+		 (unsigned long)st->st_dev, (unsigned long)st->st_ino,
+		 (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+		 st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+		 st->st_ctim.tv_nsec);
+	return strncmp(line, now, strlen(now)) == 0;
+}
+
+static int memo_path(const struct aa_oci_cache_inputs *in, const char *src_path,
+		     char **ret)
+{
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char hex[65], *id;
+	struct sha256 h;
+
+	id = aa_features_id(in->features);
+	sha256_init(&h);
+	hash_str(&h, "src", src_path);
+	hash_str(&h, "mode", mode_name(in->mode));
+	hash_str(&h, "parser", in->parser);
+	hash_str(&h, "include", in->include_dir);
+	hash_str(&h, "conf", in->parser_conf ? in->parser_conf : "");
+	hash_str(&h, "features", id ? id : "");
+	free(id);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	return asprintf(ret, "%s/%s", in->memo_dir, hex) < 0 ? -ENOMEM : 0;
+}
+
+static bool memo_check(const char *path, char key[AA_OCI_CACHE_KEY_LEN + 1])
+{
+	_cleanup_free_ char *buf = NULL;
+	char *p, *eol;
+	bool have_key = false;
+
+	if (read_file_at(AT_FDCWD, path, true, 1u << 20, &buf, NULL) < 0 ||
+	    strncmp(buf, "aa-oci-keymemo 1\n", 17) != 0)
+		return false;
+	for (p = buf + 17; *p; p = eol + 1) {
+		struct stat st;
+		char *rest;
+
+		eol = strchr(p, '\n');
+		if (!eol)
+			return false;
+		*eol = '\0';
+		if (p[0] == 'K' && p[1] == ' ' && strlen(p + 2) == AA_OCI_CACHE_KEY_LEN) {
+			memcpy(key, p + 2, AA_OCI_CACHE_KEY_LEN + 1);
+			have_key = true;
+			continue;
+		}
+		if (p[0] == 'A' && p[1] == ' ') {
+			if (stat(p + 2, &st) == 0 || errno != ENOENT)
+				return false;
+			continue;
+		}
+		if ((p[0] != 'S' && p[0] != 'D') || p[1] != ' ')
+			return false;
+		/* The path is what follows the seven numbers. */
+		rest = p + 2;
+		for (int i = 0; i < 5 && rest; i++)
+			rest = strchr(rest + 1, ' ');
+		if (!rest || stat(rest + 1, &st) < 0 || !same(&st, p + 2))
+			return false;
+	}
+	return have_key;
 }
 
 int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
 	      const char *src_text, char ret_key[AA_OCI_CACHE_KEY_LEN + 1],
 	      struct aa_oci_err *err)
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = NULL, *memo = NULL, *mbuf = NULL;
 	struct walk w = {.include_dir = in->include_dir, .err = err};
 	uint8_t digest[SHA256_DIGEST_SIZE];
+	size_t len, mlen = 0;
 	struct stat st;
 	char id[128];
-	size_t len;
 	int r;
 
+	/* Only files have a memo: a generated text is hashed each time. */
+	if (!src_text && in->memo_dir) {
+		r = memo_path(in, src_path, &memo);
+		if (r < 0)
+			return r;
+		if (memo_check(memo, ret_key))
+			return 0;
+		w.memo = open_memstream(&mbuf, &mlen);
+		if (w.memo)
+			fputs("aa-oci-keymemo 1\n", w.memo);
+	}
 	sha256_init(&w.h);
 	hash_str(&w.h, "aa-oci-cache", "1");
 	/* The parser's identity: a new package is a new file. */
-	if (stat(in->parser, &st) < 0)
-		return -errno;
+	if (stat(in->parser, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	memo_add(&w, 'S', in->parser, &st);
 	snprintf(id, sizeof(id), "%lu:%lu:%lld:%lld.%09ld",
 		 (unsigned long)st.st_dev, (unsigned long)st.st_ino,
 		 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
 		 st.st_mtim.tv_nsec);
 	hash_str(&w.h, "parser", in->parser);
 	hash_str(&w.h, "parser-id", id);
-	hash_optional_file(&w.h, in->parser_conf);
-	hash_optional_file(&w.h, "/usr/share/apparmor-features/features");
+	hash_optional_file(&w, in->parser_conf);
+	hash_optional_file(&w, "/usr/share/apparmor-features/features");
 	hash_str(&w.h, "mode", mode_name(in->mode));
 	r = hash_features(&w.h, in->features);
 	if (r < 0)
-		return r;
+		goto out;
 	if (src_text) {
 		len = strlen(src_text);
 	} else {
+		if (stat(src_path, &st) < 0) {
+			r = -errno;
+			goto out;
+		}
+		memo_add(&w, 'S', src_path, &st);
 		r = read_file_at(AT_FDCWD, src_path, false,
 				 AA_OCI_PROFILE_FILE_MAX, &text, &len);
 		if (r < 0)
-			return r;
+			goto out;
 		src_text = text;
 	}
 	r = walk_file(&w, src_path, src_text, len, 0);
+	if (r < 0)
+		goto out;
+	sha256_final(&w.h, digest);
+	sha256_hex(digest, ret_key);
+	if (w.memo) {
+		fprintf(w.memo, "K %s\n", ret_key);
+		if (fclose(w.memo) == 0 &&
+		    (mkdir(in->memo_dir, 0700) == 0 || errno == EEXIST))
+			(void)write_file_atomic_at(AT_FDCWD, memo, mbuf, mlen,
+						   0600);
+		w.memo = NULL;
+	}
+out:
+	if (w.memo)
+		fclose(w.memo);
 	for (size_t i = 0; i < w.n_seen; i++)
 		free(w.seen[i]);
 	free(w.seen);
-	if (r < 0)
-		return r;
-	sha256_final(&w.h, digest);
-	sha256_hex(digest, ret_key);
-	return 0;
+	return r;
 }
 
 /* --- entries --- */

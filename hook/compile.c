@@ -165,6 +165,7 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 			  struct aa_oci_cache **ret_cache, char key[65],
 			  char *why, size_t why_size)
 {
+	_cleanup_free_ char *memo = NULL;
 	struct aa_oci_err e = {0};
 	struct aa_oci_cache_inputs in = {
 		.parser = cfg->parser,
@@ -177,6 +178,9 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 	*ret_cache = NULL;
 	if (!cfg->cache_dir)
 		return false; /* turned off: nothing to warn about */
+	if (asprintf(&memo, "%s/keys", cfg->run_dir) < 0)
+		return false;
+	in.memo_dir = memo;
 	r = kernel_features(k, &in.features);
 	if (r == 0)
 		r = cache_key(&in, src_path, src_text, key, &e);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
@@ -47,34 +48,6 @@ static char *fold_key(const char *k)
 	}
 	*o = '\0';
 	return f;
-}
-
-/*
- * Refuse a key that only Go's folding makes one of @fields ("ApparmorProfile"
- * for "apparmorProfile"): runc would read it, crun (exact keys) would not,
- * so the two runtimes would confine the container differently.
- */
-static int check_aliases(yajl_val obj, const char *const *fields,
-			 const char *what, struct aa_oci_err *err)
-{
-	for (size_t i = 0; i < obj->u.object.len; i++) {
-		const char *k = obj->u.object.keys[i];
-		_cleanup_free_ char *fk = fold_key(k);
-
-		if (!fk)
-			return -ENOMEM;
-		for (const char *const *f = fields; *f; f++) {
-			_cleanup_free_ char *ff = fold_key(*f);
-
-			if (!ff)
-				return -ENOMEM;
-			if (streq(fk, ff) && !streq(k, *f))
-				return err_set(err, -EBADMSG,
-					       "%s has the key \"%.64s\", which runc reads as \"%s\" and crun ignores; write \"%s\"",
-					       what, k, *f, *f);
-		}
-	}
-	return 0;
 }
 
 /* Exact lookup, for maps (annotations) and for our own config file. */
@@ -356,60 +329,358 @@ void oci_spec_free(struct aa_oci_spec *s)
 	*s = (struct aa_oci_spec){0};
 }
 
-int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
-		   struct aa_oci_err *err)
-{
-	_cleanup_yajl_ yajl_val root = NULL;
-	struct aa_oci_spec s = {0};
-	const char *what = "config.json";
-	yajl_val proc;
-	int r;
+/*
+ * config.json is read on every container start and is mostly what aa-oci
+ * does not need (mounts, env, seccomp). It is streamed through yajl's
+ * callbacks, keeping only process.apparmorProfile, process.noNewPrivileges
+ * and the annotations; no tree is built. The checks are those of the tree
+ * readers: nesting depth, NULs, duplicate and alias keys (as runc's Go
+ * decoder sees keys), types and sizes.
+ */
+enum spec_where {
+	IN_OTHER,
+	IN_ROOT,
+	IN_PROCESS,
+	IN_ANNOTATIONS,
+};
 
-	r = parse_tree(buf, what, &root, err);
-	if (r < 0)
-		return r;
+struct spec_ctx {
+	struct aa_oci_spec s;
+	struct aa_oci_err *err;
+	int r;
+	int depth;             /* open maps and arrays */
+	enum spec_where where; /* the object the next key belongs to */
+	const char *field;     /* the member whose value comes next, or NULL */
+	char *annotation_key;  /* the annotation whose value comes next */
+	bool seen_root;
+	struct key *keys[2];   /* keys of the root and of process */
+	size_t n_keys[2];
+};
+
+/* Record the error and stop the parse (yajl callbacks return 0). */
+#define spec_fail(c, code, ...) ((c)->r = err_set((c)->err, code, __VA_ARGS__), 0)
+
+/* Remember a key of the root or of process (repeats are looked for at the
+ * end, sorted); refuse an alias of a field we read. */
+static int spec_key(struct spec_ctx *c, int which, const char *key,
+		    const char *what, const char *const *fields)
+{
+	_cleanup_free_ char *f = fold_key(key);
+	struct key *nk;
+
+	if (!f) {
+		c->r = -ENOMEM;
+		return 0;
+	}
+	for (const char *const *fl = fields; *fl; fl++) {
+		_cleanup_free_ char *ff = fold_key(*fl);
+
+		if (ff && streq(ff, f) && !streq(key, *fl)) {
+			c->r = err_set(c->err, -EBADMSG,
+				       "%s has the key \"%.64s\", which runc reads as \"%s\" and crun ignores; write \"%s\"",
+				       what, key, *fl, *fl);
+			return 0;
+		}
+	}
+	nk = realloc(c->keys[which], (c->n_keys[which] + 1) * sizeof(*nk));
+	if (!nk) {
+		c->r = -ENOMEM;
+		return 0;
+	}
+	c->keys[which] = nk;
+	nk[c->n_keys[which]].key = strdup(key);
+	if (!nk[c->n_keys[which]].key) {
+		c->r = -ENOMEM;
+		return 0;
+	}
+	nk[c->n_keys[which]++].folded = TAKE_PTR(f);
+	return 1;
+}
+
+/* Two keys of one object that are one key to the reader: refuse. */
+static int check_sorted(struct key *k, size_t n, const char *what,
+			bool folded, struct aa_oci_err *err)
+{
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (size_t i = 1; i < n; i++)
+		if (streq(k[i - 1].folded, k[i].folded))
+			return err_set(err, -EBADMSG,
+				       "%s names the key \"%.64s\" twice%s", what,
+				       k[i].key,
+				       folded && !streq(k[i - 1].key, k[i].key)
+					       ? " (runc reads keys without regard to case)"
+					       : "");
+	return 0;
+}
+
+/* A value of any kind arrives; @scalar_ok says whether it is a scalar. */
+static int spec_value_start(struct spec_ctx *c, bool is_map, bool is_null)
+{
+	if (!c->seen_root) {
+		c->seen_root = true;
+		if (!is_map)
+			return spec_fail(c, -EBADMSG, "%s is not a JSON object",
+					 "config.json");
+		return 1;
+	}
+	if (c->where == IN_ROOT && c->field) {
+		const char *f = c->field;
+
+		c->field = NULL;
+		if (!is_map && !is_null)
+			return spec_fail(c, -EBADMSG,
+					 "config.json: \"%s\" is not an object", f);
+		if (is_map)
+			c->where = streq(f, "process") ? IN_PROCESS : IN_ANNOTATIONS;
+		return 1;
+	}
+	return 1;
+}
+
+static int spec_on_scalar(struct spec_ctx *c, int type, const char *str,
+			  size_t len)
+{
+	/* type: 0 null, 1 bool false, 2 bool true, 3 number, 4 string */
+	if (type == 4 && memchr(str, '\0', len))
+		return spec_fail(c, -EBADMSG,
+				 "%s contains an escaped NUL (\\u0000)",
+				 "config.json");
+	if (!spec_value_start(c, false, type == 0))
+		return 0;
+	if (c->where == IN_PROCESS && c->depth == 2 && c->field) {
+		const char *f = c->field;
+
+		c->field = NULL;
+		if (streq(f, "noNewPrivileges")) {
+			c->s.no_new_privs = type == 2;
+		} else if (type == 4) {
+			if (len > AA_OCI_ANNOTATION_VALUE_MAX)
+				return spec_fail(c, -E2BIG,
+						 "config.json: \"%s\" is longer than 4096 bytes",
+						 f);
+			free(c->s.apparmor_profile);
+			c->s.apparmor_profile = len ? strndup(str, len) : NULL;
+			if (len && !c->s.apparmor_profile) {
+				c->r = -ENOMEM;
+				return 0;
+			}
+		} else if (type != 0) {
+			return spec_fail(c, -EBADMSG,
+					 "config.json: \"%s\" is not a string", f);
+		}
+	} else if (c->where == IN_ANNOTATIONS && c->depth == 2 &&
+		   c->annotation_key) {
+		struct aa_oci_annotations *a = &c->s.annotations;
+		char **nk, **nv;
+
+		if (type != 4) {
+			c->r = err_set(c->err, -EBADMSG,
+				       "config.json: annotation \"%.64s\" is not a string",
+				       c->annotation_key);
+			return 0;
+		}
+		nk = realloc(a->keys, (a->n + 1) * sizeof(*nk));
+		if (nk)
+			a->keys = nk;
+		nv = realloc(a->values, (a->n + 1) * sizeof(*nv));
+		if (nv)
+			a->values = nv;
+		if (!nk || !nv || !(a->values[a->n] = strndup(str, len))) {
+			c->r = -ENOMEM;
+			return 0;
+		}
+		a->keys[a->n++] = TAKE_PTR(c->annotation_key);
+	}
+	return 1;
+}
+
+static int spec_null(void *p)
+{
+	return spec_on_scalar(p, 0, NULL, 0);
+}
+
+static int spec_bool(void *p, int b)
+{
+	return spec_on_scalar(p, b ? 2 : 1, NULL, 0);
+}
+
+static int spec_number(void *p, const char *s, size_t len)
+{
+	return spec_on_scalar(p, 3, s, len);
+}
+
+static int spec_string(void *p, const unsigned char *s, size_t len)
+{
+	return spec_on_scalar(p, 4, (const char *)s, len);
+}
+
+static int spec_open(struct spec_ctx *c, bool map)
+{
+	enum spec_where outer = c->where;
+
+	if (!spec_value_start(c, map, false))
+		return 0;
+	/* A map or array where process or annotation fields want scalars. */
+	if (outer == IN_PROCESS && c->depth == 2 && c->field) {
+		if (streq(c->field, "apparmorProfile"))
+			return spec_fail(c, -EBADMSG,
+					 "config.json: \"%s\" is not a string",
+					 c->field);
+		c->field = NULL;
+	}
+	if (outer == IN_ANNOTATIONS && c->depth == 2 && c->annotation_key) {
+		c->r = err_set(c->err, -EBADMSG,
+			       "config.json: annotation \"%.64s\" is not a string",
+			       c->annotation_key);
+		return 0;
+	}
+	if (++c->depth > JSON_DEPTH_MAX)
+		return spec_fail(c, -EBADMSG, "%s nests deeper than 10000 levels",
+				 "config.json");
+	if (c->depth == 1)
+		c->where = IN_ROOT;
+	else if (c->depth > 2 || (c->where != IN_PROCESS &&
+				  c->where != IN_ANNOTATIONS))
+		c->where = c->depth == 2 && c->where == IN_ROOT ? IN_OTHER
+								 : c->where;
+	return 1;
+}
+
+static int spec_map_open(void *p)
+{
+	return spec_open(p, true);
+}
+
+static int spec_array_open(void *p)
+{
+	return spec_open(p, false);
+}
+
+static int spec_close(void *p)
+{
+	struct spec_ctx *c = p;
+
+	c->depth--;
+	if (c->depth == 1)
+		c->where = IN_ROOT;
+	return 1;
+}
+
+static int spec_map_key(void *p, const unsigned char *k, size_t len)
+{
 	static const char *const root_fields[] = {"process", "annotations", NULL};
 	static const char *const proc_fields[] = {"apparmorProfile",
 						  "noNewPrivileges", NULL};
+	struct spec_ctx *c = p;
+	_cleanup_free_ char *key = NULL;
 
-	r = check_unique_keys(root, what, true, err);
-	if (r == 0)
-		r = check_aliases(root, root_fields, what, err);
-	if (r < 0)
-		return r;
-	proc = obj_get(root, "process");
-	if (proc && !YAJL_IS_NULL(proc)) {
-		yajl_val nnp;
-
-		if (!YAJL_IS_OBJECT(proc))
-			return err_set(err, -EBADMSG,
-				       "%s: \"process\" is not an object", what);
-		r = check_unique_keys(proc, "config.json's process", true, err);
-		if (r == 0)
-			r = check_aliases(proc, proc_fields,
-					  "config.json's process", err);
-		if (r < 0)
-			return r;
-		r = get_string(proc, "apparmorProfile", what,
-			       AA_OCI_ANNOTATION_VALUE_MAX, &s.apparmor_profile,
-			       err);
-		if (r < 0)
-			goto fail;
-		if (s.apparmor_profile && !s.apparmor_profile[0]) {
-			free(s.apparmor_profile);
-			s.apparmor_profile = NULL;
-		}
-		nnp = obj_get(proc, "noNewPrivileges");
-		s.no_new_privs = nnp && YAJL_IS_TRUE(nnp);
+	if (memchr(k, '\0', len))
+		return spec_fail(c, -EBADMSG,
+				 "%s contains an escaped NUL (\\u0000)",
+				 "config.json");
+	if (c->depth > 2 || (c->depth == 2 && c->where == IN_OTHER))
+		return 1; /* nothing we read */
+	key = strndup((const char *)k, len);
+	if (!key) {
+		c->r = -ENOMEM;
+		return 0;
 	}
-	r = parse_annotations(root, what, &s.annotations, err);
-	if (r < 0)
-		goto fail;
-	*ret = s;
+	if (c->depth == 1) {
+		if (!spec_key(c, 0, key, "config.json", root_fields))
+			return 0;
+		c->field = NULL;
+		if (streq(key, "process"))
+			c->field = "process";
+		else if (streq(key, "annotations"))
+			c->field = "annotations";
+		return 1;
+	}
+	if (c->where == IN_PROCESS) {
+		if (!spec_key(c, 1, key, "config.json's process", proc_fields))
+			return 0;
+		c->field = streq(key, "apparmorProfile")   ? "apparmorProfile"
+			   : streq(key, "noNewPrivileges") ? "noNewPrivileges"
+							   : NULL;
+		return 1;
+	}
+	/* Annotations: a Go map, exact keys, checked at the end. */
+	free(c->annotation_key);
+	c->annotation_key = TAKE_PTR(key);
+	return 1;
+}
+
+static const yajl_callbacks spec_callbacks = {
+	.yajl_null = spec_null,
+	.yajl_boolean = spec_bool,
+	.yajl_number = spec_number,
+	.yajl_string = spec_string,
+	.yajl_start_map = spec_map_open,
+	.yajl_map_key = spec_map_key,
+	.yajl_end_map = spec_close,
+	.yajl_start_array = spec_array_open,
+	.yajl_end_array = spec_close,
+};
+
+int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
+		   struct aa_oci_err *err)
+{
+	struct spec_ctx c = {.err = err};
+	yajl_handle h;
+	yajl_status st;
+
+	h = yajl_alloc(&spec_callbacks, NULL, &c);
+	if (!h)
+		return -ENOMEM;
+	st = yajl_parse(h, (const unsigned char *)buf, strlen(buf));
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (st != yajl_status_ok && c.r == 0) {
+		unsigned char *m = yajl_get_error(h, 0, NULL, 0);
+
+		c.r = err_set(err, -EBADMSG, "config.json is not valid JSON: %s",
+			      m ? (const char *)m : "parse error");
+		if (m)
+			yajl_free_error(h, m);
+	}
+	if (c.r == 0 && !c.seen_root)
+		c.r = err_set(err, -EBADMSG, "config.json is not valid JSON: %s",
+			      "empty");
+	yajl_free(h);
+	if (c.r == 0)
+		c.r = check_sorted(c.keys[0], c.n_keys[0], "config.json", true,
+				   err);
+	if (c.r == 0)
+		c.r = check_sorted(c.keys[1], c.n_keys[1],
+				   "config.json's process", true, err);
+	if (c.r == 0 && c.s.annotations.n > 1) {
+		struct key *a = calloc(c.s.annotations.n, sizeof(*a));
+
+		if (!a) {
+			c.r = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < c.s.annotations.n; i++)
+				a[i] = (struct key){
+					.folded = c.s.annotations.keys[i],
+					.key = c.s.annotations.keys[i]};
+			c.r = check_sorted(a, c.s.annotations.n, "annotations",
+					   false, err);
+			free(a);
+		}
+	}
+	for (int w = 0; w < 2; w++) {
+		for (size_t i = 0; i < c.n_keys[w]; i++) {
+			free(c.keys[w][i].folded);
+			free((char *)c.keys[w][i].key);
+		}
+		free(c.keys[w]);
+	}
+	free(c.annotation_key);
+	if (c.r < 0) {
+		oci_spec_free(&c.s);
+		return c.r;
+	}
+	*ret = c.s;
 	return 0;
-fail:
-	oci_spec_free(&s);
-	return r;
 }
 
 int oci_bundle_read_config(const char *bundle, char **ret_buf,

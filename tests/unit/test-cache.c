@@ -13,7 +13,7 @@
 #include "aa-oci/sha256.h"
 
 struct env {
-	char *top, *inc, *src;
+	char *top, *inc, *src, *memo;
 	aa_features *features;
 	struct aa_oci_cache_inputs in;
 };
@@ -49,12 +49,15 @@ static int setup(void **state)
 	e->src = fx_path(e->inc, "web");
 	assert_int_equal(aa_features_new(&e->features, AT_FDCWD, feat), 0);
 	free(feat);
+	e->memo = fx_path(e->top, "memo");
+	/* Every key test runs with the memo: each change must defeat it. */
 	e->in = (struct aa_oci_cache_inputs){
 		.parser = "/sbin/apparmor_parser",
 		.parser_conf = NULL,
 		.include_dir = e->inc,
 		.features = e->features,
 		.mode = AA_OCI_MODE_ENFORCE,
+		.memo_dir = e->memo,
 	};
 	*state = e;
 	return 0;
@@ -69,6 +72,7 @@ static int teardown(void **state)
 	free(e->top);
 	free(e->inc);
 	free(e->src);
+	free(e->memo);
 	free(e);
 	return 0;
 }
@@ -239,6 +243,31 @@ static void test_key_uncacheable(void **state)
 	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), 0);
 }
 
+static void test_key_memo(void **state)
+{
+	struct env *e = *state;
+	char a[65], b[65], *cmd;
+	const char *bogus = "0000000000000000000000000000000000000000000000000000000000000000";
+
+	key(e, a);
+	/* The memo is what answers while nothing changed: replace the key it
+	 * holds, and that is what comes back. */
+	assert_true(asprintf(&cmd, "sed -i 's/^K .*/K %s/' '%s'/*", bogus, e->memo) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	key(e, b);
+	assert_string_equal(b, bogus);
+	/* Touch an included file: the memo no longer holds, the real key is
+	 * computed again (not the planted one). */
+	fx_write(e->inc, "abstractions/nested", "/usr/lib/** mr,\n");
+	key(e, b);
+	assert_string_equal(b, a);
+	/* Without a memo directory the same key comes from the bytes. */
+	e->in.memo_dir = NULL;
+	key(e, b);
+	assert_string_equal(b, a);
+}
+
 static void test_entries(void **state)
 {
 	struct env *e = *state;
@@ -381,6 +410,7 @@ int main(void)
 		T(test_key_generated_text),
 		T(test_key_directory_include),
 		T(test_key_uncacheable),
+		T(test_key_memo),
 		T(test_entries),
 		T(test_unusable_dir),
 		T(test_concurrent_writers),
