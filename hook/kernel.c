@@ -5,6 +5,9 @@
  * default /sys/kernel/security/apparmor):
  *
  *   profiles    read:  the loaded profiles, one "NAME (MODE)" per line
+ *   .access     write: a "label" query, answered with ENOENT when no such
+ *                      profile is loaded (one lookup, not the whole list;
+ *                      libapparmor's aa_query_label has no root parameter)
  *   policy/profiles/<NAME.N>/{name,mode}
  *               read:  one profile's name and mode, without rendering the
  *                      whole list (the directory is found once by readdir)
@@ -39,6 +42,7 @@
 #include "aa-oci/util.h"
 
 /* The kernel renders the whole list on each read; 10,000 long names fit. */
+#define AA_OCI_QUERY_MAX 512
 #define PROFILES_MAX (64u << 20)
 
 struct aa_oci_kernel {
@@ -229,6 +233,29 @@ static int read_small(int dfd, const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
+	return 0;
+}
+
+int kernel_profile_exists(struct aa_oci_kernel *k, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+	char q[AA_OCI_QUERY_MAX];
+	size_t n = strlen(name);
+	ssize_t w;
+
+	if (n + 8 > sizeof(q))
+		return -EINVAL;
+	/* "label\0" NAME "\0" and one byte of query (the file class); the
+	 * kernel resolves NAME before it looks at the query. */
+	memcpy(q, "label", 6);
+	memcpy(q + 6, name, n + 1);
+	q[6 + n + 1] = 2;
+	fd = openat(k->dirfd, ".access", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -EOPNOTSUPP;
+	w = write(fd, q, 6 + n + 2);
+	if (w < 0)
+		return errno == ENOENT ? -ENOENT : -EOPNOTSUPP;
 	return 0;
 }
 

@@ -163,6 +163,10 @@ static int lookup_mode(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	if (read_file_at(AT_FDCWD, hint, true, 256, &dir, NULL) == 0 &&
 	    kernel_profile_dir_mode(k, dir, name, ret) == 0)
 		return 0;
+	/* Not loaded is answered by one lookup; loaded needs the mode, from
+	 * the list this once. */
+	if (kernel_profile_exists(k, name) == -ENOENT)
+		return -ENOENT;
 	r = kernel_profile_mode(k, name, ret);
 	if (r == 0)
 		remember_dir(k, cfg, name);

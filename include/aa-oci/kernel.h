@@ -43,6 +43,15 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names);
 
 /*
+ * kernel_profile_exists - ask the kernel whether a profile named @name is
+ * loaded, through its query interface: one lookup, however many profiles
+ * are loaded.
+ * Returns: 0 loaded, -ENOENT not loaded, -EOPNOTSUPP when the kernel could
+ * not answer this way (the caller reads the list instead).
+ */
+int kernel_profile_exists(struct aa_oci_kernel *k, const char *name);
+
+/*
  * kernel_profile_dir_mode - the mode of @name, read from its own directory
  * <apparmorfs>/policy/profiles/@dir: a few small reads, however many
  * profiles are loaded.
