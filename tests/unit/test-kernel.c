@@ -244,6 +244,38 @@ static void test_profile_dirs(void **state)
 	free(fs);
 }
 
+static void test_profile_exists(void **state)
+{
+	char *fs = fx_apparmorfs("");
+	char *access = fx_path(fs, ".access");
+	struct aa_oci_kernel *k = NULL;
+	size_t len = 0;
+	char *q;
+
+	assert_int_equal(kernel_open(fs, &k, NULL), 0);
+	/* No query file: the caller must read the list. */
+	assert_int_equal(kernel_profile_exists(k, "web"), -EOPNOTSUPP);
+	/* A file that takes the query: the bytes are the kernel's format. */
+	fx_write(fs, ".access", "%s", "");
+	assert_int_equal(kernel_profile_exists(k, "web"), 0);
+	q = fx_read(fs, ".access", &len);
+	assert_int_equal(len, 11);
+	assert_memory_equal(q, "label\0web\0\2", 11);
+	free(q);
+	/* A name too long for one query is not asked. */
+	{
+		char big[600];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		assert_int_equal(kernel_profile_exists(k, big), -EINVAL);
+	}
+	kernel_close(k);
+	fx_rm_rf(fs);
+	free(fs);
+	free(access);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_replace_writes_bytes),
 		cmocka_unit_test(test_replace_without_features),
 		cmocka_unit_test(test_profile_dirs),
+		cmocka_unit_test(test_profile_exists),
 	};
 
 	return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);
