@@ -17,6 +17,7 @@
 void exec_plan_free(struct aa_oci_exec_plan *p)
 {
 	free(p->profile);
+	config_free(&p->cfg);
 	seccomp_filter_free(p->filter);
 	seccomp_filter_report_free(&p->report);
 	*p = (struct aa_oci_exec_plan){0};
@@ -87,7 +88,6 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	      struct aa_oci_err *err)
 {
 	struct aa_oci_exec_plan p = {0};
-	struct aa_oci_config cfg = {0};
 	int r;
 
 	if (o->profile && o->bundle)
@@ -96,15 +96,16 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	if (o->seccomp_file && o->seccomp_default)
 		return err_set(err, -EINVAL,
 			       "--seccomp and --seccomp-default exclude each other");
-	r = config_load(o->config_path, o->config_required, &cfg, err);
+	r = config_load(o->config_path, o->config_required, &p.cfg, err);
 	if (r < 0)
 		return r;
 	if (o->bundle) {
-		r = plan_bundle(o, &cfg, &p, err);
+		r = plan_bundle(o, &p.cfg, &p, err);
 	} else if (o->profile) {
 		bool unconfined = false;
 
-		r = resolve_value(o->profile, &cfg, &p.profile, &unconfined, err);
+		r = resolve_value(o->profile, &p.cfg, &p.profile, &unconfined,
+				  err);
 	}
 	if (r < 0)
 		goto fail;
@@ -139,11 +140,9 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	}
 	if (r < 0)
 		goto fail;
-	config_free(&cfg);
 	*ret = p;
 	return 0;
 fail:
-	config_free(&cfg);
 	exec_plan_free(&p);
 	return r;
 }
@@ -157,20 +156,15 @@ int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
 		bool confined = false;
 
 		if (!o->no_load) {
-			struct aa_oci_config cfg = {0};
 			struct aa_oci_kernel *k = NULL;
 			struct aa_oci_load_result res = {0};
 
-			r = config_load(o->config_path, o->config_required,
-					&cfg, err);
+			r = kernel_open(o->apparmorfs, &k, err);
 			if (r == 0)
-				r = kernel_open(o->apparmorfs, &k, err);
-			if (r == 0)
-				r = load_ensure(k, &cfg, p->profile, p->mode,
+				r = load_ensure(k, &p->cfg, p->profile, p->mode,
 						&res, err);
 			load_result_free(&res);
 			kernel_close(k);
-			config_free(&cfg);
 			if (r < 0)
 				return r;
 		}

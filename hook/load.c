@@ -256,7 +256,6 @@ static int load_locked(struct aa_oci_kernel *k,
 	r = compile_policy(k, cfg, what, text, mode, &c, err);
 	if (r < 0)
 		return r;
-	ret->from_cache = c.from_cache;
 	memcpy(ret->warning, c.warning, sizeof(ret->warning));
 	r = load_compiled(k, cfg, what, text, mode, &c, err);
 	ret->from_cache = c.from_cache;

@@ -413,7 +413,7 @@ static int check_sorted(struct key *k, size_t n, const char *what,
 	return 0;
 }
 
-/* A value of any kind arrives; @scalar_ok says whether it is a scalar. */
+/* A value arrives: the document's root, or the value of a root member. */
 static int spec_value_start(struct spec_ctx *c, bool is_map, bool is_null)
 {
 	if (!c->seen_root) {

@@ -9,6 +9,7 @@
 
 #include "aa-oci/err.h"
 #include "aa-oci/mode.h"
+#include "aa-oci/oci.h"
 #include "aa-oci/seccomp.h"
 
 struct aa_oci_exec_opts {
@@ -26,6 +27,7 @@ struct aa_oci_exec_opts {
 
 /* What will be done, decided before anything is changed. */
 struct aa_oci_exec_plan {
+	struct aa_oci_config cfg; /* the settings, read once */
 	char *profile;   /* NULL: no label change */
 	enum aa_oci_mode mode;
 	bool no_new_privs;
