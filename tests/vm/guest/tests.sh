@@ -1058,6 +1058,25 @@ t_cache_kdir() {
 	unload $CT_P
 }
 
+# What the loader's "not loaded" answer rests on (kernel.c
+# kernel_profile_exists): the kernel's .access label query fails with ENOENT
+# for a name no profile has, and succeeds for a loaded one.
+t_access_query() {
+	local q out
+	q() { printf 'label\000%s\000\002' "$1" | dd of="$AAFS/.access" bs=512 2>&1; }
+	unload $PROFILE
+	check "precondition: $PROFILE is not loaded" not_loaded $PROFILE
+	out=$(q $PROFILE)
+	check "query for $PROFILE, not loaded: the write fails with ENOENT" \
+		has "$out" "No such file or directory"
+	apparmor_parser -r /etc/apparmor.d/$PROFILE
+	check "precondition: $PROFILE is loaded" loaded $PROFILE
+	out=$(q $PROFILE)
+	check "query for $PROFILE, loaded: the write succeeds" \
+		sh -c '! printf "%s" "$1" | grep -q "error"' - "$out"
+	unload $PROFILE
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1114,6 +1133,7 @@ all_tests() {
 	t "[i5-3] policy cache: a truncated entry is recompiled and rewritten, with a warning; the container is confined" t_cache_damaged
 	t "[i5-4] policy cache: a read-only cache directory: the container starts confined, warning \"policy cache not used\"" t_cache_readonly
 	t "[i5-5] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live (complain behind aa-oci's back reloaded in enforce)" t_cache_kdir
+	t "[i5-6] kernel: the .access label query answers ENOENT for an unloaded profile, succeeds for a loaded one" t_access_query
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
