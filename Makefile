@@ -28,8 +28,27 @@ override CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 -Wshadow \
 	-MMD -MP -Iinclude -I$(B)/gen \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-DAA_OCI_VERSION='"$(VERSION)"'
-override LDFLAGS += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+override LDFLAGS += -Wl,-z,relro,-z,now
 LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+# The binaries are static PIEs (STATIC=1, the default): a container start
+# runs aa-oci-hook or aa-oci-runtime, and a dynamically linked one spends
+# more on the dynamic linker (finding, mapping and relocating libapparmor,
+# libyajl, libseccomp, libc) than on its own work (make bench, README
+# "Performance"). The price: a security fix in one of those libraries needs
+# a rebuild of aa-oci, as for runc. STATIC=0 links them dynamically.
+# Sanitizers need the dynamic runtime; the unit tests are always dynamic.
+STATIC ?= 1
+ifeq ($(SANITIZE),1)
+STATIC := 0
+endif
+ifeq ($(STATIC),1)
+BIN_LDFLAGS := -static-pie
+BIN_LIBS := -l:libapparmor.a -l:libyajl_s.a -l:libseccomp.a
+else
+BIN_LDFLAGS := -pie -Wl,--as-needed
+BIN_LIBS := $(LIBS)
+endif
 
 ifeq ($(WERROR),1)
 override CFLAGS += -Werror
@@ -69,26 +88,32 @@ $(B)/gen/paths.h: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 
+# The link mode is remembered, so switching STATIC relinks the binaries.
+$(B)/link-flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BIN_LDFLAGS) $(BIN_LIBS)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 $(B)/obj/%.o: hook/%.c | $(B)/obj $(GEN_HEADERS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libaa-oci.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(B)/aa-oci-hook: $(B)/obj/hook-main.o $(B)/libaa-oci.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/aa-oci-hook: $(B)/obj/hook-main.o $(B)/libaa-oci.a $(B)/link-flags
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(BIN_LIBS)
 
-$(B)/aa-oci: $(B)/obj/cli-main.o $(B)/libaa-oci.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/aa-oci: $(B)/obj/cli-main.o $(B)/libaa-oci.a $(B)/link-flags
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(BIN_LIBS)
 
-$(B)/aa-oci-runtime: $(B)/obj/runtime-main.o $(B)/libaa-oci.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/aa-oci-runtime: $(B)/obj/runtime-main.o $(B)/libaa-oci.a $(B)/link-flags
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(BIN_LIBS)
 
-$(B)/aa-oci-exec: $(B)/obj/exec-main.o $(B)/libaa-oci.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(B)/aa-oci-exec: $(B)/obj/exec-main.o $(B)/libaa-oci.a $(B)/link-flags
+	$(CC) $(LDFLAGS) $(BIN_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(BIN_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(B)/libaa-oci.a | $(B)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(B)/libaa-oci.a \
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -pie -Wl,--as-needed -o $@ $< $(B)/libaa-oci.a \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 $(B)/obj $(B)/tests $(B)/results:

@@ -97,7 +97,7 @@ static int cmd_generate(int argc, char **argv)
 	}
 	r = kernel_open(apparmorfs, &k, &err);
 	if (r == 0)
-		r = load_generate_text(k, t, name, &text, &err);
+		r = load_generate_text(k, NULL, t, name, &text, &err);
 	kernel_close(k);
 	if (r < 0) {
 		log_error("generate: %s", err.text[0] ? err.text : strerror(-r));

@@ -64,7 +64,7 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 	argv[i++] = src;
 	argv[i] = NULL;
 
-	r = spawn_run(argv, cfg->parser_timeout_ms, &res);
+	r = spawn_run(argv, cfg->parser_timeout_ms, cfg->parser_nice, &res);
 	if (r == -ENOENT)
 		return err_set(err, r,
 			       "apparmor parser %s not found; install the apparmor package or set \"parser\" in the config file",
@@ -181,7 +181,7 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 	if (asprintf(&memo, "%s/keys", cfg->run_dir) < 0)
 		return false;
 	in.memo_dir = memo;
-	r = kernel_features(k, &in.features);
+	r = kernel_features(k, cfg->run_dir, &in.features);
 	if (r == 0)
 		r = cache_key(&in, src_path, src_text, key, &e);
 	if (r == -ENOTSUP)

@@ -30,6 +30,7 @@ int config_init(struct aa_oci_config *cfg)
 	cfg->run_dir = strdup(AA_OCI_RUN_DIR);
 	cfg->cache_dir = strdup(AA_OCI_CACHE_DIR);
 	cfg->parser_timeout_ms = AA_OCI_PARSER_TIMEOUT_MS;
+	cfg->parser_nice = AA_OCI_PARSER_NICE;
 	if (!cfg->runtime_default || !cfg->parser || !cfg->run_dir ||
 	    !cfg->cache_dir)
 		goto oom;

@@ -11,7 +11,9 @@
  *   policy/profiles/<NAME.N>/{name,mode}
  *               read:  one profile's name and mode, without rendering the
  *                      whole list (the directory is found once by readdir)
- *   features/   read:  what the kernel mediates (libapparmor aa_features_new)
+ *   features/   read:  what the kernel mediates (libapparmor aa_features_new);
+ *                      kept for the rest of the boot in the run directory
+ *                      when this is the kernel's own securityfs
  *   .replace    write: compiled policy to load or replace
  *                      (libapparmor aa_kernel_interface)
  *   .remove     write: the name of a profile to unload
@@ -25,6 +27,7 @@
  *                        (aa_change_onexec, aa_stack_onexec)
  *                 read:  that it is pending (aa_getprocattr)
  *
+ * and /proc/sys/kernel/random/boot_id, which tags the kept features.
  * Nothing else under /sys or /proc is touched by this file.
  */
 #include <dirent.h>
@@ -33,8 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -318,13 +324,90 @@ int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
 	return r;
 }
 
-int kernel_features(struct aa_oci_kernel *k, aa_features **ret)
+#define FEATURES_MEMO "features"
+#define FEATURES_MAX (1u << 20)
+#define BOOT_ID_LEN 36
+
+/* This boot's id, 36 characters and a NUL; false when it cannot be read. */
+static bool boot_id(char id[BOOT_ID_LEN + 1])
 {
-	if (!k->features && aa_features_new(&k->features, k->dirfd,
-					    "features") < 0) {
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", true,
+			 64, &buf, &len) < 0 ||
+	    len < BOOT_ID_LEN)
+		return false;
+	memcpy(id, buf, BOOT_ID_LEN);
+	id[BOOT_ID_LEN] = '\0';
+	return strspn(id, "0123456789abcdef-") == BOOT_ID_LEN;
+}
+
+/* The features kept by an earlier run in this boot, or NULL. */
+static aa_features *memo_read(const char *memo_dir, const char *id)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	aa_features *f = NULL;
+	size_t len;
+
+	if (asprintf(&path, "%s/" FEATURES_MEMO, memo_dir) < 0 ||
+	    read_file_at(AT_FDCWD, path, true, FEATURES_MAX, &buf, &len) < 0 ||
+	    len <= BOOT_ID_LEN + 1 || memcmp(buf, id, BOOT_ID_LEN) != 0 ||
+	    buf[BOOT_ID_LEN] != '\n')
+		return NULL;
+	if (aa_features_new_from_string(&f, buf + BOOT_ID_LEN + 1,
+					len - BOOT_ID_LEN - 1) < 0)
+		return NULL;
+	return f;
+}
+
+/* Keep @f for the rest of the boot; a failure only costs the next run a
+ * walk of features/. */
+static void memo_write(const char *memo_dir, const char *id, aa_features *f)
+{
+	_cleanup_close_ int fd = memfd_create("aa-oci-features", MFD_CLOEXEC);
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	struct stat st;
+
+	if (fd < 0 || write(fd, id, BOOT_ID_LEN) != BOOT_ID_LEN ||
+	    write(fd, "\n", 1) != 1 || aa_features_write_to_fd(f, fd) < 0 ||
+	    fstat(fd, &st) < 0 || st.st_size > FEATURES_MAX)
+		return;
+	buf = malloc((size_t)st.st_size);
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size ||
+	    asprintf(&path, "%s/" FEATURES_MEMO, memo_dir) < 0)
+		return;
+	if (mkdir(memo_dir, 0700) < 0 && errno != EEXIST)
+		return;
+	(void)write_file_atomic_at(AT_FDCWD, path, buf, (size_t)st.st_size,
+				   0600);
+}
+
+int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
+		    aa_features **ret)
+{
+	char id[BOOT_ID_LEN + 1];
+	struct statfs sfs;
+	bool memo;
+
+	if (k->features) {
+		*ret = k->features;
+		return 0;
+	}
+	/* What the kernel's own securityfs shows cannot change before the
+	 * next boot; a directory that stands in for it (tests) can. */
+	memo = memo_dir && fstatfs(k->dirfd, &sfs) == 0 &&
+	       sfs.f_type == SECURITYFS_MAGIC && boot_id(id);
+	if (memo && (k->features = memo_read(memo_dir, id))) {
+		*ret = k->features;
+		return 0;
+	}
+	if (aa_features_new(&k->features, k->dirfd, "features") < 0) {
 		k->features = NULL;
 		return -errno;
 	}
+	if (memo)
+		memo_write(memo_dir, id, k->features);
 	*ret = k->features;
 	return 0;
 }
@@ -337,7 +420,7 @@ static int iface_get(struct aa_oci_kernel *k)
 
 	if (k->iface)
 		return 0;
-	r = kernel_features(k, &f);
+	r = kernel_features(k, NULL, &f);
 	if (r < 0)
 		return r;
 	if (aa_kernel_interface_new(&k->iface, f, k->apparmorfs) < 0) {

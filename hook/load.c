@@ -84,8 +84,10 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		       dirs, name, name);
 }
 
-/* Open (creating) the run directory and take the load lock in it. */
-static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
+/* Open (creating) the run directory and its load.lock, and flock that with
+ * @op (LOCK_EX or LOCK_SH; with LOCK_NB, -EWOULDBLOCK when it is held). */
+static int lock_take(const char *run_dir, int op, int *ret_fd,
+		     struct aa_oci_err *err)
 {
 	_cleanup_close_ int fd = -1;
 
@@ -102,11 +104,13 @@ static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
 		if (lfd < 0)
 			return err_set(err, -errno, "cannot open %s/load.lock: %s",
 				       run_dir, strerror(errno));
-		while (flock(lfd, LOCK_EX) < 0) {
+		while (flock(lfd, op) < 0) {
 			if (errno != EINTR) {
 				int r = -errno;
 
 				close(lfd);
+				if (r == -EWOULDBLOCK)
+					return r;
 				return err_set(err, r, "cannot lock %s/load.lock: %s",
 					       run_dir, strerror(-r));
 			}
@@ -181,15 +185,15 @@ static bool mode_ok(enum aa_oci_mode have, enum aa_oci_mode want)
 	return have == want;
 }
 
-int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
-		       const char *name, char **ret_text,
-		       struct aa_oci_err *err)
+int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
+		       enum aa_oci_template t, const char *name,
+		       char **ret_text, struct aa_oci_err *err)
 {
 	aa_features *features;
 	const char *abi = NULL;
 	int r;
 
-	r = kernel_features(k, &features);
+	r = kernel_features(k, memo_dir, &features);
 	if (r < 0)
 		return err_set(err, r,
 			       "cannot read the kernel's features in %s/features: %s",
@@ -242,7 +246,7 @@ static int load_locked(struct aa_oci_kernel *k,
 	r = load_find_source(cfg, name, &src, err);
 	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
 		err_clear(err);
-		r = load_generate_text(k, t, name, &text, err);
+		r = load_generate_text(k, cfg->run_dir, t, name, &text, err);
 		if (r < 0)
 			return r;
 		ret->action = AA_OCI_LOAD_GENERATED;
@@ -299,7 +303,30 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		return err_set(err, r, "cannot read %s/profiles: %s",
 			       kernel_apparmorfs(k), strerror(-r));
 
-	r = lock_take(cfg->run_dir, &lock, err);
+	/*
+	 * One load at a time, under the exclusive lock. A start that finds
+	 * the lock held waits with a shared one instead: when the load it
+	 * waits for is done, every waiter looks at once rather than one
+	 * after another through the exclusive lock (64 starts at once: 63
+	 * handovers saved). Not loaded after all (that load failed): take
+	 * the exclusive lock and try.
+	 */
+	r = lock_take(cfg->run_dir, LOCK_EX | LOCK_NB, &lock, err);
+	if (r == -EWOULDBLOCK) {
+		r = lock_take(cfg->run_dir, LOCK_SH, &lock, err);
+		if (r < 0)
+			return r;
+		r = lookup_mode(k, cfg, name, &have);
+		if (r == 0 && mode_ok(have, mode)) {
+			res.action = AA_OCI_LOAD_ALREADY;
+			res.mode = have;
+			*ret = res;
+			return 0;
+		}
+		closep(&lock);
+		lock = -1;
+		r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
+	}
 	if (r < 0)
 		return r;
 	/* Another start may have loaded it while we waited. */
@@ -561,7 +588,7 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, &lock, err);
+	r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
 	if (r < 0)
 		return r;
 	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
@@ -573,7 +600,7 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, &lock, err);
+	r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
 	if (r < 0)
 		return r;
 	r = kernel_remove_profile(k, name);

@@ -820,6 +820,13 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
 					    "\"parser_timeout_ms\" must be a whole number from 1 to 600000");
 			else
 				cfg->parser_timeout_ms = (long)v->u.number.i;
+		} else if (streq(k, "parser_nice")) {
+			if (!YAJL_IS_INTEGER(v) || v->u.number.i < -20 ||
+			    v->u.number.i > 19)
+				r = err_set(err, -EINVAL,
+					    "\"parser_nice\" must be a whole number from -20 to 19");
+			else
+				cfg->parser_nice = (int)v->u.number.i;
 		} else
 			r = err_set(err, -EINVAL, "unknown key \"%.64s\"", k);
 		if (r < 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * SHA-256 as FIPS 180-4 defines it. The dependencies aa-oci may use have no
- * hash, and the cache must never take one binary for another, so a weak
- * checksum will not do.
+ * SHA-256 as FIPS 180-4 defines it, for the policy cache's keys. The
+ * dependencies aa-oci may use have no hash, and two different sources must
+ * never share a key, so a weak hash will not do.
  */
 #include <string.h>
 

@@ -13,6 +13,7 @@
 #define AA_OCI_RUN_DIR "/run/aa-oci"
 #define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
 #define AA_OCI_PARSER_TIMEOUT_MS 10000
+#define AA_OCI_PARSER_NICE (-10)
 
 /* config_init - fill @cfg with the built-in defaults. Returns: 0 or -ENOMEM. */
 int config_init(struct aa_oci_config *cfg);

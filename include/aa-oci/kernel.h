@@ -71,10 +71,14 @@ int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
 
 /*
  * kernel_features - the kernel's features (<apparmorfs>/features), read
- * once per handle. The reference stays owned by @k.
+ * once per handle. The reference stays owned by @k. With @memo_dir (the
+ * run directory) and the kernel's own securityfs, they are read by walking
+ * the directory once per boot and kept in @memo_dir/features, tagged with
+ * the boot's id; later runs read that one file.
  * Returns: 0 or -errno.
  */
-int kernel_features(struct aa_oci_kernel *k, aa_features **ret);
+int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
+		    aa_features **ret);
 
 /*
  * kernel_replace_policy - load (or replace) the compiled policy in @path,

@@ -55,12 +55,13 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 /*
  * load_generate_text - the text of built-in default @t declaring `profile
  * @name`, for the features of the kernel behind @k (what the hook loads
- * and `aa-oci generate` prints are the same bytes).
+ * and `aa-oci generate` prints are the same bytes). @memo_dir: see
+ * kernel_features (NULL: read the features from the kernel).
  * Returns: 0 or -errno with a line in @err.
  */
-int load_generate_text(struct aa_oci_kernel *k, enum aa_oci_template t,
-		       const char *name, char **ret_text,
-		       struct aa_oci_err *err);
+int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
+		       enum aa_oci_template t, const char *name,
+		       char **ret_text, struct aa_oci_err *err);
 
 
 /*

@@ -44,6 +44,7 @@ struct aa_oci_config {
 	bool allow_unconfined;
 	char *parser;
 	long parser_timeout_ms;
+	int parser_nice;
 	char *run_dir;
 	char *cache_dir; /* NULL: no binary policy cache */
 	char *runtime;

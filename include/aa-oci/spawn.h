@@ -13,9 +13,10 @@ struct aa_oci_spawn_result {
 /*
  * spawn_run - run @argv[0] (an absolute path) with @argv and a minimal
  * environment, stdin and stdout on /dev/null, stderr captured. Waits at
- * most @timeout_ms, then kills it.
+ * most @timeout_ms, then kills it. The child runs at scheduling priority
+ * @nice (setpriority; a failure to set it is ignored).
  * Returns: 0 when it ran (see @ret for how it ended), or -errno when it
  * could not be started (-ENOENT: no such program).
  */
-int spawn_run(const char *const argv[], long timeout_ms,
+int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	      struct aa_oci_spawn_result *ret);

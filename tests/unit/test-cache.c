@@ -301,9 +301,22 @@ static void test_entries(void **state)
 		assert_int_equal(v[0].size, sizeof(payload));
 		sub = fx_path(dir, v[0].dir);
 		path = fx_path(sub, k);
-		free(sub);
 		free(v);
 
+		/* Copied under another key's name: not that key's policy. */
+		{
+			char k2[65], *path2, *cmd;
+
+			memcpy(k2, k, sizeof(k2));
+			k2[63] = k2[63] == '0' ? '1' : '0';
+			path2 = fx_path(sub, k2);
+			assert_true(asprintf(&cmd, "cp '%s' '%s'", path, path2) > 0);
+			assert_int_equal(system(cmd), 0);
+			assert_int_equal(cache_get(c, k2, &buf, &len), -EBADMSG);
+			assert_int_equal(unlink(path2), 0);
+			free(path2);
+			free(cmd);
+		}
 		/* One flipped byte of the payload. */
 		f = fopen(path, "r+");
 		fseek(f, -3, SEEK_END);
@@ -321,6 +334,7 @@ static void test_entries(void **state)
 		assert_int_equal(cache_get(c, k, &buf, &len), 0);
 		free(buf);
 		free(path);
+		free(sub);
 	}
 	{
 		size_t removed = 0;

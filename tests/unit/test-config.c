@@ -97,6 +97,7 @@ static void assert_defaults(const struct aa_oci_config *cfg)
 	assert_false(cfg->allow_unconfined);
 	assert_string_equal(cfg->parser, "/sbin/apparmor_parser");
 	assert_int_equal(cfg->parser_timeout_ms, 10000);
+	assert_int_equal(cfg->parser_nice, -10);
 	assert_string_equal(cfg->run_dir, "/run/aa-oci");
 	assert_null(cfg->runtime);
 }
@@ -174,6 +175,7 @@ static void test_load_every_key(void **state)
 	    "  'allow_unconfined': true,\n"
 	    "  'parser': '/usr/sbin/apparmor_parser',\n"
 	    "  'parser_timeout_ms': 2500,\n"
+	    "  'parser_nice': 5,\n"
 	    "  'run_dir': '/var/run/aa-oci',\n"
 	    "  'runtime': '/usr/bin/crun'\n"
 	    "}\n");
@@ -188,6 +190,7 @@ static void test_load_every_key(void **state)
 	assert_true(cfg.allow_unconfined);
 	assert_string_equal(cfg.parser, "/usr/sbin/apparmor_parser");
 	assert_int_equal(cfg.parser_timeout_ms, 2500);
+	assert_int_equal(cfg.parser_nice, 5);
 	assert_string_equal(cfg.run_dir, "/var/run/aa-oci");
 	assert_string_equal(cfg.runtime, "/usr/bin/crun");
 	config_free(&cfg);
@@ -332,6 +335,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad/timeout-zero", PLANT_JSON, "{'parser_timeout_ms':0}", 0, -EINVAL, "parser_timeout_ms" },
 	{ "bad/timeout-negative", PLANT_JSON, "{'parser_timeout_ms':-1}", 0, -EINVAL, "parser_timeout_ms" },
 	{ "bad/timeout-600001", PLANT_JSON, "{'parser_timeout_ms':600001}", 0, -EINVAL, "parser_timeout_ms" },
+	{ "bad/nice-string", PLANT_JSON, "{'parser_nice':'-5'}", 0, -EINVAL, "parser_nice" },
+	{ "bad/nice-fraction", PLANT_JSON, "{'parser_nice':-0.5}", 0, -EINVAL, "parser_nice" },
+	{ "bad/nice-minus-21", PLANT_JSON, "{'parser_nice':-21}", 0, -EINVAL, "parser_nice" },
+	{ "bad/nice-20", PLANT_JSON, "{'parser_nice':20}", 0, -EINVAL, "parser_nice" },
 	{ "bad/timeout-huge", PLANT_JSON, "{'parser_timeout_ms':99999999999999999999}", 0, -EINVAL,
 	  "parser_timeout_ms" },
 	/* malformed */

@@ -122,12 +122,12 @@ static void test_features(void **state)
 	aa_features *f = NULL, *f2 = NULL;
 
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
-	assert_int_equal(kernel_features(k, &f), 0);
+	assert_int_equal(kernel_features(k, NULL, &f), 0);
 	assert_non_null(f);
 	assert_true(aa_features_supports(f, "file"));
 	assert_true(aa_features_supports(f, "domain/stack"));
 	/* Read once per handle. */
-	assert_int_equal(kernel_features(k, &f2), 0);
+	assert_int_equal(kernel_features(k, NULL, &f2), 0);
 	assert_ptr_equal(f, f2);
 	kernel_close(k);
 	fx_rm_rf(fs);

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -436,6 +438,92 @@ static void test_ensure_concurrent_single_compile(void **state)
 	assert_int_equal(parser_runs(e), 1);
 }
 
+/*
+ * A start that finds the lock held waits (with a shared lock) and looks
+ * again when it is released: loaded by the holder, it is done without a
+ * compile; not loaded (the holder failed), it takes the lock and loads.
+ */
+static void wait_for_holder(struct env *e, bool holder_loads)
+{
+	struct aa_oci_load_result res = {0};
+	char *lockpath = fx_path(e->run, "load.lock");
+	int lfd, st, pipefd[2];
+	char action;
+	pid_t pid;
+
+	fx_write(e->d1, "web", good_profile, "web");
+	mkdir(e->run, 0700);
+	lfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct aa_oci_kernel *k = NULL;
+		char a;
+
+		close(pipefd[0]);
+		if (kernel_open(e->fs, &k, NULL) < 0 ||
+		    load_ensure(k, &e->cfg, "web", AA_OCI_MODE_ENFORCE, &res,
+				NULL) < 0)
+			_exit(1);
+		a = (char)('0' + res.action);
+		_exit(write(pipefd[1], &a, 1) == 1 ? 0 : 2);
+	}
+	close(pipefd[1]);
+	usleep(200000); /* the child reaches the lock and waits */
+	if (holder_loads)
+		fx_write(e->fs, "profiles", "already (enforce)\nweb (enforce)\n");
+	assert_int_equal(flock(lfd, LOCK_UN), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(read(pipefd[0], &action, 1), 1);
+	if (holder_loads) {
+		assert_int_equal(action, '0' + AA_OCI_LOAD_ALREADY);
+		assert_int_equal(parser_runs(e), 0);
+	} else {
+		assert_int_equal(action, '0' + AA_OCI_LOAD_FILE);
+		assert_int_equal(parser_runs(e), 1);
+	}
+	close(pipefd[0]);
+	close(lfd);
+	free(lockpath);
+}
+
+static void test_ensure_waiter_finds_it_loaded(void **state)
+{
+	wait_for_holder(*state, true);
+}
+
+static void test_ensure_waiter_loads_after_failed_holder(void **state)
+{
+	wait_for_holder(*state, false);
+}
+
+/* The parser runs at parser_nice (tests/data/parsers/nice reports its
+ * priority by failing with it as the message). */
+static void test_compile_parser_nice(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_err err = {0};
+
+	set_parser(e, "tests/data/parsers/nice");
+	e->cfg.parser_nice = 7;
+	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+				      "/tmp/never", &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err.text, "(exit 1): nice 7 "));
+	e->cfg.parser_nice = 3;
+	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
+				      "/tmp/never", &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err.text, "(exit 1): nice 3 "));
+	/* and ours is as it was */
+	errno = 0;
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), 0);
+}
+
 static void profdir(struct env *e, const char *dir, const char *name,
 		    const char *mode)
 {
@@ -509,6 +597,9 @@ int main(void)
 		T(test_ensure_file_lacks_profile),
 		T(test_ensure_parse_error_loads_nothing),
 		T(test_ensure_run_dir_unusable),
+		T(test_ensure_waiter_finds_it_loaded),
+		T(test_ensure_waiter_loads_after_failed_holder),
+		T(test_compile_parser_nice),
 		T(test_ensure_concurrent_single_compile),
 		T(test_ensure_remembers_profile_dir),
 	};

@@ -1058,6 +1058,37 @@ t_cache_kdir() {
 	unload $CT_P
 }
 
+# i5-7. The kernel's features, walked once per boot (kernel.c
+# kernel_features): <run_dir>/features holds this boot's id and the
+# features as libapparmor renders them (the cache's own .features file has
+# the same bytes). A file from another boot is not believed: the features
+# are walked again, the file rewritten, and the cache still hits.
+t_cache_features() {
+	local n=i5-7 memo=$CT/run/features dotf c
+	check "precondition: i5-1 left $memo" [ -f $memo ] || return 1
+	dotf=$(ls -d $CT/c/*/.features 2>/dev/null | head -n 1)
+	echo "  $memo: $(head -c 200 $memo | tr '\n' ' ')..."
+	check "its first line is this boot's id ($(cat /proc/sys/kernel/random/boot_id))" \
+		[ "$(head -n 1 $memo)" = "$(cat /proc/sys/kernel/random/boot_id)" ]
+	check "the rest is the features libapparmor wrote to the cache ($dotf), byte for byte" \
+		sh -c 'tail -n +2 "$1" | cmp -s - "$2"' - $memo "$dotf"
+	{
+		echo 00000000-0000-0000-0000-000000000000
+		echo 'policy {versions {v5 {yes}}}'
+	} >$memo
+	echo "  $memo now claims another boot, with other features"
+	c=$(ct_compiles)
+	unload $CT_P
+	ct_start $n
+	ct_confined $n
+	check "hook: loaded (enforce) from $CT_SRC$CT_HIT (the features walked again give the same cache)" \
+		ct_loaded $n "$CT_HIT"
+	check "the parser did not run (still $c runs)" [ "$(ct_compiles)" = "$c" ]
+	check "$memo rewritten for this boot, the same bytes as $dotf again" \
+		sh -c '[ "$(head -n 1 "$1")" = "$(cat /proc/sys/kernel/random/boot_id)" ] && tail -n +2 "$1" | cmp -s - "$2"' - $memo "$dotf"
+	unload $CT_P
+}
+
 # What the loader's "not loaded" answer rests on (kernel.c
 # kernel_profile_exists): the kernel's .access label query fails with ENOENT
 # for a name no profile has, and succeeds for a loaded one.
@@ -1134,6 +1165,7 @@ all_tests() {
 	t "[i5-4] policy cache: a read-only cache directory: the container starts confined, warning \"policy cache not used\"" t_cache_readonly
 	t "[i5-5] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live (complain behind aa-oci's back reloaded in enforce)" t_cache_kdir
 	t "[i5-6] kernel: the .access label query answers ENOENT for an unloaded profile, succeeds for a loaded one" t_access_query
+	t "[i5-7] kernel features read once per boot: <run_dir>/features has this boot's id and libapparmor's bytes; one from another boot is replaced, the cache still hits" t_cache_features
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
