@@ -5,9 +5,120 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "cleanup.h"
 #include "aa-oci/config.h"
 #include "aa-oci/util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
+#define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
+
+static int config_string(yajl_val v, const char *key, bool absolute,
+			 char **ret, struct aa_oci_err *err)
+{
+	if (!YAJL_IS_STRING(v))
+		return err_set(err, -EINVAL, "\"%s\" must be a string", key);
+	if (strlen(v->u.string) > 4096)
+		return err_set(err, -EINVAL, "\"%s\" is too long", key);
+	if (absolute && v->u.string[0] != '/')
+		return err_set(err, -EINVAL,
+			       "\"%s\" must be an absolute path, not \"%.256s\"",
+			       key, v->u.string);
+	free(*ret);
+	*ret = strdup(v->u.string);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int config_dirs(yajl_val v, char ***ret, struct aa_oci_err *err)
+{
+	char **dirs;
+	size_t n;
+
+	if (!YAJL_IS_ARRAY(v))
+		return err_set(err, -EINVAL,
+			       "\"profile_dirs\" must be an array of paths");
+	n = v->u.array.len;
+	if (n > 64)
+		return err_set(err, -EINVAL,
+			       "\"profile_dirs\" has more than 64 entries");
+	dirs = calloc(n + 1, sizeof(char *));
+	if (!dirs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		int r = config_string(v->u.array.values[i], "profile_dirs",
+				      true, &dirs[i], err);
+		if (r < 0) {
+			strv_free(dirs);
+			return r;
+		}
+	}
+	strv_free(*ret);
+	*ret = dirs;
+	return 0;
+}
+
+int config_parse(const char *buf, struct aa_oci_config *cfg,
+		 struct aa_oci_err *err)
+{
+	_cleanup_yajl_ yajl_val root = NULL;
+	int r;
+
+	r = oci_json_tree(buf, "config file", &root, err);
+	if (r < 0)
+		return r;
+	r = oci_json_unique_keys(root, "config file", false, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < root->u.object.len; i++) {
+		const char *k = root->u.object.keys[i];
+		yajl_val v = root->u.object.values[i];
+
+		if (streq(k, "profile_dirs"))
+			r = config_dirs(v, &cfg->profile_dirs, err);
+		else if (streq(k, "default_profile"))
+			r = config_string(v, k, false, &cfg->default_profile, err);
+		else if (streq(k, "runtime_default"))
+			r = config_string(v, k, false, &cfg->runtime_default, err);
+		else if (streq(k, "parser"))
+			r = config_string(v, k, true, &cfg->parser, err);
+		else if (streq(k, "run_dir"))
+			r = config_string(v, k, true, &cfg->run_dir, err);
+		else if (streq(k, "cache_dir") && YAJL_IS_STRING(v) &&
+			 !v->u.string[0]) {
+			free(cfg->cache_dir); /* "": no cache */
+			cfg->cache_dir = NULL;
+		} else if (streq(k, "cache_dir"))
+			r = config_string(v, k, true, &cfg->cache_dir, err);
+		else if (streq(k, "runtime"))
+			r = config_string(v, k, true, &cfg->runtime, err);
+		else if (streq(k, "allow_unconfined")) {
+			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+				r = err_set(err, -EINVAL,
+					    "\"allow_unconfined\" must be true or false");
+			else
+				cfg->allow_unconfined = YAJL_IS_TRUE(v);
+		} else if (streq(k, "parser_timeout_ms")) {
+			if (!YAJL_IS_INTEGER(v) || v->u.number.i < 1 ||
+			    v->u.number.i > 600000)
+				r = err_set(err, -EINVAL,
+					    "\"parser_timeout_ms\" must be a whole number from 1 to 600000");
+			else
+				cfg->parser_timeout_ms = (long)v->u.number.i;
+		} else if (streq(k, "parser_nice")) {
+			if (!YAJL_IS_INTEGER(v) || v->u.number.i < -20 ||
+			    v->u.number.i > 19)
+				r = err_set(err, -EINVAL,
+					    "\"parser_nice\" must be a whole number from -20 to 19");
+			else
+				cfg->parser_nice = (int)v->u.number.i;
+		} else
+			r = err_set(err, -EINVAL, "unknown key \"%.64s\"", k);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
 
 int config_init(struct aa_oci_config *cfg)
 {
@@ -76,7 +187,7 @@ int config_load(const char *path, bool required, struct aa_oci_config *cfg,
 		return err_set(err, -EBADMSG, "config file %s contains a NUL byte",
 			       path);
 	}
-	r = oci_config_parse(buf, cfg, err);
+	r = config_parse(buf, cfg, err);
 	if (r < 0) {
 		/* Prefix the file so the line says where to look. */
 		char detail[AA_OCI_ERR_MAX];

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * JSON in: the OCI state, a bundle's config.json, aa-oci's own config file.
- * yajl's tree is walked once and freed at once; what leaves this file is
- * plain owned C data.
+ * JSON in: the OCI state and a bundle's config.json, and the checks every
+ * JSON reader of aa-oci shares (config.c reads its own file with them).
+ * What leaves this file is plain owned C data.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,13 +72,9 @@ static int cmp_key(const void *a, const void *b)
 		      ((const struct key *)b)->folded);
 }
 
-/*
- * Refuse objects that name a key twice (see oci_spec_parse); with @fold,
- * twice as Go sees keys, so "apparmorProfile" and "ApparmorProfile" are
- * one key named twice.
- */
-static int check_unique_keys(yajl_val obj, const char *what, bool fold,
-			     struct aa_oci_err *err)
+/* Objects that name a key twice: see oci_spec_parse. */
+int oci_json_unique_keys(yajl_val obj, const char *what, bool fold,
+			 struct aa_oci_err *err)
 {
 	_cleanup_free_ struct key *keys = NULL;
 	size_t n = obj->u.object.len;
@@ -152,8 +148,8 @@ int oci_json_precheck(const char *buf, const char *what,
 	return 0;
 }
 
-static int parse_tree(const char *buf, const char *what, yajl_val *ret,
-		      struct aa_oci_err *err)
+int oci_json_tree(const char *buf, const char *what, yajl_val *ret,
+		  struct aa_oci_err *err)
 {
 	char ebuf[256] = "";
 	yajl_val v;
@@ -222,7 +218,7 @@ static int parse_annotations(yajl_val obj, const char *what,
 	if (!YAJL_IS_OBJECT(v))
 		return err_set(err, -EBADMSG,
 			       "%s: \"annotations\" is not an object", what);
-	r = check_unique_keys(v, "annotations", false, err);
+	r = oci_json_unique_keys(v, "annotations", false, err);
 	if (r < 0)
 		return r;
 	n = v->u.object.len;
@@ -281,10 +277,10 @@ int oci_state_parse(const char *buf, struct aa_oci_state *ret,
 	yajl_val pid;
 	int r;
 
-	r = parse_tree(buf, what, &root, err);
+	r = oci_json_tree(buf, what, &root, err);
 	if (r < 0)
 		return r;
-	r = check_unique_keys(root, what, false, err);
+	r = oci_json_unique_keys(root, what, false, err);
 	if (r < 0)
 		return r;
 	if ((r = get_string(root, "id", what, 1024, &s.id, err)) < 0 ||
@@ -725,114 +721,6 @@ int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
 	if (r < 0)
 		return r;
 	return oci_spec_parse(buf, ret, err);
-}
-
-/* --- /etc/aa-oci/config.json --- */
-
-static int config_string(yajl_val v, const char *key, bool absolute,
-			 char **ret, struct aa_oci_err *err)
-{
-	if (!YAJL_IS_STRING(v))
-		return err_set(err, -EINVAL, "\"%s\" must be a string", key);
-	if (strlen(v->u.string) > 4096)
-		return err_set(err, -EINVAL, "\"%s\" is too long", key);
-	if (absolute && v->u.string[0] != '/')
-		return err_set(err, -EINVAL,
-			       "\"%s\" must be an absolute path, not \"%.256s\"",
-			       key, v->u.string);
-	free(*ret);
-	*ret = strdup(v->u.string);
-	return *ret ? 0 : -ENOMEM;
-}
-
-static int config_dirs(yajl_val v, char ***ret, struct aa_oci_err *err)
-{
-	char **dirs;
-	size_t n;
-
-	if (!YAJL_IS_ARRAY(v))
-		return err_set(err, -EINVAL,
-			       "\"profile_dirs\" must be an array of paths");
-	n = v->u.array.len;
-	if (n > 64)
-		return err_set(err, -EINVAL,
-			       "\"profile_dirs\" has more than 64 entries");
-	dirs = calloc(n + 1, sizeof(char *));
-	if (!dirs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		int r = config_string(v->u.array.values[i], "profile_dirs",
-				      true, &dirs[i], err);
-		if (r < 0) {
-			strv_free(dirs);
-			return r;
-		}
-	}
-	strv_free(*ret);
-	*ret = dirs;
-	return 0;
-}
-
-int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
-		     struct aa_oci_err *err)
-{
-	_cleanup_yajl_ yajl_val root = NULL;
-	int r;
-
-	r = parse_tree(buf, "config file", &root, err);
-	if (r < 0)
-		return r;
-	r = check_unique_keys(root, "config file", false, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < root->u.object.len; i++) {
-		const char *k = root->u.object.keys[i];
-		yajl_val v = root->u.object.values[i];
-
-		if (streq(k, "profile_dirs"))
-			r = config_dirs(v, &cfg->profile_dirs, err);
-		else if (streq(k, "default_profile"))
-			r = config_string(v, k, false, &cfg->default_profile, err);
-		else if (streq(k, "runtime_default"))
-			r = config_string(v, k, false, &cfg->runtime_default, err);
-		else if (streq(k, "parser"))
-			r = config_string(v, k, true, &cfg->parser, err);
-		else if (streq(k, "run_dir"))
-			r = config_string(v, k, true, &cfg->run_dir, err);
-		else if (streq(k, "cache_dir") && YAJL_IS_STRING(v) &&
-			 !v->u.string[0]) {
-			free(cfg->cache_dir); /* "": no cache */
-			cfg->cache_dir = NULL;
-		} else if (streq(k, "cache_dir"))
-			r = config_string(v, k, true, &cfg->cache_dir, err);
-		else if (streq(k, "runtime"))
-			r = config_string(v, k, true, &cfg->runtime, err);
-		else if (streq(k, "allow_unconfined")) {
-			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-				r = err_set(err, -EINVAL,
-					    "\"allow_unconfined\" must be true or false");
-			else
-				cfg->allow_unconfined = YAJL_IS_TRUE(v);
-		} else if (streq(k, "parser_timeout_ms")) {
-			if (!YAJL_IS_INTEGER(v) || v->u.number.i < 1 ||
-			    v->u.number.i > 600000)
-				r = err_set(err, -EINVAL,
-					    "\"parser_timeout_ms\" must be a whole number from 1 to 600000");
-			else
-				cfg->parser_timeout_ms = (long)v->u.number.i;
-		} else if (streq(k, "parser_nice")) {
-			if (!YAJL_IS_INTEGER(v) || v->u.number.i < -20 ||
-			    v->u.number.i > 19)
-				r = err_set(err, -EINVAL,
-					    "\"parser_nice\" must be a whole number from -20 to 19");
-			else
-				cfg->parser_nice = (int)v->u.number.i;
-		} else
-			r = err_set(err, -EINVAL, "unknown key \"%.64s\"", k);
-		if (r < 0)
-			return r;
-	}
-	return 0;
 }
 
 int oci_log_line(const char *level, const char *msg, const char *time,

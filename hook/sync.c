@@ -18,10 +18,9 @@
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
 #include "aa-oci/sync.h"
+#include "aa-oci/sync-record.h"
 #include "aa-oci/util.h"
 
-/* The record: a few hundred bytes per profile; this is ~50,000 of them. */
-#define STATE_MAX (16u << 20)
 #define RETRY_MS 1000
 
 /* A profile file this agent has seen. */
@@ -34,12 +33,6 @@ struct tracked {
 	bool seen;     /* present in the current pass */
 	long gone_at;  /* watch mode: when it was found missing, else 0 */
 	char **names;  /* what the kernel has from it; NULL-terminated */
-};
-
-/* A profile this agent brought into the kernel: only these are unloaded. */
-struct owned {
-	char *name;
-	char *path; /* the file it was last loaded from */
 };
 
 struct dir {
@@ -58,11 +51,9 @@ struct aa_oci_sync {
 	size_t ndirs;
 	struct tracked *files;
 	size_t nfiles;
-	struct owned *owned;
-	size_t nowned;
+	struct sync_record rec; /* what this agent loaded */
 	int run_fd;
 	int lock_fd;
-	bool state_dirty;
 	int failures; /* in the current pass */
 };
 
@@ -112,15 +103,6 @@ static uint64_t hash_bytes(const char *p, size_t len)
 	return h ^ len;
 }
 
-/* The record is line-based: names and paths with control bytes stay out. */
-static bool printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 static bool strv_has(char *const *v, const char *s)
 {
 	for (; v && *v; v++)
@@ -145,130 +127,20 @@ static int strv_push(char ***v, const char *s)
 	return nv[n] ? 0 : -ENOMEM;
 }
 
-/* --- the record of what this agent loaded --- */
-
-static struct owned *owned_find(struct aa_oci_sync *s, const char *name)
+/* The record could not be written: kept changed, written again after the
+ * next change. */
+static void record_save(struct aa_oci_sync *s)
 {
-	for (size_t i = 0; i < s->nowned; i++)
-		if (streq(s->owned[i].name, name))
-			return &s->owned[i];
-	return NULL;
-}
-
-/* Record @name as ours, loaded from @path. */
-static int owned_set(struct aa_oci_sync *s, const char *name, const char *path)
-{
-	struct owned *o = owned_find(s, name), *no;
-	char *p;
-
-	if (o && streq(o->path, path))
-		return 0;
-	p = strdup(path);
-	if (!p)
-		return -ENOMEM;
-	if (o) {
-		free(o->path);
-		o->path = p;
-		s->state_dirty = true;
-		return 0;
-	}
-	no = realloc(s->owned, (s->nowned + 1) * sizeof(*no));
-	if (!no) {
-		free(p);
-		return -ENOMEM;
-	}
-	s->owned = no;
-	no[s->nowned].path = p;
-	no[s->nowned].name = strdup(name);
-	if (!no[s->nowned].name) {
-		free(p);
-		return -ENOMEM;
-	}
-	s->nowned++;
-	s->state_dirty = true;
-	return 0;
-}
-
-static void owned_drop(struct aa_oci_sync *s, struct owned *o)
-{
-	free(o->name);
-	free(o->path);
-	*o = s->owned[--s->nowned];
-	s->state_dirty = true;
-}
-
-static int state_read(struct aa_oci_sync *s, struct aa_oci_err *err)
-{
-	_cleanup_free_ char *buf = NULL;
-	char *line, *next;
-	int r;
-
-	r = read_file_at(s->run_fd, AA_OCI_SYNC_STATE, true, STATE_MAX, &buf,
-			 NULL);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return err_set(err, r, "cannot read %s/%s: %s", s->cfg->run_dir,
-			       AA_OCI_SYNC_STATE, strerror(-r));
-	/* A line that does not parse is dropped: its profile is then never
-	 * unloaded, which is the safe side. */
-	for (line = buf; line && *line; line = next) {
-		char *tab;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		tab = strchr(line, '\t');
-		if (line[0] == '#' || !tab || tab == line || tab[1] != '/')
-			continue;
-		*tab = '\0';
-		if (!printable(line) || !printable(tab + 1) ||
-		    owned_find(s, line))
-			continue;
-		r = owned_set(s, line, tab + 1);
-		if (r < 0)
-			return r;
-	}
-	s->state_dirty = false;
-	return 0;
-}
-
-static void state_write(struct aa_oci_sync *s)
-{
-	static const char head[] = "# aa-oci sync: the profiles it loaded, "
-				   "NAME<TAB>FILE; it unloads only these\n";
-	_cleanup_free_ char *buf = NULL;
-	size_t size = sizeof(head), len;
-	int r;
-
-	if (!s->state_dirty)
-		return;
-	for (size_t i = 0; i < s->nowned; i++)
-		size += strlen(s->owned[i].name) + strlen(s->owned[i].path) + 2;
-	buf = malloc(size);
-	if (!buf) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	len = (size_t)sprintf(buf, "%s", head);
-	for (size_t i = 0; i < s->nowned; i++)
-		len += (size_t)sprintf(buf + len, "%s\t%s\n", s->owned[i].name,
-				       s->owned[i].path);
-	r = write_file_atomic_at(s->run_fd, AA_OCI_SYNC_STATE, buf, len, 0600);
-	if (r == 0) {
-		s->state_dirty = false;
-		return;
-	}
-fail : {
 	char text[PATH_MAX + 128];
+	int r = record_write(&s->rec, s->run_fd);
 
-	/* Kept dirty: written again after the next change. */
+	if (r == 0)
+		return;
 	snprintf(text, sizeof(text),
 		 "cannot write %s/%s: %s; a restarted agent would not unload "
 		 "what it loaded since",
 		 s->cfg->run_dir, AA_OCI_SYNC_STATE, strerror(-r));
 	fail(s, AA_OCI_SYNC_ERROR, NULL, NULL, r, text);
-}
 }
 
 /* --- the files --- */
@@ -301,9 +173,9 @@ static struct tracked *tracked_add(struct aa_oci_sync *s, const char *path,
 	t->names = calloc(1, sizeof(char *));
 	if (!t->path || !t->names)
 		goto fail;
-	for (size_t i = 0; i < s->nowned; i++)
-		if (streq(s->owned[i].path, path) &&
-		    strv_push(&t->names, s->owned[i].name) < 0)
+	for (size_t i = 0; i < s->rec.n; i++)
+		if (streq(s->rec.v[i].path, path) &&
+		    strv_push(&t->names, s->rec.v[i].name) < 0)
 			goto fail;
 	s->nfiles++;
 	return t;
@@ -351,8 +223,8 @@ static int load_one(struct aa_oci_sync *s, struct tracked *t, uint64_t h)
 	t->loaded = true;
 	r = 0;
 	for (char **n = names; *n && r == 0; n++)
-		if (strv_has(fresh, *n) || owned_find(s, *n))
-			r = owned_set(s, *n, t->path);
+		if (strv_has(fresh, *n) || record_find(&s->rec, *n))
+			r = record_set(&s->rec, *n, t->path);
 	strv_free(fresh);
 	report(s, (struct aa_oci_sync_event){
 		      .kind = AA_OCI_SYNC_LOADED,
@@ -384,7 +256,7 @@ static int scan_entry(struct aa_oci_sync *s, size_t d, int dfd,
 		return 0;
 	if (asprintf(&path, "%s/%s", s->dirs[d].path, entry) < 0)
 		return -ENOMEM;
-	if (!printable(entry)) {
+	if (!record_printable(entry)) {
 		fail(s, AA_OCI_SYNC_FAILED, path, NULL, -EINVAL,
 		     "the file name has a control character; rename it");
 		return 0;
@@ -533,12 +405,12 @@ static void reconcile(struct aa_oci_sync *s, char **before)
 {
 	for (char **n = before; n && *n; n++) {
 		struct aa_oci_err err = {0};
-		struct owned *o;
+		struct sync_owned *o;
 		int r;
 
 		if (defined(s, *n))
 			continue;
-		o = owned_find(s, *n);
+		o = record_find(&s->rec, *n);
 		if (!o) {
 			report(s, (struct aa_oci_sync_event){
 				      .kind = AA_OCI_SYNC_KEPT,
@@ -559,7 +431,7 @@ static void reconcile(struct aa_oci_sync *s, char **before)
 			      .path = o->path,
 			      .name = *n,
 			  });
-		owned_drop(s, o);
+		record_drop(&s->rec, o);
 	}
 }
 
@@ -585,13 +457,13 @@ static int pass(struct aa_oci_sync *s, bool all, long grace)
 	}
 	/* ...and what the record says we loaded from directories we could
 	 * read (a restarted agent learns of removals this way). */
-	for (size_t i = 0; i < s->nowned && r == 0; i++)
-		if (ours(s, s->owned[i].path) &&
-		    !strv_has(before, s->owned[i].name))
-			r = strv_push(&before, s->owned[i].name);
+	for (size_t i = 0; i < s->rec.n && r == 0; i++)
+		if (ours(s, s->rec.v[i].path) &&
+		    !strv_has(before, s->rec.v[i].name))
+			r = strv_push(&before, s->rec.v[i].name);
 	if (r == 0)
 		reconcile(s, before);
-	state_write(s);
+	record_save(s);
 	strv_free(before);
 	return r < 0 ? r : s->failures;
 }
@@ -816,7 +688,7 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 			err_set(err, r, "%s: %s", dirs[i], strerror(-r));
 			goto fail;
 		}
-		if (!printable(p)) {
+		if (!record_printable(p)) {
 			free(p);
 			r = err_set(err, -EINVAL,
 				    "directory name with a control character");
@@ -858,9 +730,12 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 			cfg->run_dir, AA_OCI_SYNC_LOCK);
 		goto fail;
 	}
-	r = state_read(s, err);
-	if (r < 0)
+	r = record_read(&s->rec, s->run_fd);
+	if (r < 0) {
+		err_set(err, r, "cannot read %s/%s: %s", cfg->run_dir,
+			AA_OCI_SYNC_STATE, strerror(-r));
 		goto fail;
+	}
 	*ret = s;
 	return 0;
 fail:
@@ -878,11 +753,7 @@ void sync_free(struct aa_oci_sync *s)
 	while (s->nfiles)
 		tracked_drop(s, s->nfiles - 1);
 	free(s->files);
-	for (size_t i = 0; i < s->nowned; i++) {
-		free(s->owned[i].name);
-		free(s->owned[i].path);
-	}
-	free(s->owned);
+	record_free(&s->rec);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	if (s->run_fd >= 0)

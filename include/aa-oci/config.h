@@ -15,6 +15,15 @@
 #define AA_OCI_PARSER_TIMEOUT_MS 10000
 #define AA_OCI_PARSER_NICE (-10)
 
+/*
+ * config_parse - apply the keys present in @buf over @cfg (which holds the
+ * defaults). Unknown keys are an error, so a typo cannot silently turn a
+ * setting off.
+ * Returns: 0, -EBADMSG malformed, -EINVAL a bad value, -ENOMEM.
+ */
+int config_parse(const char *buf, struct aa_oci_config *cfg,
+		 struct aa_oci_err *err);
+
 /* config_init - fill @cfg with the built-in defaults. Returns: 0 or -ENOMEM. */
 int config_init(struct aa_oci_config *cfg);
 

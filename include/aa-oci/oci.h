@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <yajl/yajl_tree.h>
 
 #include "aa-oci/err.h"
 
@@ -87,14 +88,6 @@ int oci_bundle_read_config(const char *bundle, char **ret_buf,
 int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
 			 struct aa_oci_err *err);
 
-/*
- * oci_config_parse - apply the keys present in @buf over @cfg (which holds
- * the defaults). Unknown keys are an error, so a typo cannot silently turn
- * a setting off.
- * Returns: 0, -EBADMSG malformed, -EINVAL a bad value, -ENOMEM.
- */
-int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
-		     struct aa_oci_err *err);
 
 /*
  * oci_json_precheck - refuse JSON text no parser of ours should walk:
@@ -105,6 +98,23 @@ int oci_config_parse(const char *buf, struct aa_oci_config *cfg,
  */
 int oci_json_precheck(const char *buf, const char *what,
 		      struct aa_oci_err *err);
+
+/*
+ * oci_json_tree - oci_json_precheck, then yajl's tree of @buf, which must
+ * be a JSON object. Returns: 0 (*ret to be freed with yajl_tree_free) or
+ * -EBADMSG (detail in @err, naming @what).
+ */
+int oci_json_tree(const char *buf, const char *what, yajl_val *ret,
+		  struct aa_oci_err *err);
+
+/*
+ * oci_json_unique_keys - refuse an object that names a key twice; with
+ * @fold, twice as Go's decoder sees keys (without regard to case), so
+ * "apparmorProfile" and "ApparmorProfile" are one key named twice.
+ * Returns: 0, -EBADMSG (detail in @err), -ENOMEM.
+ */
+int oci_json_unique_keys(yajl_val obj, const char *what, bool fold,
+			 struct aa_oci_err *err);
 
 /*
  * oci_log_line - one line of a runtime's JSON log, as containerd's shim and

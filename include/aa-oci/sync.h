@@ -18,8 +18,8 @@
 #include "aa-oci/kernel.h"
 #include "aa-oci/mode.h"
 #include "aa-oci/oci.h"
+#include "aa-oci/sync-record.h"
 
-#define AA_OCI_SYNC_STATE "sync.state"
 #define AA_OCI_SYNC_LOCK "sync.lock"
 
 /* Watch mode: a burst of events is handled once no event came for

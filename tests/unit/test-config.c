@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * config.c (defaults, loading) and oci_config_parse (the keys). Files are
+ * config.c (defaults, loading) and config_parse (the keys). Files are
  * written to a fresh temporary directory per test. JSON in the tables uses
  * single quotes, turned into double quotes before use.
  */
@@ -225,7 +225,7 @@ static void test_load_partial(void **state)
 	tmp_drop(&t);
 }
 
-/* ---- oci_config_parse: good values, one key at a time ---- */
+/* ---- config_parse: good values, one key at a time ---- */
 
 static void test_parse_over_defaults(void **state)
 {
@@ -236,23 +236,23 @@ static void test_parse_over_defaults(void **state)
 	assert_int_equal(config_init(&cfg), 0);
 	/* profile_dirs is replaced, not appended to */
 	j = json_of("{'profile_dirs':['/only']}");
-	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	assert_int_equal(config_parse(j, &cfg, &err), 0);
 	free(j);
 	assert_int_equal(strv_len(cfg.profile_dirs), 1);
 	assert_string_equal(cfg.profile_dirs[0], "/only");
 	/* an empty list is allowed: no directories */
 	j = json_of("{'profile_dirs':[]}");
-	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	assert_int_equal(config_parse(j, &cfg, &err), 0);
 	free(j);
 	assert_non_null(cfg.profile_dirs);
 	assert_int_equal(strv_len(cfg.profile_dirs), 0);
 	/* a second parse replaces values and keeps the rest */
 	j = json_of(
 	    "{'parser':'/a','parser_timeout_ms':600000,'default_profile':'x'}");
-	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	assert_int_equal(config_parse(j, &cfg, &err), 0);
 	free(j);
 	j = json_of("{'parser':'/b','default_profile':'y'}");
-	assert_int_equal(oci_config_parse(j, &cfg, &err), 0);
+	assert_int_equal(config_parse(j, &cfg, &err), 0);
 	free(j);
 	assert_string_equal(cfg.parser, "/b");
 	assert_string_equal(cfg.default_profile, "y");
@@ -273,7 +273,7 @@ static void test_parse_64_profile_dirs(void **state)
 				      i ? "," : "", i);
 	snprintf(buf + n, sizeof(buf) - n, "]}");
 	assert_int_equal(config_init(&cfg), 0);
-	assert_int_equal(oci_config_parse(buf, &cfg, &err), 0);
+	assert_int_equal(config_parse(buf, &cfg, &err), 0);
 	assert_int_equal(strv_len(cfg.profile_dirs), 64);
 	assert_string_equal(cfg.profile_dirs[63], "/d63");
 	config_free(&cfg);
@@ -281,7 +281,7 @@ static void test_parse_64_profile_dirs(void **state)
 	/* 65 is too many */
 	snprintf(buf + n, sizeof(buf) - n, ",\"/d64\"]}");
 	assert_int_equal(config_init(&cfg), 0);
-	assert_int_equal(oci_config_parse(buf, &cfg, &err), -EINVAL);
+	assert_int_equal(config_parse(buf, &cfg, &err), -EINVAL);
 	assert_non_null(strstr(err.text, "profile_dirs"));
 	/* a failed parse leaves the previous value in place, whole */
 	assert_int_equal(strv_len(cfg.profile_dirs), 3);
