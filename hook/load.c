@@ -84,12 +84,11 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		       dirs, name, name);
 }
 
-/* Open (creating) the run directory and its load.lock, and flock that with
- * @op (LOCK_EX or LOCK_SH; with LOCK_NB, -EWOULDBLOCK when it is held). */
-static int lock_take(const char *run_dir, int op, int *ret_fd,
-		     struct aa_oci_err *err)
+/* Open (creating) the run directory and its load.lock. */
+static int lock_open(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
 {
 	_cleanup_close_ int fd = -1;
+	int lfd;
 
 	if (mkdir(run_dir, 0700) < 0 && errno != EEXIST)
 		return err_set(err, -errno, "cannot create %s: %s", run_dir,
@@ -98,25 +97,45 @@ static int lock_take(const char *run_dir, int op, int *ret_fd,
 	if (fd < 0)
 		return err_set(err, -errno, "cannot open %s: %s", run_dir,
 			       strerror(errno));
-	{
-		int lfd = openat(fd, "load.lock",
-				 O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (lfd < 0)
-			return err_set(err, -errno, "cannot open %s/load.lock: %s",
-				       run_dir, strerror(errno));
-		while (flock(lfd, op) < 0) {
-			if (errno != EINTR) {
-				int r = -errno;
+	lfd = openat(fd, "load.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		     0600);
+	if (lfd < 0)
+		return err_set(err, -errno, "cannot open %s/load.lock: %s",
+			       run_dir, strerror(errno));
+	*ret_fd = lfd;
+	return 0;
+}
 
-				close(lfd);
-				if (r == -EWOULDBLOCK)
-					return r;
-				return err_set(err, r, "cannot lock %s/load.lock: %s",
-					       run_dir, strerror(-r));
-			}
-		}
-		*ret_fd = lfd;
+/* flock @lfd with @op (LOCK_EX or LOCK_SH, which replaces a lock it holds;
+ * with LOCK_NB, -EWOULDBLOCK when another holds it). */
+static int lock_wait(int lfd, int op, const char *run_dir,
+		     struct aa_oci_err *err)
+{
+	while (flock(lfd, op) < 0) {
+		int r = -errno;
+
+		if (r == -EINTR)
+			continue;
+		if (r == -EWOULDBLOCK)
+			return r;
+		return err_set(err, r, "cannot lock %s/load.lock: %s", run_dir,
+			       strerror(-r));
 	}
+	return 0;
+}
+
+/* lock_open, then wait for the exclusive lock. */
+static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lfd = -1;
+	int r;
+
+	r = lock_open(run_dir, &lfd, err);
+	if (r == 0)
+		r = lock_wait(lfd, LOCK_EX, run_dir, err);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(lfd);
 	return 0;
 }
 
@@ -311,9 +330,12 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	 * handovers saved). Not loaded after all (that load failed): take
 	 * the exclusive lock and try.
 	 */
-	r = lock_take(cfg->run_dir, LOCK_EX | LOCK_NB, &lock, err);
+	r = lock_open(cfg->run_dir, &lock, err);
+	if (r < 0)
+		return r;
+	r = lock_wait(lock, LOCK_EX | LOCK_NB, cfg->run_dir, err);
 	if (r == -EWOULDBLOCK) {
-		r = lock_take(cfg->run_dir, LOCK_SH, &lock, err);
+		r = lock_wait(lock, LOCK_SH, cfg->run_dir, err);
 		if (r < 0)
 			return r;
 		r = lookup_mode(k, cfg, name, &have);
@@ -323,9 +345,7 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 			*ret = res;
 			return 0;
 		}
-		closep(&lock);
-		lock = -1;
-		r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
+		r = lock_wait(lock, LOCK_EX, cfg->run_dir, err);
 	}
 	if (r < 0)
 		return r;
@@ -588,7 +608,7 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
+	r = lock_take(cfg->run_dir, &lock, err);
 	if (r < 0)
 		return r;
 	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
@@ -600,7 +620,7 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, LOCK_EX, &lock, err);
+	r = lock_take(cfg->run_dir, &lock, err);
 	if (r < 0)
 		return r;
 	r = kernel_remove_profile(k, name);
