@@ -1,4 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The policy cache. What it keeps under cache_dir (created 0700):
+ *
+ *   .lock                 empty; cache_open holds an exclusive flock on it
+ *                         while libapparmor finds or creates the features
+ *                         directory, cache_clear while it removes them.
+ *                         Readers and writers of entries never take it.
+ *   <features-id>.<n>/    libapparmor's directory for one set of kernel
+ *                         features (<n> tells apart features whose ids
+ *                         collide), 0700
+ *     .features           the features it was made for, written by
+ *                         libapparmor when it creates the directory
+ *     <key>               one entry (64 lowercase hex digits), see below
+ *     <key>.aa-oci-<pid>.tmp
+ *                         an entry being written, renamed over <key>
+ *
+ * Why the lock: libapparmor's aa_policy_cache_new is not safe against
+ * itself. One opener writes .features in place (truncate, then write) while
+ * another reads it, finds a mismatch and makes <features-id>.1; or finds no
+ * .features yet and empties the directory, deleting entries and temporary
+ * files another process is writing (its rename then fails with ENOENT).
+ * Under the lock the first opener creates the directory and its whole
+ * .features; later openers only read it, and empty nothing. An entry is
+ * whole or absent by itself (temporary file, fsync, rename), so it needs
+ * no lock.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -7,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +54,8 @@
 #define ENTRY_MAX (64u << 20)
 #define INCLUDE_FILES_MAX 1024
 #define INCLUDE_DEPTH_MAX 32
+#define LOCK_FILE ".lock"
+#define CLEAR_TRIES 100
 
 struct aa_oci_cache {
 	aa_policy_cache *pc;
@@ -58,11 +87,12 @@ static void memo_add(struct walk *w, char tag, const char *path,
 	if (!w->memo || strchr(path, '\n'))
 		return;
 	if (st)
-		fprintf(w->memo, "%c %lu %lu %lld %lld.%09ld %lld.%09ld %s\n", tag,
-			(unsigned long)st->st_dev, (unsigned long)st->st_ino,
-			(long long)st->st_size, (long long)st->st_mtim.tv_sec,
-			st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
-			st->st_ctim.tv_nsec, path);
+		fprintf(w->memo, "%c %lu %lu %lld %lld.%09ld %lld.%09ld %s\n",
+			tag, (unsigned long)st->st_dev,
+			(unsigned long)st->st_ino, (long long)st->st_size,
+			(long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			(long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+			path);
 	else
 		fprintf(w->memo, "A %s\n", path);
 }
@@ -244,7 +274,8 @@ static int walk_file(struct walk *w, const char *path, const char *text,
 		else if (eol - q > 7 && memcmp(q, "include", 7) == 0)
 			q += 7;
 		else if (eol - q > 3 && memcmp(q, "abi", 3) == 0 &&
-			 (isspace((unsigned char)q[3]) || q[3] == '<' || q[3] == '"'))
+			 (isspace((unsigned char)q[3]) || q[3] == '<' ||
+			  q[3] == '"'))
 			q += 3;
 		else
 			goto next;
@@ -271,7 +302,7 @@ static int walk_file(struct walk *w, const char *path, const char *text,
 		r = walk_target(w, target, angle, optional, depth);
 		if (r < 0)
 			return r;
-next:
+	next:
 		p = eol + 1;
 	}
 	return 0;
@@ -376,7 +407,8 @@ static bool memo_check(const char *path, char key[AA_OCI_CACHE_KEY_LEN + 1])
 		if (!eol)
 			return false;
 		*eol = '\0';
-		if (p[0] == 'K' && p[1] == ' ' && strlen(p + 2) == AA_OCI_CACHE_KEY_LEN) {
+		if (p[0] == 'K' && p[1] == ' ' &&
+		    strlen(p + 2) == AA_OCI_CACHE_KEY_LEN) {
 			memcpy(key, p + 2, AA_OCI_CACHE_KEY_LEN + 1);
 			have_key = true;
 			continue;
@@ -495,9 +527,28 @@ static int mkdir_parents(const char *path)
 	return 0;
 }
 
+/*
+ * The cache's lock, on .lock in the cache directory @dfd: held while
+ * features directories are created or removed. Returns: the locked fd
+ * (closing it unlocks) or -errno.
+ */
+static int lock_cache(int dfd)
+{
+	_cleanup_close_ int fd = openat(
+	    dfd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return TAKE_FD(fd);
+}
+
 int cache_open(const char *cache_dir, aa_features *features,
 	       struct aa_oci_cache **ret, struct aa_oci_err *err)
 {
+	_cleanup_close_ int dfd = -1, lock = -1;
 	struct aa_oci_cache *c;
 	int r;
 
@@ -507,24 +558,27 @@ int cache_open(const char *cache_dir, aa_features *features,
 	if (r < 0)
 		return err_set(err, r, "cannot create %s: %s", cache_dir,
 			       strerror(-r));
+	dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+		return err_set(err, r, "cannot open %s: %s", cache_dir,
+			       strerror(-r));
+	}
+	lock = lock_cache(dfd);
+	if (lock < 0)
+		return err_set(err, lock, "cannot lock %s/%s: %s", cache_dir,
+			       LOCK_FILE, strerror(-lock));
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	/* One features directory, replaced when the kernel's features
-	 * change: entries for another kernel are of no use here. Another
-	 * process may be creating it this moment (its features file half
-	 * written): try again before giving up. */
-	for (int tries = 0;; tries++) {
-		if (aa_policy_cache_new(&c->pc, features, AT_FDCWD, cache_dir,
-					1) == 0)
-			break;
-		if (tries == 4) {
-			r = -errno;
-			free(c);
-			return err_set(err, r, "cache %s: %s", cache_dir,
-				       strerror(-r));
-		}
-		usleep(5000u << tries);
+	/* max_caches 1: asks libapparmor to keep one features directory and
+	 * reap the others (3.0 does not reap yet; entries left for another
+	 * kernel are never found, as the key covers the features). Relative
+	 * to @dfd, so the directory locked is the one opened. */
+	if (aa_policy_cache_new(&c->pc, features, dfd, ".", 1) < 0) {
+		r = -errno;
+		free(c);
+		return err_set(err, r, "cache %s: %s", cache_dir, strerror(-r));
 	}
 	c->dirfd = aa_policy_cache_dirfd(c->pc, 0);
 	if (c->dirfd < 0) {
@@ -615,7 +669,7 @@ static int entry_check(const char *key, const char *buf, size_t len,
 	if (plen != len - HEADER_SIZE ||
 	    memcmp(buf + 24, key, AA_OCI_CACHE_KEY_LEN) != 0 ||
 	    get_le64(buf + 16) !=
-		    entry_sum(key, buf + HEADER_SIZE, (size_t)plen))
+		entry_sum(key, buf + HEADER_SIZE, (size_t)plen))
 		return -EBADMSG;
 	*ret_payload = buf + HEADER_SIZE;
 	*ret_len = (size_t)plen;
@@ -698,6 +752,7 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 		struct dirent *e;
 		int sfd;
 
+		/* Dot-names (.lock) are not features directories. */
 		if (de->d_name[0] == '.' || strlen(de->d_name) >= 64)
 			continue;
 		sfd = openat(dirfd(top), de->d_name,
@@ -717,7 +772,8 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 			size_t len, plen;
 
 			if (!key_ok(e->d_name) ||
-			    fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			    fstatat(sfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+				0)
 				continue;
 			nv = realloc(v, (n + 1) * sizeof(*v));
 			if (!nv) {
@@ -731,8 +787,8 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 			memcpy(v[n].key, e->d_name, AA_OCI_CACHE_KEY_LEN + 1);
 			v[n].mtime = st.st_mtime;
 			v[n].size = st.st_size > HEADER_SIZE
-					    ? (size_t)st.st_size - HEADER_SIZE
-					    : 0;
+					? (size_t)st.st_size - HEADER_SIZE
+					: 0;
 			v[n].valid = read_file_at(sfd, e->d_name, true,
 						  ENTRY_MAX, &buf, &len) == 0 &&
 				     entry_check(e->d_name, buf, len, &payload,
@@ -745,22 +801,58 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 	return 0;
 }
 
+/*
+ * Remove the features directory @name: libapparmor deletes its files, then
+ * it goes. A cache opened before the clear may store an entry meanwhile:
+ * the directory is then not empty, or a file vanishes under libapparmor's
+ * walk, which stops there. Empty it again: each such store fails or is
+ * removed by the next pass, so this ends unless a cache keeps storing
+ * (then -ENOTEMPTY after CLEAR_TRIES passes). Once the directory is gone,
+ * such a cache stores nothing more (-ENOENT).
+ */
+static int remove_features_dir(int dfd, const char *name)
+{
+	int r = 0;
+
+	for (int tries = 0; tries < CLEAR_TRIES; tries++) {
+		if (aa_policy_cache_remove(dfd, name) < 0) {
+			r = -errno;
+			if (r != -ENOENT)
+				return r;
+		}
+		if (unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+			return 0;
+		r = -errno;
+		if (r != -ENOTEMPTY && r != -EEXIST)
+			return r;
+	}
+	return r;
+}
+
 int cache_clear(const char *cache_dir, size_t *ret_removed)
 {
 	_cleanup_(closedirp) DIR *top = opendir(cache_dir);
+	_cleanup_close_ int lock = -1;
 	struct dirent *de;
 	size_t removed = 0;
 	int r = 0;
 
 	if (!top)
 		return errno == ENOENT ? 0 : -errno;
+	/* Not while an opener creates a features directory: it would be
+	 * left without its .features, or with entries of no directory. */
+	lock = lock_cache(dirfd(top));
+	if (lock < 0)
+		return lock;
 	while ((de = readdir(top))) {
+		int q;
+
+		/* .lock, and whatever else is not a features directory. */
 		if (de->d_name[0] == '.')
 			continue;
-		/* libapparmor removes a cache directory and its files. */
-		if (aa_policy_cache_remove(dirfd(top), de->d_name) < 0 &&
-		    errno != ENOENT) {
-			r = -errno;
+		q = remove_features_dir(dirfd(top), de->d_name);
+		if (q < 0 && q != -ENOENT) {
+			r = q;
 			continue;
 		}
 		removed++;

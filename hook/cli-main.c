@@ -23,29 +23,40 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: aa-oci COMMAND [OPTIONS]\n"
-		"\n"
-		"Commands:\n"
-		"  generate TEMPLATE [--name NAME] [--apparmorfs DIR]\n"
-		"        print a built-in default profile for this kernel; TEMPLATE is\n"
-		"        docker-default, lxc-container-default or lxc-container-default-cgns\n"
-		"  sync [--watch] [--apparmorfs DIR] [--config FILE] [--debug] DIR...\n"
-		"        compile and load every profile file in the directories; a file\n"
-		"        that fails is reported and skipped. With --watch, keep going until\n"
-		"        SIGTERM: reload a changed file, load a new one, and unload the\n"
-		"        profiles of a removed one if aa-oci sync loaded them (recorded\n"
-		"        in %s in run_dir, default %s). Without --watch, exit 1\n"
-		"        when a file failed\n"
-		"  cache list|clear [--config FILE]\n"
-		"        show or empty the binary policy cache (cache_dir, default %s)\n"
-		"  help, --help, --version\n"
-		"\n"
-		"--apparmorfs DIR selects the AppArmor securityfs root (default %s).\n"
-		"--config FILE reads the settings (parser, run_dir, ...) from FILE\n"
-		"(default %s).\n",
-		AA_OCI_SYNC_STATE, AA_OCI_RUN_DIR, AA_OCI_CACHE_DIR,
-		AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
+	fprintf(
+	    f,
+	    "Usage: aa-oci COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Commands:\n"
+	    "  generate TEMPLATE [--name NAME] [--apparmorfs DIR]\n"
+	    "        print a built-in default profile for this kernel; "
+	    "TEMPLATE is\n"
+	    "        docker-default, lxc-container-default or "
+	    "lxc-container-default-cgns\n"
+	    "  sync [--watch] [--apparmorfs DIR] [--config FILE] [--debug] "
+	    "DIR...\n"
+	    "        compile and load every profile file in the directories; a "
+	    "file\n"
+	    "        that fails is reported and skipped. With --watch, keep "
+	    "going until\n"
+	    "        SIGTERM: reload a changed file, load a new one, and "
+	    "unload the\n"
+	    "        profiles of a removed one if aa-oci sync loaded them "
+	    "(recorded\n"
+	    "        in %s in run_dir, default %s). Without --watch, exit 1\n"
+	    "        when a file failed\n"
+	    "  cache list|clear [--config FILE]\n"
+	    "        show or empty the binary policy cache (cache_dir, default "
+	    "%s)\n"
+	    "  help, --help, --version\n"
+	    "\n"
+	    "--apparmorfs DIR selects the AppArmor securityfs root (default "
+	    "%s).\n"
+	    "--config FILE reads the settings (parser, run_dir, ...) from "
+	    "FILE\n"
+	    "(default %s).\n",
+	    RUNDIR_SYNC_STATE, AA_OCI_RUN_DIR, AA_OCI_CACHE_DIR,
+	    AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
 }
 
 static int cmd_generate(int argc, char **argv)
@@ -273,7 +284,7 @@ static int cmd_sync(int argc, char **argv)
 	if (debug)
 		log_info("sync: %s%s with %s, record in %s/%s",
 			 watch ? "watching " : "loading ", argv[optind],
-			 cfg.parser, cfg.run_dir, AA_OCI_SYNC_STATE);
+			 cfg.parser, cfg.run_dir, RUNDIR_SYNC_STATE);
 	if (watch) {
 		r = sync_watch(s, sfd, &err);
 		if (r < 0)

@@ -11,6 +11,8 @@
 #include "cleanup.h"
 #include "aa-oci/cache.h"
 #include "aa-oci/compile.h"
+#include "aa-oci/config.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/util.h"
 
@@ -85,24 +87,6 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 	return 0;
 }
 
-/* A temporary file in the run directory, created 0600. */
-static int make_temp(const char *run_dir, const char *prefix, char **ret)
-{
-	_cleanup_free_ char *path = NULL;
-	int fd;
-
-	if (mkdir(run_dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (asprintf(&path, "%s/%s.XXXXXX", run_dir, prefix) < 0)
-		return -ENOMEM;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	*ret = TAKE_PTR(path);
-	return 0;
-}
-
 /* Run the parser on the file, or on the text written to a temporary file. */
 static int compile_to_memory(struct aa_oci_kernel *k,
 			     const struct aa_oci_config *cfg,
@@ -114,12 +98,12 @@ static int compile_to_memory(struct aa_oci_kernel *k,
 	const char *what = src_path;
 	int r;
 
-	r = make_temp(cfg->run_dir, "bin", &bin);
+	r = rundir_mktemp(cfg->rundir, "bin", &bin);
 	if (r < 0)
 		return err_set(err, r, "cannot create a file in %s: %s",
 			       cfg->run_dir, strerror(-r));
 	if (src_text) {
-		r = make_temp(cfg->run_dir, "src", &gen);
+		r = rundir_mktemp(cfg->rundir, "src", &gen);
 		if (r == 0)
 			r = write_file_atomic_at(AT_FDCWD, gen, src_text,
 						 strlen(src_text), 0600);
@@ -178,10 +162,10 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 	*ret_cache = NULL;
 	if (!cfg->cache_dir)
 		return false; /* turned off: nothing to warn about */
-	if (asprintf(&memo, "%s/keys", cfg->run_dir) < 0)
-		return false;
-	in.memo_dir = memo;
-	r = kernel_features(k, cfg->run_dir, &in.features);
+	/* Without a run directory keys are only computed, never kept. */
+	if (rundir_entry_path(cfg->rundir, RUNDIR_KEYS, &memo) == 0)
+		in.memo_dir = memo;
+	r = kernel_features(k, cfg->rundir, &in.features);
 	if (r == 0)
 		r = cache_key(&in, src_path, src_text, key, &e);
 	if (r == -ENOTSUP)
@@ -209,6 +193,7 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 
 	if (cache_prepare(k, cfg, src_path, src_text, mode, &cache, key,
 			  c.warning, sizeof(c.warning))) {
+		memcpy(c.key, key, sizeof(c.key));
 		r = cache_get(cache, key, &c.buf, &c.len);
 		if (r == 0) {
 			c.from_cache = true;
@@ -235,6 +220,8 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 				 "cannot write to policy cache %.300s (%s); compiling without it",
 				 cfg->cache_dir, strerror(-r));
 		c.stored = r == 0;
+		if (!c.stored)
+			c.key[0] = '\0';
 		cache_close(cache);
 	}
 	*ret = c;

@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/config.h"
+#include "aa-oci/oci.h"
 #include "aa-oci/util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
@@ -30,24 +31,26 @@ static int config_string(yajl_val v, const char *key, bool absolute,
 	return *ret ? 0 : -ENOMEM;
 }
 
-static int config_dirs(yajl_val v, char ***ret, struct aa_oci_err *err)
+/* An array of at most @max strings (absolute paths when @absolute). */
+static int config_strv(yajl_val v, const char *key, bool absolute, size_t max,
+		       char ***ret, struct aa_oci_err *err)
 {
 	char **dirs;
 	size_t n;
 
 	if (!YAJL_IS_ARRAY(v))
-		return err_set(err, -EINVAL,
-			       "\"profile_dirs\" must be an array of paths");
+		return err_set(err, -EINVAL, "\"%s\" must be an array of %s",
+			       key, absolute ? "paths" : "strings");
 	n = v->u.array.len;
-	if (n > 64)
-		return err_set(err, -EINVAL,
-			       "\"profile_dirs\" has more than 64 entries");
+	if (n > max)
+		return err_set(err, -EINVAL, "\"%s\" has more than %zu entries",
+			       key, max);
 	dirs = calloc(n + 1, sizeof(char *));
 	if (!dirs)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int r = config_string(v->u.array.values[i], "profile_dirs",
-				      true, &dirs[i], err);
+		int r = config_string(v->u.array.values[i], key, absolute,
+				      &dirs[i], err);
 		if (r < 0) {
 			strv_free(dirs);
 			return r;
@@ -58,16 +61,47 @@ static int config_dirs(yajl_val v, char ***ret, struct aa_oci_err *err)
 	return 0;
 }
 
+static int config_bool(yajl_val v, const char *key, bool *ret,
+		       struct aa_oci_err *err)
+{
+	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+		return err_set(err, -EINVAL, "\"%s\" must be true or false",
+			       key);
+	*ret = YAJL_IS_TRUE(v);
+	return 0;
+}
+
+/* Globs of profile names: the characters of a name plus * ? [ ] and !,
+ * so a pattern cannot name a path, a namespace or a stacked label. */
+static int config_allowed(yajl_val v, struct aa_oci_config *cfg,
+			  struct aa_oci_err *err)
+{
+	int r = config_strv(v, "allowed_profiles", false, AA_OCI_ALLOWED_MAX,
+			    &cfg->allowed_profiles, err);
+
+	for (char **g = cfg->allowed_profiles; r == 0 && g && *g; g++) {
+		size_t bad = strspn(*g, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					"0123456789_.+-*?[]!");
+
+		if (!(*g)[0] || (*g)[bad])
+			r = err_set(err, -EINVAL,
+				    "\"allowed_profiles\" entry \"%.64s\" is "
+				    "not a glob of profile names "
+				    "(letters, digits, _ . + - and * ? [ ] !)",
+				    *g);
+	}
+	return r;
+}
+
 int config_parse(const char *buf, struct aa_oci_config *cfg,
 		 struct aa_oci_err *err)
 {
 	_cleanup_yajl_ yajl_val root = NULL;
 	int r;
 
+	/* The front door refuses repeated keys, comments, NULs, depth. */
 	r = oci_json_tree(buf, "config file", &root, err);
-	if (r < 0)
-		return r;
-	r = oci_json_unique_keys(root, "config file", false, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < root->u.object.len; i++) {
@@ -75,30 +109,35 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 		yajl_val v = root->u.object.values[i];
 
 		if (streq(k, "profile_dirs"))
-			r = config_dirs(v, &cfg->profile_dirs, err);
+			r = config_strv(v, k, true, 64, &cfg->profile_dirs,
+					err);
+		else if (streq(k, "allowed_profiles"))
+			r = config_allowed(v, cfg, err);
 		else if (streq(k, "default_profile"))
 			r = config_string(v, k, false, &cfg->default_profile, err);
 		else if (streq(k, "runtime_default"))
 			r = config_string(v, k, false, &cfg->runtime_default, err);
 		else if (streq(k, "parser"))
 			r = config_string(v, k, true, &cfg->parser, err);
-		else if (streq(k, "run_dir"))
-			r = config_string(v, k, true, &cfg->run_dir, err);
-		else if (streq(k, "cache_dir") && YAJL_IS_STRING(v) &&
-			 !v->u.string[0]) {
+		else if (streq(k, "run_dir")) {
+			_cleanup_free_ char *dir = NULL;
+
+			r = config_string(v, k, true, &dir, err);
+			if (r == 0)
+				r = config_set_run_dir(cfg, dir);
+		} else if (streq(k, "cache_dir") && YAJL_IS_STRING(v) &&
+			   !v->u.string[0]) {
 			free(cfg->cache_dir); /* "": no cache */
 			cfg->cache_dir = NULL;
 		} else if (streq(k, "cache_dir"))
 			r = config_string(v, k, true, &cfg->cache_dir, err);
 		else if (streq(k, "runtime"))
 			r = config_string(v, k, true, &cfg->runtime, err);
-		else if (streq(k, "allow_unconfined")) {
-			if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
-				r = err_set(err, -EINVAL,
-					    "\"allow_unconfined\" must be true or false");
-			else
-				cfg->allow_unconfined = YAJL_IS_TRUE(v);
-		} else if (streq(k, "parser_timeout_ms")) {
+		else if (streq(k, "allow_unconfined"))
+			r = config_bool(v, k, &cfg->allow_unconfined, err);
+		else if (streq(k, "allow_complain"))
+			r = config_bool(v, k, &cfg->allow_complain, err);
+		else if (streq(k, "parser_timeout_ms")) {
 			if (!YAJL_IS_INTEGER(v) || v->u.number.i < 1 ||
 			    v->u.number.i > 600000)
 				r = err_set(err, -EINVAL,
@@ -138,17 +177,32 @@ int config_init(struct aa_oci_config *cfg)
 			goto oom;
 	cfg->runtime_default = strdup("docker-default");
 	cfg->parser = strdup(AA_OCI_PARSER);
-	cfg->run_dir = strdup(AA_OCI_RUN_DIR);
 	cfg->cache_dir = strdup(AA_OCI_CACHE_DIR);
 	cfg->parser_timeout_ms = AA_OCI_PARSER_TIMEOUT_MS;
 	cfg->parser_nice = AA_OCI_PARSER_NICE;
-	if (!cfg->runtime_default || !cfg->parser || !cfg->run_dir ||
-	    !cfg->cache_dir)
+	if (!cfg->runtime_default || !cfg->parser || !cfg->cache_dir ||
+	    config_set_run_dir(cfg, AA_OCI_RUN_DIR) < 0)
 		goto oom;
 	return 0;
 oom:
 	config_free(cfg);
 	return -ENOMEM;
+}
+
+int config_set_run_dir(struct aa_oci_config *cfg, const char *path)
+{
+	struct aa_oci_rundir *rd;
+	char *p = strdup(path);
+
+	if (!p || rundir_new(path, &rd) < 0) {
+		free(p);
+		return -ENOMEM;
+	}
+	free(cfg->run_dir);
+	rundir_free(cfg->rundir);
+	cfg->run_dir = p;
+	cfg->rundir = rd;
+	return 0;
 }
 
 void config_free(struct aa_oci_config *cfg)
@@ -160,6 +214,8 @@ void config_free(struct aa_oci_config *cfg)
 	free(cfg->run_dir);
 	free(cfg->cache_dir);
 	free(cfg->runtime);
+	strv_free(cfg->allowed_profiles);
+	rundir_free(cfg->rundir);
 	*cfg = (struct aa_oci_config){0};
 }
 

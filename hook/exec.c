@@ -11,7 +11,7 @@
 #include "aa-oci/kernel.h"
 #include "aa-oci/load.h"
 #include "aa-oci/oci.h"
-#include "aa-oci/resolve.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/util.h"
 
 void exec_plan_free(struct aa_oci_exec_plan *p)
@@ -49,12 +49,11 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 }
 
 static int plan_bundle(const struct aa_oci_exec_opts *o,
-		       const struct aa_oci_config *cfg,
 		       struct aa_oci_exec_plan *p, struct aa_oci_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct aa_oci_spec spec = {0};
-	struct aa_oci_request req = {0};
+	struct aa_oci_decision d = {0};
 	int r;
 
 	r = oci_bundle_read_config(o->bundle, &buf, err);
@@ -63,23 +62,20 @@ static int plan_bundle(const struct aa_oci_exec_opts *o,
 	r = oci_spec_parse(buf, &spec, err);
 	if (r < 0)
 		return r;
-	r = resolve_request(NULL, &spec, cfg, &req, err);
+	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_EXEC,
+					       .spec = &spec,
+					       .mode = o->mode},
+			  &p->cfg, &d, err);
 	if (r < 0)
 		goto out;
-	if (req.unconfined && req.source != AA_OCI_SOURCE_SPEC &&
-	    !cfg->allow_unconfined) {
-		r = err_set(err, -EPERM,
-			    "%s asks for unconfined, which the config file does not allow",
-			    req.origin);
-		goto out;
-	}
-	p->profile = TAKE_PTR(req.profile);
-	p->mode = req.mode;
+	p->profile = TAKE_PTR(d.profile);
+	p->unconfined = d.unconfined;
+	p->mode = d.mode;
 	p->no_new_privs = spec.no_new_privs;
 	if (!o->seccomp_file && !o->seccomp_default)
 		r = plan_seccomp(buf, "config.json", false, p, err);
 out:
-	resolve_request_free(&req);
+	policy_decision_free(&d);
 	oci_spec_free(&spec);
 	return r;
 }
@@ -100,27 +96,21 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	if (r < 0)
 		return r;
 	if (o->bundle) {
-		r = plan_bundle(o, &p.cfg, &p, err);
-	} else if (o->profile) {
-		bool unconfined = false;
+		r = plan_bundle(o, &p, err);
+	} else {
+		struct aa_oci_decision d = {0};
 
-		r = resolve_value(o->profile, &p.cfg, &p.profile, &unconfined,
-				  err);
+		r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_EXEC,
+						       .value = o->profile,
+						       .mode = o->mode},
+				  &p.cfg, &d, err);
+		p.profile = TAKE_PTR(d.profile);
+		p.unconfined = d.unconfined;
+		p.mode = d.mode;
+		policy_decision_free(&d);
 	}
 	if (r < 0)
 		goto fail;
-	if (o->mode) {
-		if (streq(o->mode, "enforce"))
-			p.mode = AA_OCI_MODE_ENFORCE;
-		else if (streq(o->mode, "complain"))
-			p.mode = AA_OCI_MODE_COMPLAIN;
-		else {
-			r = err_set(err, -EINVAL,
-				    "--mode is \"%.64s\"; use enforce or complain",
-				    o->mode);
-			goto fail;
-		}
-	}
 	p.no_new_privs |= o->no_new_privs;
 	if (o->seccomp_file) {
 		_cleanup_free_ char *buf = NULL;
@@ -152,6 +142,18 @@ int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
 {
 	int r;
 
+	if (p->unconfined) {
+		bool confined = false;
+
+		/* Allowed, unconfined means no label change; a confined
+		 * caller cannot leave its profile that way. */
+		r = kernel_task_confined(&confined);
+		if (r == 0 && confined)
+			return err_set(err, -EPERM,
+				       "--profile unconfined: this process is "
+				       "confined, and aa-oci-exec cannot take "
+				       "a command out of its profile");
+	}
 	if (p->profile) {
 		bool confined = false;
 
@@ -161,8 +163,8 @@ int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
 
 			r = kernel_open(o->apparmorfs, &k, err);
 			if (r == 0)
-				r = load_ensure(k, &p->cfg, p->profile, p->mode,
-						&res, err);
+				r = load_ensure(k, &p->cfg, AA_OCI_BY_EXEC,
+						p->profile, p->mode, &res, err);
 			load_result_free(&res);
 			kernel_close(k);
 			if (r < 0)

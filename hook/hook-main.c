@@ -60,6 +60,10 @@ static int main_lxc(const struct aa_oci_hook_opts *ho, int argc, char **argv)
 		log_error("lxc %s: profile \"%s\": %s", name, rep.profile, text);
 	else if (r < 0)
 		log_error("lxc %s: %s", name, text);
+	else if (rep.load.note)
+		log_warning(
+		    "lxc %s: profile \"%s\": enforce mode asked, but it %s",
+		    name, rep.profile, rep.load.note);
 	else if (rep.loaded)
 		log_info("lxc %s: profile \"%s\": loaded (%s) from %s", name,
 			 rep.profile, mode_name(rep.load.mode),
@@ -143,6 +147,10 @@ int main(int argc, char **argv)
 	if (rep.load.warning[0])
 		log_warning("%s: profile \"%s\": %s", rep.id, rep.profile,
 			    rep.load.warning);
+	if (rep.load.note)
+		log_warning("%s: profile \"%s\": %s mode asked, but it %s",
+			    rep.id, rep.profile, mode_name(rep.mode),
+			    rep.load.note);
 	if (rep.loaded)
 		log_info("%s: profile \"%s\": loaded (%s) from %s%s", rep.id,
 			 rep.profile, mode_name(rep.load.mode),

@@ -8,7 +8,7 @@
 #include "aa-oci/hook.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/oci.h"
-#include "aa-oci/resolve.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/util.h"
 
 static const char *const stages[] = {
@@ -60,7 +60,7 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	struct aa_oci_state state = {0};
 	struct aa_oci_spec spec = {0};
 	struct aa_oci_config cfg = {0};
-	struct aa_oci_request req = {0};
+	struct aa_oci_decision d = {0};
 	struct aa_oci_kernel *k = NULL;
 	int r;
 
@@ -84,26 +84,26 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	r = oci_spec_read_bundle(state.bundle, &spec, err);
 	if (r < 0)
 		goto out;
-	r = resolve_request(&state, &spec, &cfg, &req, err);
-	if (r < 0)
-		goto out;
-	if (req.profile && !(ret->profile = strdup(req.profile))) {
+	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_HOOK,
+					       .state = &state,
+					       .spec = &spec},
+			  &cfg, &d, err);
+	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
-		goto out;
-	}
-	r = resolve_check_hook(&req, &spec, &cfg, err);
-	if (r < 0 || !req.profile)
+	if (r < 0 || !d.profile)
 		goto out; /* refused, or nothing to load */
+	ret->mode = d.mode;
 
 	r = kernel_open(o->apparmorfs, &k, err);
 	if (r < 0)
 		goto out;
-	r = load_ensure(k, &cfg, req.profile, req.mode, &ret->load, err);
+	r = load_ensure(k, &cfg, AA_OCI_BY_HOOK, d.profile, d.mode, &ret->load,
+			err);
 	if (r == 0)
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
 out:
 	kernel_close(k);
-	resolve_request_free(&req);
+	policy_decision_free(&d);
 	oci_spec_free(&spec);
 	config_free(&cfg);
 	oci_state_free(&state);

@@ -241,7 +241,7 @@ static int get_stat(char **p, struct stat *st)
 	return 0;
 }
 
-static int save(const struct idx *x, const char *path)
+static int save(const struct idx *x, int dirfd, const char *path)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -265,19 +265,19 @@ static int save(const struct idx *x, const char *path)
 		fprintf(f, "N %u %s\n", x->owner[i], x->names[i]);
 	if (fclose(f) != 0)
 		return -ENOMEM;
-	r = write_file_atomic_at(AT_FDCWD, path, buf, len, 0600);
+	r = write_file_atomic_at(dirfd, path, buf, len, 0600);
 	return r;
 }
 
 /* Load @path and check it still describes the directories. */
-static int load(struct idx *x, const char *path)
+static int load(struct idx *x, int dirfd, const char *path)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t nd = 0;
 	char *p, *eol;
 	int r;
 
-	r = read_file_at(AT_FDCWD, path, true, INDEX_MAX, &buf, NULL);
+	r = read_file_at(dirfd, path, true, INDEX_MAX, &buf, NULL);
 	if (r < 0)
 		return r;
 	if (strncmp(buf, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0)
@@ -355,8 +355,9 @@ static int load(struct idx *x, const char *path)
 	return nd == x->n_dirs ? 0 : -ESTALE;
 }
 
-int index_lookup(char *const *dirs, const char *index_path, const char *name,
-		 char **ret_path, bool *ret_rebuilt, struct aa_oci_err *err)
+int index_lookup(char *const *dirs, int index_dirfd, const char *index_path,
+		 const char *name, char **ret_path, bool *ret_rebuilt,
+		 struct aa_oci_err *err)
 {
 	struct idx x = {.dirs = (char **)dirs};
 	bool rebuilt = false;
@@ -364,7 +365,7 @@ int index_lookup(char *const *dirs, const char *index_path, const char *name,
 
 	while (dirs && dirs[x.n_dirs])
 		x.n_dirs++;
-	r = index_path ? load(&x, index_path) : -ENOENT;
+	r = index_path ? load(&x, index_dirfd, index_path) : -ENOENT;
 	if (r < 0) {
 		idx_free(&x);
 		x = (struct idx){.dirs = (char **)dirs};
@@ -378,7 +379,8 @@ int index_lookup(char *const *dirs, const char *index_path, const char *name,
 		}
 		rebuilt = true;
 		if (index_path)
-			(void)save(&x, index_path); /* only speed is lost */
+			(void)save(&x, index_dirfd,
+				   index_path); /* only speed is lost */
 	}
 	if (ret_rebuilt)
 		*ret_rebuilt = rebuilt;

@@ -45,6 +45,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/kernel.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
 /* The kernel renders the whole list on each read; 10,000 long names fit. */
@@ -117,8 +118,8 @@ static enum aa_oci_mode parse_mode(const char *p, const char *end)
 	return AA_OCI_MODE_OTHER;
 }
 
-int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
-			enum aa_oci_mode *ret_mode)
+static int list_mode(struct aa_oci_kernel *k, const char *name,
+		     enum aa_oci_mode *ret_mode)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
@@ -242,7 +243,7 @@ static int read_small(int dfd, const char *path, char *buf, size_t size)
 	return 0;
 }
 
-int kernel_profile_exists(struct aa_oci_kernel *k, const char *name)
+static int query_exists(struct aa_oci_kernel *k, const char *name)
 {
 	_cleanup_close_ int fd = -1;
 	char q[AA_OCI_QUERY_MAX];
@@ -265,8 +266,8 @@ int kernel_profile_exists(struct aa_oci_kernel *k, const char *name)
 	return 0;
 }
 
-int kernel_profile_dir_mode(struct aa_oci_kernel *k, const char *dir,
-			    const char *name, enum aa_oci_mode *ret_mode)
+static int dir_mode(struct aa_oci_kernel *k, const char *dir, const char *name,
+		    enum aa_oci_mode *ret_mode)
 {
 	char path[512], buf[512];
 
@@ -285,8 +286,7 @@ int kernel_profile_dir_mode(struct aa_oci_kernel *k, const char *dir,
 	return 0;
 }
 
-int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
-			    char **ret_dir)
+static int find_dir(struct aa_oci_kernel *k, const char *name, char **ret_dir)
 {
 	char prefix[300], path[600], buf[512];
 	size_t plen;
@@ -324,7 +324,34 @@ int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
 	return r;
 }
 
-#define FEATURES_MEMO "features"
+int kernel_profile_state(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
+			 const char *name, enum aa_oci_mode *ret_mode)
+{
+	_cleanup_free_ char *dir = NULL;
+	int r;
+
+	/* The remembered directory: two small reads. */
+	if (rd && rundir_kdir_get(rd, name, &dir) == 0 &&
+	    dir_mode(k, dir, name, ret_mode) == 0)
+		return 0;
+	free(dir);
+	dir = NULL;
+	/* Not loaded: one lookup, however many profiles are loaded. */
+	if (query_exists(k, name) == -ENOENT)
+		return -ENOENT;
+	/* Loaded (or the kernel could not say): its own directory, found
+	 * once and remembered. */
+	r = find_dir(k, name, &dir);
+	if (r == 0 && dir_mode(k, dir, name, ret_mode) == 0) {
+		if (rd)
+			rundir_kdir_put(rd, name, dir);
+		return 0;
+	}
+	/* No policy/profiles (an older kernel, a stand-in): the list. */
+	return list_mode(k, name, ret_mode);
+}
+
+#define FEATURES_MEMO RUNDIR_FEATURES
 #define FEATURES_MAX (1u << 20)
 #define BOOT_ID_LEN 36
 
@@ -344,14 +371,13 @@ static bool boot_id(char id[BOOT_ID_LEN + 1])
 }
 
 /* The features kept by an earlier run in this boot, or NULL. */
-static aa_features *memo_read(const char *memo_dir, const char *id)
+static aa_features *memo_read(struct aa_oci_rundir *rd, const char *id)
 {
-	_cleanup_free_ char *path = NULL, *buf = NULL;
+	_cleanup_free_ char *buf = NULL;
 	aa_features *f = NULL;
 	size_t len;
 
-	if (asprintf(&path, "%s/" FEATURES_MEMO, memo_dir) < 0 ||
-	    read_file_at(AT_FDCWD, path, true, FEATURES_MAX, &buf, &len) < 0 ||
+	if (rundir_read(rd, FEATURES_MEMO, FEATURES_MAX, &buf, &len) < 0 ||
 	    len <= BOOT_ID_LEN + 1 || memcmp(buf, id, BOOT_ID_LEN) != 0 ||
 	    buf[BOOT_ID_LEN] != '\n')
 		return NULL;
@@ -363,10 +389,10 @@ static aa_features *memo_read(const char *memo_dir, const char *id)
 
 /* Keep @f for the rest of the boot; a failure only costs the next run a
  * walk of features/. */
-static void memo_write(const char *memo_dir, const char *id, aa_features *f)
+static void memo_write(struct aa_oci_rundir *rd, const char *id, aa_features *f)
 {
 	_cleanup_close_ int fd = memfd_create("aa-oci-features", MFD_CLOEXEC);
-	_cleanup_free_ char *path = NULL, *buf = NULL;
+	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 
 	if (fd < 0 || write(fd, id, BOOT_ID_LEN) != BOOT_ID_LEN ||
@@ -374,16 +400,12 @@ static void memo_write(const char *memo_dir, const char *id, aa_features *f)
 	    fstat(fd, &st) < 0 || st.st_size > FEATURES_MAX)
 		return;
 	buf = malloc((size_t)st.st_size);
-	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size ||
-	    asprintf(&path, "%s/" FEATURES_MEMO, memo_dir) < 0)
+	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
 		return;
-	if (mkdir(memo_dir, 0700) < 0 && errno != EEXIST)
-		return;
-	(void)write_file_atomic_at(AT_FDCWD, path, buf, (size_t)st.st_size,
-				   0600);
+	(void)rundir_write(rd, FEATURES_MEMO, buf, (size_t)st.st_size);
 }
 
-int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
+int kernel_features(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 		    aa_features **ret)
 {
 	char id[BOOT_ID_LEN + 1];
@@ -396,9 +418,9 @@ int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
 	}
 	/* What the kernel's own securityfs shows cannot change before the
 	 * next boot; a directory that stands in for it (tests) can. */
-	memo = memo_dir && fstatfs(k->dirfd, &sfs) == 0 &&
+	memo = rd && fstatfs(k->dirfd, &sfs) == 0 &&
 	       sfs.f_type == SECURITYFS_MAGIC && boot_id(id);
-	if (memo && (k->features = memo_read(memo_dir, id))) {
+	if (memo && (k->features = memo_read(rd, id))) {
 		*ret = k->features;
 		return 0;
 	}
@@ -407,7 +429,7 @@ int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
 		return -errno;
 	}
 	if (memo)
-		memo_write(memo_dir, id, k->features);
+		memo_write(rd, id, k->features);
 	*ret = k->features;
 	return 0;
 }

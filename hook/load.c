@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -15,6 +16,8 @@
 #include "aa-oci/generate.h"
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
+#include "aa-oci/policy.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
 /* The abi pinned in generated profiles, when the parser has it. */
@@ -64,17 +67,12 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 	/* Second pass: a file whose declaration names it, from the index of
 	 * declarations, which is only rebuilt when a directory changed. */
 	{
-		_cleanup_free_ char *index = NULL;
-		int r;
+		/* No place to keep the index: scan each time. */
+		int dfd = rundir_fd(cfg->rundir, true, NULL);
+		int r = index_lookup(cfg->profile_dirs, dfd,
+				     dfd >= 0 ? RUNDIR_INDEX : NULL, name,
+				     ret_path, NULL, err);
 
-		if (asprintf(&index, "%s/index", cfg->run_dir) < 0)
-			return -ENOMEM;
-		if (mkdir(cfg->run_dir, 0700) < 0 && errno != EEXIST) {
-			free(index);
-			index = NULL; /* no place to keep it: scan each time */
-		}
-		r = index_lookup(cfg->profile_dirs, index, name, ret_path, NULL,
-				 err);
 		if (r != -ENOENT)
 			return r;
 	}
@@ -85,25 +83,10 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 }
 
 /* Open (creating) the run directory and its load.lock. */
-static int lock_open(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
+static int lock_open(const struct aa_oci_config *cfg, int *ret_fd,
+		     struct aa_oci_err *err)
 {
-	_cleanup_close_ int fd = -1;
-	int lfd;
-
-	if (mkdir(run_dir, 0700) < 0 && errno != EEXIST)
-		return err_set(err, -errno, "cannot create %s: %s", run_dir,
-			       strerror(errno));
-	fd = openat(AT_FDCWD, run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(err, -errno, "cannot open %s: %s", run_dir,
-			       strerror(errno));
-	lfd = openat(fd, "load.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		     0600);
-	if (lfd < 0)
-		return err_set(err, -errno, "cannot open %s/load.lock: %s",
-			       run_dir, strerror(errno));
-	*ret_fd = lfd;
-	return 0;
+	return rundir_lock_open(cfg->rundir, RUNDIR_LOAD_LOCK, ret_fd, err);
 }
 
 /* flock @lfd with @op (LOCK_EX or LOCK_SH, which replaces a lock it holds;
@@ -125,14 +108,15 @@ static int lock_wait(int lfd, int op, const char *run_dir,
 }
 
 /* lock_open, then wait for the exclusive lock. */
-static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
+static int lock_take(const struct aa_oci_config *cfg, int *ret_fd,
+		     struct aa_oci_err *err)
 {
 	_cleanup_close_ int lfd = -1;
 	int r;
 
-	r = lock_open(run_dir, &lfd, err);
+	r = lock_open(cfg, &lfd, err);
 	if (r == 0)
-		r = lock_wait(lfd, LOCK_EX, run_dir, err);
+		r = lock_wait(lfd, LOCK_EX, cfg->run_dir, err);
 	if (r < 0)
 		return r;
 	*ret_fd = TAKE_FD(lfd);
@@ -140,71 +124,29 @@ static int lock_take(const char *run_dir, int *ret_fd, struct aa_oci_err *err)
 }
 
 /*
- * Is @name loaded, and how? The kernel's list is rendered whole on every
- * read, so its cost grows with the profiles loaded. The profile's own
- * directory under policy/profiles answers in a few small reads; finding it
- * takes a readdir, so its name is remembered in <run_dir>/kdir/NAME and
- * checked on use (the directory must still hold that profile).
+ * Is what the kernel has what @want asks for? The kernel's answer comes
+ * from kernel_profile_state; whether to load again is policy's
+ * (policy_reload), which needs aa-oci's record only when a profile in
+ * complain mode meets a request for enforce.
  */
-static int hint_paths(const struct aa_oci_config *cfg, const char *name,
-		      char **ret_kdir, char **ret_hint)
+static bool keep_loaded(const struct aa_oci_config *cfg, const char *name,
+			enum aa_oci_mode have, enum aa_oci_mode want,
+			const char **ret_note)
 {
-	if (asprintf(ret_kdir, "%s/kdir", cfg->run_dir) < 0)
-		return -ENOMEM;
-	if (asprintf(ret_hint, "%s/%s", *ret_kdir, name) < 0) {
-		free(*ret_kdir);
-		return -ENOMEM;
-	}
-	return 0;
+	struct aa_oci_loaded rec = {0};
+	bool keep, have_rec;
+
+	*ret_note = NULL;
+	if (have == want)
+		return true;
+	have_rec = have == AA_OCI_MODE_COMPLAIN &&
+		   rundir_loaded_get(cfg->rundir, name, &rec) == 0;
+	keep = !policy_reload(have, want, have_rec ? &rec : NULL, ret_note);
+	rundir_loaded_free(&rec);
+	return keep;
 }
 
-/* Find @name's directory and remember it; without a place to keep that,
- * only speed is lost. */
-static void remember_dir(struct aa_oci_kernel *k,
-			 const struct aa_oci_config *cfg, const char *name)
-{
-	_cleanup_free_ char *kdir = NULL, *hint = NULL, *dir = NULL;
-
-	if (hint_paths(cfg, name, &kdir, &hint) < 0)
-		return;
-	if (kernel_profile_find_dir(k, name, &dir) == 0 &&
-	    (mkdir(cfg->run_dir, 0700) == 0 || errno == EEXIST) &&
-	    (mkdir(kdir, 0700) == 0 || errno == EEXIST))
-		(void)write_file_atomic_at(AT_FDCWD, hint, dir, strlen(dir),
-					   0600);
-}
-
-static int lookup_mode(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
-		       const char *name, enum aa_oci_mode *ret)
-{
-	_cleanup_free_ char *hint = NULL, *dir = NULL, *kdir = NULL;
-	int r;
-
-	r = hint_paths(cfg, name, &kdir, &hint);
-	if (r < 0)
-		return r;
-	if (read_file_at(AT_FDCWD, hint, true, 256, &dir, NULL) == 0 &&
-	    kernel_profile_dir_mode(k, dir, name, ret) == 0)
-		return 0;
-	/* Not loaded is answered by one lookup; loaded needs the mode, from
-	 * the list this once. */
-	if (kernel_profile_exists(k, name) == -ENOENT)
-		return -ENOENT;
-	r = kernel_profile_mode(k, name, ret);
-	if (r == 0)
-		remember_dir(k, cfg, name);
-	return r;
-}
-
-/* Is what the kernel has good enough for what is asked? */
-static bool mode_ok(enum aa_oci_mode have, enum aa_oci_mode want)
-{
-	if (have == AA_OCI_MODE_ENFORCE)
-		return true; /* never weaken a loaded profile */
-	return have == want;
-}
-
-int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
+int load_generate_text(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 		       enum aa_oci_template t, const char *name,
 		       char **ret_text, struct aa_oci_err *err)
 {
@@ -212,7 +154,7 @@ int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
 	const char *abi = NULL;
 	int r;
 
-	r = kernel_features(k, memo_dir, &features);
+	r = kernel_features(k, rd, &features);
 	if (r < 0)
 		return err_set(err, r,
 			       "cannot read the kernel's features in %s/features: %s",
@@ -227,79 +169,180 @@ int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
 	return 0;
 }
 
-/* Load @c; a cache entry the kernel refuses is dropped and recompiled. */
-static int load_compiled(struct aa_oci_kernel *k,
-			 const struct aa_oci_config *cfg, const char *src,
-			 const char *text, enum aa_oci_mode mode,
-			 struct aa_oci_compiled *c, struct aa_oci_err *err)
-{
-	int r = kernel_replace_policy_buffer(k, c->buf, c->len);
+/*
+ * A load is plan, check, commit. The plan finds the source (or generates
+ * it), compiles it or takes it from the cache, and reads the names the
+ * compiled policy declares; the check (policy_check) decides on those
+ * bytes; only then does one write reach the kernel, and what was loaded is
+ * recorded in run_dir.
+ */
+struct plan {
+	enum aa_oci_loader by;
+	const char *name; /* asked for; NULL for a whole file (sync) */
+	enum aa_oci_mode mode;
+	char *source;	  /* the file; NULL when generated */
+	char *text;	  /* the generated text */
+	const char *what; /* the source in messages */
+	struct aa_oci_compiled c;
+	char **declared; /* every profile in c, children included */
+};
 
-	if (r < 0 && c->from_cache) {
-		compile_forget(k, cfg, src, text, mode);
-		compiled_free(c);
-		r = compile_policy(k, cfg, src, text, mode, c, err);
-		if (r < 0)
-			return r;
-		r = kernel_replace_policy_buffer(k, c->buf, c->len);
-	}
+static void plan_free(struct plan *p)
+{
+	free(p->source);
+	free(p->text);
+	compiled_free(&p->c);
+	strv_free(p->declared);
+	p->source = p->text = NULL;
+	p->declared = NULL;
+}
+
+/* Compile (or take from the cache) and read what it declares. */
+static int plan_compile(struct aa_oci_kernel *k,
+			const struct aa_oci_config *cfg, struct plan *p,
+			struct aa_oci_err *err)
+{
+	int r;
+
+	compiled_free(&p->c);
+	strv_free(p->declared);
+	p->declared = NULL;
+	r = compile_policy(k, cfg, p->what, p->text, p->mode, &p->c, err);
+	if (r < 0)
+		return r;
+	r = load_policy_declared(p->c.buf, p->c.len, &p->declared);
+	if (r == -ENOENT)
+		return err_set(err, r, "%s defines no profile", p->what);
+	if (r == -EOPNOTSUPP)
+		return err_set(err, r,
+			       "%s loads into a policy namespace, which aa-oci "
+			       "does not manage; load it with apparmor_parser",
+			       p->what);
+	if (r == -EINVAL)
+		return err_set(
+		    err, r,
+		    "%s defines a profile whose name has a control character",
+		    p->what);
 	if (r < 0)
 		return err_set(err, r,
-			       "the kernel refused the policy compiled from %s: %s",
-			       src, strerror(-r));
+			       "cannot read the profile names in the policy %s "
+			       "compiled from %s",
+			       cfg->parser, p->what);
 	return 0;
 }
 
-static int load_locked(struct aa_oci_kernel *k,
-		       const struct aa_oci_config *cfg, const char *name,
+static int plan_check(const struct aa_oci_config *cfg, const struct plan *p,
+		      struct aa_oci_err *err)
+{
+	struct aa_oci_plan_view v = {
+	    .by = p->by,
+	    .name = p->name,
+	    .source = p->source,
+	    .what = p->what,
+	    .declared = p->declared,
+	};
+
+	return policy_check(&v, cfg, err);
+}
+
+/* One write. A cache entry the kernel refuses is dropped, and the policy
+ * compiled afresh goes through the check again before its write. */
+static int commit(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		  struct plan *p, struct aa_oci_err *err)
+{
+	int r = kernel_replace_policy_buffer(k, p->c.buf, p->c.len);
+
+	if (r < 0 && p->c.from_cache) {
+		compile_forget(k, cfg, p->what, p->text, p->mode);
+		r = plan_compile(k, cfg, p, err);
+		if (r == 0)
+			r = plan_check(cfg, p, err);
+		if (r < 0)
+			return r;
+		r = kernel_replace_policy_buffer(k, p->c.buf, p->c.len);
+	}
+	if (r < 0)
+		return err_set(
+		    err, r,
+		    "the kernel refused the policy compiled from %s: %s",
+		    p->what, strerror(-r));
+	return 0;
+}
+
+/* After the write: each top-level profile is there (read from its own
+ * directory, which is remembered), and recorded as aa-oci's. */
+static int record(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		  const struct plan *p, enum aa_oci_mode *ret_mode,
+		  struct aa_oci_err *err)
+{
+	for (char **n = p->declared; *n; n++) {
+		struct aa_oci_loaded rec = {
+		    .by = p->by,
+		    .source = p->source ? p->source : (char *)p->what,
+		    .time = time(NULL),
+		};
+		enum aa_oci_mode have;
+
+		if (strstr(*n, "//"))
+			continue; /* children go with their parent */
+		if (kernel_profile_state(k, cfg->rundir, *n, &have) < 0)
+			return err_set(
+			    err, -ENOENT,
+			    "%s was loaded but the kernel does not list \"%s\"",
+			    p->what, *n);
+		if (p->name && streq(*n, p->name))
+			*ret_mode = have;
+		rec.mode = have;
+		memcpy(rec.key, p->c.key, sizeof(rec.key));
+		/* Lost, it only makes a later start treat it as not ours. */
+		(void)rundir_loaded_put(cfg->rundir, *n, &rec);
+	}
+	return 0;
+}
+
+static int load_locked(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       enum aa_oci_loader by, const char *name,
 		       enum aa_oci_mode mode, struct aa_oci_load_result *ret,
 		       struct aa_oci_err *err)
 {
-	_cleanup_free_ char *src = NULL, *text = NULL;
-	struct aa_oci_compiled c = {0};
+	struct plan p = {.by = by, .name = name, .mode = mode};
 	enum aa_oci_template t;
-	enum aa_oci_mode have;
-	const char *what;
 	int r;
 
-	r = load_find_source(cfg, name, &src, err);
+	r = load_find_source(cfg, name, &p.source, err);
 	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
 		err_clear(err);
-		r = load_generate_text(k, cfg->run_dir, t, name, &text, err);
+		r = load_generate_text(k, cfg->rundir, t, name, &p.text, err);
 		if (r < 0)
 			return r;
 		ret->action = AA_OCI_LOAD_GENERATED;
+		p.what = generate_template_name(t);
 	} else if (r < 0) {
 		return r;
 	} else {
 		ret->action = AA_OCI_LOAD_FILE;
+		p.what = p.source;
+		r = policy_source(p.source, err);
 	}
-	what = text ? generate_template_name(t) : src;
-
-	r = compile_policy(k, cfg, what, text, mode, &c, err);
-	if (r < 0)
-		return r;
-	memcpy(ret->warning, c.warning, sizeof(ret->warning));
-	r = load_compiled(k, cfg, what, text, mode, &c, err);
-	ret->from_cache = c.from_cache;
-	compiled_free(&c);
-	if (r < 0)
-		return r;
-	r = kernel_profile_mode(k, name, &have);
-	if (r < 0)
-		return err_set(err, -ENOENT,
-			       "%s was loaded but the kernel does not list \"%s\"; the file must declare \"profile %s\"",
-			       what, name, name);
-	ret->mode = have;
-	/* The next start finds it without reading the whole list. */
-	remember_dir(k, cfg, name);
-	if (!text)
-		ret->source = TAKE_PTR(src);
-	return 0;
+	if (r == 0)
+		r = plan_compile(k, cfg, &p, err);
+	if (r == 0)
+		r = plan_check(cfg, &p, err);
+	if (r == 0) {
+		memcpy(ret->warning, p.c.warning, sizeof(ret->warning));
+		r = commit(k, cfg, &p, err);
+	}
+	ret->from_cache = p.c.from_cache;
+	if (r == 0)
+		r = record(k, cfg, &p, &ret->mode, err);
+	if (r == 0)
+		ret->source = TAKE_PTR(p.source);
+	plan_free(&p);
+	return r;
 }
 
 int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
-		const char *name, enum aa_oci_mode mode,
+		enum aa_oci_loader by, const char *name, enum aa_oci_mode mode,
 		struct aa_oci_load_result *ret, struct aa_oci_err *err)
 {
 	_cleanup_close_ int lock = -1;
@@ -307,8 +350,8 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	enum aa_oci_mode have;
 	int r;
 
-	r = lookup_mode(k, cfg, name, &have);
-	if (r == 0 && mode_ok(have, mode)) {
+	r = kernel_profile_state(k, cfg->rundir, name, &have);
+	if (r == 0 && keep_loaded(cfg, name, have, mode, &res.note)) {
 		res.action = AA_OCI_LOAD_ALREADY;
 		res.mode = have;
 		*ret = res;
@@ -330,7 +373,7 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	 * handovers saved). Not loaded after all (that load failed): take
 	 * the exclusive lock and try.
 	 */
-	r = lock_open(cfg->run_dir, &lock, err);
+	r = lock_open(cfg, &lock, err);
 	if (r < 0)
 		return r;
 	r = lock_wait(lock, LOCK_EX | LOCK_NB, cfg->run_dir, err);
@@ -338,8 +381,8 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		r = lock_wait(lock, LOCK_SH, cfg->run_dir, err);
 		if (r < 0)
 			return r;
-		r = lookup_mode(k, cfg, name, &have);
-		if (r == 0 && mode_ok(have, mode)) {
+		r = kernel_profile_state(k, cfg->rundir, name, &have);
+		if (r == 0 && keep_loaded(cfg, name, have, mode, &res.note)) {
 			res.action = AA_OCI_LOAD_ALREADY;
 			res.mode = have;
 			*ret = res;
@@ -350,14 +393,15 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	if (r < 0)
 		return r;
 	/* Another start may have loaded it while we waited. */
-	r = lookup_mode(k, cfg, name, &have);
-	if (r == 0 && mode_ok(have, mode)) {
+	r = kernel_profile_state(k, cfg->rundir, name, &have);
+	if (r == 0 && keep_loaded(cfg, name, have, mode, &res.note)) {
 		res.action = AA_OCI_LOAD_ALREADY;
 		res.mode = have;
 		*ret = res;
 		return 0;
 	}
-	r = load_locked(k, cfg, name, mode, &res, err);
+	res.note = NULL;
+	r = load_locked(k, cfg, by, name, mode, &res, err);
 	if (r < 0) {
 		load_result_free(&res);
 		return r;
@@ -417,7 +461,8 @@ static int strv_add(char ***v, size_t *n, const char *s, size_t len)
 	return 0;
 }
 
-int load_policy_names(const void *buf, size_t len, char ***ret_names)
+static int policy_names(const void *buf, size_t len, bool children,
+			char ***ret_names)
 {
 	const unsigned char *p = buf, *end = p + len;
 	const unsigned char *name = NULL; /* the last AA_NAME, if just read */
@@ -481,7 +526,7 @@ int load_policy_names(const void *buf, size_t len, char ***ret_names)
 			if (code != AA_STRING || vlen < 2 || val[vlen - 1] ||
 			    memchr(val, '\0', vlen - 1))
 				goto out;
-			if (!memmem(val, vlen - 1, "//", 2)) {
+			if (children || !memmem(val, vlen - 1, "//", 2)) {
 				for (size_t i = 0; i + 1 < vlen; i++)
 					if (val[i] < 0x20 || val[i] == 0x7f) {
 						r = -EINVAL;
@@ -524,15 +569,25 @@ out:
 	return r;
 }
 
+int load_policy_names(const void *buf, size_t len, char ***ret_names)
+{
+	return policy_names(buf, len, false, ret_names);
+}
+
+int load_policy_declared(const void *buf, size_t len, char ***ret_names)
+{
+	return policy_names(buf, len, true, ret_names);
+}
+
 static int load_file_locked(struct aa_oci_kernel *k,
 			    const struct aa_oci_config *cfg, const char *path,
 			    enum aa_oci_mode mode, char ***ret_names,
 			    char ***ret_fresh, struct aa_oci_err *err)
 {
-	struct aa_oci_compiled c = {0};
+	struct plan p = {.by = AA_OCI_BY_SYNC, .mode = mode, .what = path};
 	char **names = NULL, **fresh = NULL, **before = NULL;
-	size_t nfresh = 0;
 	enum aa_oci_mode have;
+	size_t nfresh = 0, nnames = 0;
 	int r;
 
 	/* What the kernel has before (under the lock, so no aa-oci load runs
@@ -541,60 +596,44 @@ static int load_file_locked(struct aa_oci_kernel *k,
 	if (r < 0)
 		return err_set(err, r, "cannot read %s/profiles: %s",
 			       kernel_apparmorfs(k), strerror(-r));
-	r = compile_policy(k, cfg, path, NULL, mode, &c, err);
+	p.source = strdup(path);
+	if (!p.source) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = policy_source(p.source, err);
+	if (r == 0)
+		r = plan_compile(k, cfg, &p, err);
+	if (r == 0)
+		r = plan_check(cfg, &p, err);
 	if (r < 0)
-		goto fail;
-	r = load_policy_names(c.buf, c.len, &names);
-	if (r == -ENOENT)
-		err_set(err, r, "%s defines no profile", path);
-	else if (r == -EOPNOTSUPP)
-		err_set(err, r,
-			"%s loads into a policy namespace, which aa-oci does not manage; load it with apparmor_parser",
-			path);
-	else if (r == -EINVAL)
-		err_set(err, r,
-			"%s defines a profile whose name has a control character",
-			path);
-	else if (r < 0)
-		err_set(err, r,
-			"cannot read the profile names in the policy %s compiled from %s",
-			cfg->parser, path);
-	if (r < 0)
-		goto fail;
-
-	for (char **n = names; *n; n++) {
+		goto out;
+	for (char **n = p.declared; *n; n++) {
 		bool had = false;
 
+		if (strstr(*n, "//"))
+			continue;
+		if ((r = strv_add(&names, &nnames, *n, strlen(*n))) < 0)
+			goto out;
 		for (char **b = before; *b && !had; b++)
 			had = streq(*b, *n);
 		if (!had && (r = strv_add(&fresh, &nfresh, *n, strlen(*n))) < 0)
-			goto fail;
+			goto out;
 	}
 	if (!fresh && !(fresh = calloc(1, sizeof(char *)))) {
 		r = -ENOMEM;
-		goto fail;
+		goto out;
 	}
-	r = load_compiled(k, cfg, path, NULL, mode, &c, err);
+	r = commit(k, cfg, &p, err);
+	if (r == 0)
+		r = record(k, cfg, &p, &have, err);
 	if (r < 0)
-		goto fail;
-	for (char **n = names; *n; n++) {
-		if (kernel_profile_mode(k, *n, &have) < 0) {
-			r = err_set(err, -ENOENT,
-				    "%s was loaded but the kernel does not list \"%s\"",
-				    path, *n);
-			goto fail;
-		}
-	}
-	strv_free(before);
-	compiled_free(&c);
-	*ret_names = names;
+		goto out;
+	*ret_names = TAKE_PTR(names);
 	if (ret_fresh)
-		*ret_fresh = fresh;
-	else
-		strv_free(fresh);
-	return 0;
-fail:
-	compiled_free(&c);
+		*ret_fresh = TAKE_PTR(fresh);
+out:
+	plan_free(&p);
 	strv_free(before);
 	strv_free(names);
 	strv_free(fresh);
@@ -608,7 +647,7 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, &lock, err);
+	r = lock_take(cfg, &lock, err);
 	if (r < 0)
 		return r;
 	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
@@ -620,10 +659,12 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	_cleanup_close_ int lock = -1;
 	int r;
 
-	r = lock_take(cfg->run_dir, &lock, err);
+	r = lock_take(cfg, &lock, err);
 	if (r < 0)
 		return r;
 	r = kernel_remove_profile(k, name);
+	if (r == 0 || r == -ENOENT)
+		rundir_loaded_drop(cfg->rundir, name);
 	if (r == -ENOENT)
 		return err_set(err, r, "\"%s\" is not loaded", name);
 	if (r < 0)

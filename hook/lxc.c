@@ -22,11 +22,8 @@
 #include "aa-oci/config.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/lxc.h"
-#include "aa-oci/resolve.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/util.h"
-
-#define LXC_PROFILE_DEFAULT "lxc-container-default"
-#define LXC_PROFILE_DEFAULT_CGNS "lxc-container-default-cgns"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
@@ -400,26 +397,13 @@ static char *printable_name(const char *name)
 	return s;
 }
 
-/* Values LXC handles itself; no profile of ours is involved. */
-static const struct {
-	const char *value;
-	const char *why;
-} lxc_own[] = {
-    {"generated", "lxc.apparmor.profile is \"generated\": LXC generates and "
-		  "loads its own profile"},
-    {"unchanged", "lxc.apparmor.profile is \"unchanged\": LXC leaves the "
-		  "AppArmor label as it is"},
-    {"unconfined",
-     "lxc.apparmor.profile is \"unconfined\": the container runs unconfined"},
-};
-
 int lxc_hook_run(const struct aa_oci_lxc_opts *o, struct aa_oci_lxc_report *ret,
 		 struct aa_oci_err *err)
 {
 	struct aa_oci_config cfg = {0};
 	struct aa_oci_kernel *k = NULL;
-	const char *name, *type, *file, *profile;
-	bool defaulted = false;
+	struct aa_oci_decision d = {0};
+	const char *name, *type, *file;
 	int r;
 
 	*ret = (struct aa_oci_lxc_report){0};
@@ -458,44 +442,33 @@ int lxc_hook_run(const struct aa_oci_lxc_opts *o, struct aa_oci_lxc_report *ret,
 	r = lxc_config_get(file, AA_OCI_LXC_KEY_PROFILE, &ret->value, err);
 	if (r < 0)
 		return r;
-
-	if (ret->value) {
-		for (size_t i = 0; i < sizeof(lxc_own) / sizeof(*lxc_own); i++)
-			if (streq(ret->value, lxc_own[i].value)) {
-				ret->skipped = lxc_own[i].why;
-				return 0;
-			}
-		profile = ret->value;
-		r = profile_name_validate(profile, err);
-		if (r < 0) {
-			char detail[AA_OCI_ERR_MAX];
-
-			snprintf(detail, sizeof(detail), "%s",
-				 err ? err->text : "");
-			return err_set(
-			    err, r, "lxc.apparmor.profile in %s: %s%s", file,
-			    detail,
-			    strstr(profile, "//") || profile[0] == ':'
-				? "; aa-oci loads single profiles, not stacked "
-				  "(a//&b) or namespaced (:ns:a) labels"
-				: "");
-		}
-	} else {
-		/* apparmor_prepare(): the -cgns variant when the kernel has
-		 * cgroup namespaces. */
-		defaulted = true;
-		profile = o->env_cgns_aware && streq(o->env_cgns_aware, "1")
-			      ? LXC_PROFILE_DEFAULT_CGNS
-			      : LXC_PROFILE_DEFAULT;
-	}
-	if (!(ret->profile = strdup(profile)))
-		return -ENOMEM;
-
 	r = config_load(o->config_path, o->config_required, &cfg, err);
-	if (r < 0)
+	if (r < 0) {
+		/* The message names what the container asked for. */
+		if (ret->value && !(ret->profile = strdup(ret->value)))
+			r = -ENOMEM;
 		goto out;
+	}
+	r = policy_decide(
+	    &(struct aa_oci_ask){.fe = AA_OCI_BY_LXC,
+				 .value = ret->value,
+				 .lxc_cgns = o->env_cgns_aware &&
+					     streq(o->env_cgns_aware, "1")},
+	    &cfg, &d, err);
+	ret->profile = TAKE_PTR(d.profile);
+	if (r < 0) {
+		char detail[AA_OCI_ERR_MAX];
+
+		snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
+		err_set(err, r, "lxc.apparmor.profile in %s: %s", file, detail);
+		goto out;
+	}
+	if (d.skipped) {
+		ret->skipped = d.skipped;
+		goto out;
+	}
 	r = kernel_open(o->apparmorfs, &k, err);
-	if (r == -ENOENT && defaulted) {
+	if (r == -ENOENT && d.defaulted) {
 		/* LXC uses no AppArmor then; a container that asked for none
 		 * must still start. */
 		err_clear(err);
@@ -506,12 +479,13 @@ int lxc_hook_run(const struct aa_oci_lxc_opts *o, struct aa_oci_lxc_report *ret,
 	}
 	if (r < 0)
 		goto out;
-	r = load_ensure(k, &cfg, ret->profile, AA_OCI_MODE_ENFORCE, &ret->load,
-			err);
+	r = load_ensure(k, &cfg, AA_OCI_BY_LXC, ret->profile,
+			AA_OCI_MODE_ENFORCE, &ret->load, err);
 	if (r == 0)
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
 out:
 	kernel_close(k);
+	policy_decision_free(&d);
 	config_free(&cfg);
 	return r;
 }

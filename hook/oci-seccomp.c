@@ -8,7 +8,9 @@
  * the result is seccomp.c's business.
  *
  * Every message starts with the JSON path of what is wrong, so a person can
- * find it in a 3000-line profile: `linux.seccomp.syscalls[3].args[0].op`.
+ * find it in a 3000-line profile: `linux.seccomp.syscalls[3].args[0].op`;
+ * what the JSON front door refuses (json.h: not JSON, too deep, \u0000, a
+ * key twice) is named as it is for every other document.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
+#include "aa-oci/json.h"
 #include "aa-oci/seccomp.h"
 #include "aa-oci/util.h"
 
@@ -117,41 +120,12 @@ static yajl_val member(yajl_val obj, const char *key)
 	return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * Refuse an object that names a key twice: Go runtimes keep the last one,
- * so a profile reading one way to us could read another way to runc.
- */
-static int check_unique(yajl_val obj, const char *path, struct aa_oci_err *err)
-{
-	_cleanup_free_ const char **keys = NULL;
-	size_t n = obj->u.object.len;
-	char kpath[PATH_MAX_LEN];
-
-	if (n < 2)
-		return 0;
-	keys = malloc(n * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	memcpy(keys, obj->u.object.keys, n * sizeof(*keys));
-	qsort(keys, n, sizeof(*keys), cmp_str);
-	for (size_t i = 1; i < n; i++)
-		if (streq(keys[i - 1], keys[i]))
-			return err_set(err, -EBADMSG,
-				       "%s: the key appears twice",
-				       join(kpath, path, keys[i]));
-	return 0;
-}
-
+/* Repeated keys were refused at the front door, in every object. */
 static int want_object(yajl_val v, const char *path, struct aa_oci_err *err)
 {
 	if (!YAJL_IS_OBJECT(v))
 		return err_set(err, -EBADMSG, "%s: not an object", path);
-	return check_unique(v, path, err);
+	return 0;
 }
 
 static int want_array(yajl_val v, const char *path, size_t max,
@@ -655,7 +629,6 @@ int oci_seccomp_parse(const char *buf, struct aa_oci_seccomp *ret,
 {
 	_cleanup_yajl_ yajl_val root = NULL;
 	struct aa_oci_seccomp s = {0};
-	char ebuf[256] = "";
 	yajl_val linux_v, sec;
 	const char *path;
 	int r;
@@ -664,18 +637,9 @@ int oci_seccomp_parse(const char *buf, struct aa_oci_seccomp *ret,
 		return err_set(err, -E2BIG,
 			       "seccomp settings: larger than %u MiB",
 			       AA_OCI_SPEC_MAX >> 20);
-	root = yajl_tree_parse(buf, ebuf, sizeof(ebuf));
-	if (!root) {
-		/* keep yajl's first line, which says what is wrong */
-		ebuf[strcspn(ebuf, "\n")] = '\0';
-		return err_set(err, -EBADMSG,
-			       "seccomp settings: not valid JSON: %s",
-			       ebuf[0] ? ebuf : "parse error");
-	}
-	if (!YAJL_IS_OBJECT(root))
-		return err_set(err, -EBADMSG,
-			       "seccomp settings: not a JSON object");
-	r = check_unique(root, "", err);
+	/* Strict JSON, an object, depth, NULs, no key twice anywhere: the
+	 * front door's checks, with the messages config.json gets. */
+	r = json_tree(buf, "seccomp settings", &root, err);
 	if (r < 0)
 		return r;
 

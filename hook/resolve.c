@@ -158,6 +158,10 @@ const char *resolve_source_name(enum aa_oci_source s)
 		return "process.apparmorProfile";
 	case AA_OCI_SOURCE_DEFAULT:
 		return "default_profile in the config file";
+	case AA_OCI_SOURCE_COMMAND:
+		return "the command line";
+	case AA_OCI_SOURCE_LXC:
+		return "lxc.apparmor.profile";
 	case AA_OCI_SOURCE_NONE:
 		break;
 	}
@@ -184,6 +188,7 @@ int resolve_request(const struct aa_oci_state *state,
 	r = annotation(state, spec, AA_OCI_ANN_MODE, &mode, err);
 	if (r < 0)
 		return r;
+	req.mode_asked = mode != NULL;
 	if (mode && streq(mode, "complain"))
 		req.mode = AA_OCI_MODE_COMPLAIN;
 	else if (mode && !streq(mode, "enforce"))
@@ -267,80 +272,10 @@ fail:
 	return r;
 }
 
-int resolve_check_hook(const struct aa_oci_request *req,
-		       const struct aa_oci_spec *spec,
-		       const struct aa_oci_config *cfg,
-		       struct aa_oci_err *err)
-{
-	const char *have = spec->apparmor_profile;
-
-	if (req->source == AA_OCI_SOURCE_NONE ||
-	    req->source == AA_OCI_SOURCE_SPEC)
-		return 0;
-	if (req->unconfined) {
-		if (!cfg->allow_unconfined)
-			return err_set(err, -EPERM,
-				       "%s asks for unconfined, which the config file does not allow (set \"allow_unconfined\": true to permit it)",
-				       req->origin);
-		if (have && !streq(have, "unconfined"))
-			return err_set(err, -EPERM,
-				       "%s asks for unconfined but process.apparmorProfile is \"%.64s\"; make them agree",
-				       req->origin, have);
-		return 0;
-	}
-	if (have && streq(have, req->profile))
-		return 0;
-	if (have)
-		return err_set(err, -EPERM,
-			       "%s asks for it but process.apparmorProfile is \"%.64s\", which the runtime would apply instead; "
-			       "set process.apparmorProfile to \"%s\" or run the container through aa-oci-runtime",
-			       req->origin, have, req->profile);
-	return err_set(err, -EPERM,
-		       "%s asks for it but process.apparmorProfile is empty, so the runtime would not apply it; "
-		       "set process.apparmorProfile to \"%s\" or run the container through aa-oci-runtime",
-		       req->origin, req->profile);
-}
-
 bool resolve_engine_default(const char *name)
 {
 	return streq(name, "docker-default") ||
 	       strncmp(name, "containers-default-", 19) == 0 ||
 	       strncmp(name, "crio-default", 12) == 0 ||
 	       streq(name, "cri-containerd.apparmor.d");
-}
-
-int resolve_check_runtime(const struct aa_oci_request *req,
-			  const struct aa_oci_spec *spec,
-			  const struct aa_oci_config *cfg,
-			  const char **ret_write, struct aa_oci_err *err)
-{
-	const char *have = spec->apparmor_profile;
-	const char *want = req->unconfined ? "unconfined" : req->profile;
-
-	*ret_write = NULL;
-	switch (req->source) {
-	case AA_OCI_SOURCE_NONE:
-	case AA_OCI_SOURCE_SPEC:
-		return 0;
-	case AA_OCI_SOURCE_DEFAULT:
-		/* Only reached when process.apparmorProfile is empty. */
-		break;
-	case AA_OCI_SOURCE_ANNOTATION:
-	case AA_OCI_SOURCE_KUBERNETES:
-	case AA_OCI_SOURCE_PODMAN:
-		if (req->unconfined && !cfg->allow_unconfined)
-			return err_set(err, -EPERM,
-				       "%s asks for unconfined, which the config file does not allow (set \"allow_unconfined\": true to permit it)",
-				       req->origin);
-		if (have && streq(have, want))
-			return 0;
-		if (have && !resolve_engine_default(have))
-			return err_set(err, -EPERM,
-				       "%s asks for \"%s\" but process.apparmorProfile is \"%.64s\", which someone chose explicitly; "
-				       "remove one of the two",
-				       req->origin, want, have);
-		break;
-	}
-	*ret_write = want;
-	return 0;
 }

@@ -10,49 +10,82 @@
 #include <yajl/yajl_parse.h>
 
 #include "cleanup.h"
+#include "aa-oci/json.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/oci.h"
 #include "aa-oci/rewrite.h"
 #include "aa-oci/util.h"
 
+/*
+ * Which member is process.apparmorProfile is decided as the reader
+ * (oci_spec_parse) decides it: keys matched with oci_key_field, so an
+ * alias runc would read ("Process", "ApparmorProfile") is refused here with
+ * the reader's message instead of being copied beside a member we add; and
+ * the JSON front door in the same pass, so a key twice, \u0000, comments or
+ * excess depth are refused as the reader refuses them.
+ */
 struct ctx {
 	yajl_gen g;
 	const char *profile;
-	int depth;            /* open maps and arrays around the next token */
-	bool key_is_process;  /* the last key at depth 1 was "process" */
-	int process_depth;    /* depth inside "process", 0 when outside */
-	int processes;        /* how many "process" objects were seen */
-	bool replace_next;    /* the next value is apparmorProfile's */
-	bool set;             /* apparmorProfile written */
-	const char *bad;      /* why the document was refused */
+	struct aa_oci_err *err;
+	int r;		     /* why the copy stopped, when it did */
+	int depth;	     /* open maps and arrays around the next token */
+	bool key_is_process; /* the last key at depth 1 was "process" */
+	int process_depth;   /* depth inside "process", 0 when outside */
+	int processes;	     /* how many "process" objects were seen */
+	bool replace_next;   /* the next value is apparmorProfile's */
+	bool set;	     /* apparmorProfile written */
 };
 
-#define OK(x) ((x) == yajl_gen_status_ok)
+#define WHAT "config.json"
+
+/* Record the error and stop the parse (yajl callbacks return 0). */
+#define fail(c, code, ...) ((c)->r = err_set((c)->err, code, __VA_ARGS__), 0)
+
+/* A generator step; its failure stops the parse with a reason. */
+static int gen(struct ctx *c, yajl_gen_status st)
+{
+	if (st == yajl_gen_status_ok)
+		return 1;
+	if (st == yajl_max_depth_exceeded)
+		return fail(c, -E2BIG,
+			    WHAT " nests deeper than %d levels, the most it "
+				 "can be rewritten with",
+			    YAJL_MAX_DEPTH);
+	/* Not reached for text the parser took: strings are valid UTF-8. */
+	return fail(c, -EBADMSG, WHAT ": cannot be written back (yajl_gen %d)",
+		    (int)st);
+}
 
 static int emit_profile(struct ctx *c)
 {
 	c->set = true;
-	return OK(yajl_gen_string(c->g, (const unsigned char *)c->profile,
-				  strlen(c->profile)));
+	return gen(c, yajl_gen_string(c->g, (const unsigned char *)c->profile,
+				      strlen(c->profile)));
 }
 
-/* Before any value: is it the one we replace? */
-static int value(struct ctx *c, bool scalar)
+/* Before any value: is it the one we replace? As the reader: a string or
+ * null, nothing else. */
+static int value(struct ctx *c, bool string_or_null, bool is_map)
 {
+	if (c->depth == 0 && !is_map) /* before the front door refuses it */
+		return fail(c, -EBADMSG, WHAT " has no \"process\" object");
 	if (c->depth == 1)
 		c->key_is_process = false;
 	if (c->replace_next) {
 		c->replace_next = false;
-		if (!scalar) {
-			c->bad = "process.apparmorProfile is not a string";
-			return 0;
-		}
+		if (!string_or_null)
+			return fail(c, -EBADMSG,
+				    WHAT
+				    ": \"apparmorProfile\" is not a string");
 		return -1; /* replaced: the caller skips the original */
 	}
 	return 1;
 }
 
-#define VALUE(c, scalar)                                                       \
+#define VALUE(c, string_or_null, is_map)                                       \
 	do {                                                                   \
-		int v_ = value(c, scalar);                                     \
+		int v_ = value(c, string_or_null, is_map);                     \
 		if (v_ == 0)                                                   \
 			return 0;                                              \
 		if (v_ < 0)                                                    \
@@ -63,32 +96,32 @@ static int on_null(void *p)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true);
-	return OK(yajl_gen_null(c->g));
+	VALUE(c, true, false);
+	return gen(c, yajl_gen_null(c->g));
 }
 
 static int on_bool(void *p, int b)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true);
-	return OK(yajl_gen_bool(c->g, b));
+	VALUE(c, false, false);
+	return gen(c, yajl_gen_bool(c->g, b));
 }
 
 static int on_number(void *p, const char *s, size_t len)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true);
-	return OK(yajl_gen_number(c->g, s, len));
+	VALUE(c, false, false);
+	return gen(c, yajl_gen_number(c->g, s, len));
 }
 
 static int on_string(void *p, const unsigned char *s, size_t len)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true);
-	return OK(yajl_gen_string(c->g, s, len));
+	VALUE(c, true, false);
+	return gen(c, yajl_gen_string(c->g, s, len));
 }
 
 static int on_map_open(void *p)
@@ -96,30 +129,44 @@ static int on_map_open(void *p)
 	struct ctx *c = p;
 	bool is_process = c->depth == 1 && c->key_is_process;
 
-	VALUE(c, false);
+	VALUE(c, false, true);
 	c->depth++;
 	if (is_process) {
+		/* Refused here, before the front door would find the key
+		 * twice when the root closes. */
+		if (c->processes++)
+			return fail(c, -EBADMSG,
+				    WHAT
+				    " has more than one \"process\" object");
 		c->process_depth = c->depth;
-		c->processes++;
 	}
-	return OK(yajl_gen_map_open(c->g));
+	return gen(c, yajl_gen_map_open(c->g));
 }
 
 static int on_map_key(void *p, const unsigned char *k, size_t len)
 {
 	struct ctx *c = p;
+	const char *key = (const char *)k;
+	int r;
 
-	if (c->depth == 1)
-		c->key_is_process = len == 7 && memcmp(k, "process", 7) == 0;
-	if (c->process_depth && c->depth == c->process_depth && len == 15 &&
-	    memcmp(k, "apparmorProfile", 15) == 0) {
-		if (c->set) {
-			c->bad = "process names apparmorProfile twice";
+	if (c->depth == 1) {
+		r = oci_key_field(key, len, "process", WHAT, c->err);
+		if (r < 0) {
+			c->r = r;
 			return 0;
 		}
-		c->replace_next = true;
+		c->key_is_process = r > 0;
+	} else if (c->process_depth && c->depth == c->process_depth) {
+		r = oci_key_field(key, len, "apparmorProfile",
+				  WHAT "'s process", c->err);
+		if (r < 0) {
+			c->r = r;
+			return 0;
+		}
+		/* A second one is the front door's: a key twice. */
+		c->replace_next = r > 0;
 	}
-	return OK(yajl_gen_string(c->g, k, len));
+	return gen(c, yajl_gen_string(c->g, k, len));
 }
 
 static int on_map_close(void *p)
@@ -128,24 +175,24 @@ static int on_map_close(void *p)
 
 	if (c->process_depth && c->depth == c->process_depth) {
 		if (!c->set &&
-		    (!OK(yajl_gen_string(c->g,
-					 (const unsigned char *)"apparmorProfile",
-					 15)) ||
+		    (!gen(c, yajl_gen_string(
+				 c->g, (const unsigned char *)"apparmorProfile",
+				 15)) ||
 		     !emit_profile(c)))
 			return 0;
 		c->process_depth = 0;
 	}
 	c->depth--;
-	return OK(yajl_gen_map_close(c->g));
+	return gen(c, yajl_gen_map_close(c->g));
 }
 
 static int on_array_open(void *p)
 {
 	struct ctx *c = p;
 
-	VALUE(c, false);
+	VALUE(c, false, false);
 	c->depth++;
-	return OK(yajl_gen_array_open(c->g));
+	return gen(c, yajl_gen_array_open(c->g));
 }
 
 static int on_array_close(void *p)
@@ -153,31 +200,29 @@ static int on_array_close(void *p)
 	struct ctx *c = p;
 
 	c->depth--;
-	return OK(yajl_gen_array_close(c->g));
+	return gen(c, yajl_gen_array_close(c->g));
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_bool,
-	.yajl_number = on_number, /* raw text: digits are kept as written */
-	.yajl_string = on_string,
-	.yajl_start_map = on_map_open,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_map_close,
-	.yajl_start_array = on_array_open,
-	.yajl_end_array = on_array_close,
+    .yajl_null = on_null,
+    .yajl_boolean = on_bool,
+    .yajl_number = on_number, /* raw text: digits are kept as written */
+    .yajl_string = on_string,
+    .yajl_start_map = on_map_open,
+    .yajl_map_key = on_map_key,
+    .yajl_end_map = on_map_close,
+    .yajl_start_array = on_array_open,
+    .yajl_end_array = on_array_close,
 };
 
 int rewrite_profile(const char *in, size_t len, const char *profile,
 		    char **ret_out, size_t *ret_len, struct aa_oci_err *err)
 {
-	struct ctx c = {.profile = profile};
-	yajl_handle h = NULL;
-	yajl_status st;
+	struct ctx c = {.profile = profile, .err = err};
 	const unsigned char *buf;
 	size_t blen;
 	char *out;
-	int r = 0;
+	int r;
 
 	c.g = yajl_gen_alloc(NULL);
 	if (!c.g)
@@ -185,32 +230,13 @@ int rewrite_profile(const char *in, size_t len, const char *profile,
 	yajl_gen_config(c.g, yajl_gen_beautify, 1);
 	yajl_gen_config(c.g, yajl_gen_indent_string, "\t");
 	yajl_gen_config(c.g, yajl_gen_validate_utf8, 1);
-	h = yajl_alloc(&callbacks, NULL, &c);
-	if (!h) {
-		yajl_gen_free(c.g);
-		return -ENOMEM;
-	}
-	st = yajl_parse(h, (const unsigned char *)in, len);
-	if (st == yajl_status_ok)
-		st = yajl_complete_parse(h);
-	if (st != yajl_status_ok) {
-		if (c.bad) {
-			r = err_set(err, -EBADMSG, "config.json: %s", c.bad);
-		} else {
-			unsigned char *m = yajl_get_error(h, 0, NULL, 0);
-
-			r = err_set(err, -EBADMSG,
-				    "config.json is not valid JSON: %s",
-				    m ? (char *)m : "parse error");
-			if (m)
-				yajl_free_error(h, m);
-		}
+	r = json_parse(in, len, WHAT, &callbacks, &c, err);
+	if (r == -ECANCELED)
+		r = c.r;
+	if (r < 0)
 		goto out;
-	}
-	if (c.processes != 1 || !c.set) {
-		r = err_set(err, -EBADMSG,
-			    c.processes ? "config.json has more than one \"process\" object"
-					: "config.json has no \"process\" object");
+	if (!c.set) {
+		r = err_set(err, -EBADMSG, WHAT " has no \"process\" object");
 		goto out;
 	}
 	yajl_gen_get_buf(c.g, &buf, &blen);
@@ -227,42 +253,41 @@ int rewrite_profile(const char *in, size_t len, const char *profile,
 	*ret_out = out;
 	*ret_len = blen;
 out:
-	yajl_free(h);
 	yajl_gen_free(c.g);
 	return r;
 }
 
-int rewrite_bundle_profile(const char *bundle, const char *profile,
-			   struct aa_oci_err *err)
+int rewrite_bundle_config(const char *bundle,
+			  const struct aa_oci_bundle_config *c,
+			  const char *profile, struct aa_oci_err *err)
 {
-	_cleanup_close_ int dfd = -1, fd = -1;
-	_cleanup_free_ char *in = NULL, *out = NULL;
-	size_t inlen, outlen;
-	struct stat st;
+	_cleanup_free_ char *out = NULL;
+	struct stat now;
+	size_t outlen;
 	int r;
 
-	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return err_set(err, -errno, "bundle %.256s: %s", bundle,
-			       strerror(errno));
-	fd = openat(dfd, "config.json",
-		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return err_set(err, -errno, "%.256s/config.json: %s", bundle,
-			       strerror(errno));
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return err_set(err, -EINVAL,
-			       "%.256s/config.json is not a regular file", bundle);
-	r = read_fd_limited(fd, AA_OCI_SPEC_MAX, &in, &inlen);
-	if (r < 0)
-		return err_set(err, r, "%.256s/config.json: %s", bundle,
-			       r == -E2BIG ? "larger than 16 MiB" : strerror(-r));
-	r = rewrite_profile(in, inlen, profile, &out, &outlen, err);
+	if (c->link)
+		return err_set(
+		    err, -ELOOP,
+		    "%.256s/config.json is a symbolic link; aa-oci-runtime "
+		    "does not write through links: make it a regular file",
+		    bundle);
+	r = rewrite_profile(c->buf, c->len, profile, &out, &outlen, err);
 	if (r < 0)
 		return r;
-	r = write_file_atomic_like_at(dfd, "config.json", out, outlen, &st);
+	/* What is replaced must be what was read and decided on. */
+	if (fstatat(c->dirfd, "config.json", &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    now.st_dev != c->st.st_dev || now.st_ino != c->st.st_ino ||
+	    now.st_size != c->st.st_size ||
+	    now.st_mtim.tv_sec != c->st.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != c->st.st_mtim.tv_nsec)
+		return err_set(
+		    err, -EAGAIN,
+		    "%.256s/config.json changed while aa-oci-runtime read it; "
+		    "start the container again",
+		    bundle);
+	r = write_file_atomic_like_at(c->dirfd, "config.json", out, outlen,
+				      &c->st);
 	if (r < 0)
 		return err_set(err, r, "cannot replace %.256s/config.json: %s",
 			       bundle, strerror(-r));

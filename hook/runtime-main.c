@@ -134,6 +134,10 @@ int main(int argc, char **argv)
 		if (rep.load.warning[0])
 			log_warning("%s: profile \"%s\": %s", id, rep.profile,
 				    rep.load.warning);
+		if (rep.load.note)
+			log_warning(
+			    "%s: profile \"%s\": %s mode asked, but it %s", id,
+			    rep.profile, mode_name(rep.mode), rep.load.note);
 		if (rep.loaded || rep.written)
 			log_info("%s: profile \"%s\": %s%s%s", id,
 				 rep.profile ? rep.profile : "unconfined",

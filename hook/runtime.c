@@ -10,7 +10,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/kernel.h"
-#include "aa-oci/resolve.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/rewrite.h"
 #include "aa-oci/runtime.h"
 #include "aa-oci/util.h"
@@ -204,46 +204,50 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 		    const char *bundle, struct aa_oci_runtime_report *ret,
 		    struct aa_oci_err *err)
 {
+	struct aa_oci_bundle_config conf = {.dirfd = -1};
 	struct aa_oci_spec spec = {0};
-	struct aa_oci_request req = {0};
+	struct aa_oci_decision d = {0};
 	struct aa_oci_kernel *k = NULL;
-	const char *write = NULL;
 	int r;
 
 	*ret = (struct aa_oci_runtime_report){0};
-	r = oci_spec_read_bundle(bundle, &spec, err);
+	/* One read: the decision and the rewrite use the same bytes. */
+	r = oci_bundle_config_read(bundle, &conf, err);
 	if (r < 0)
 		goto out;
-	r = resolve_request(NULL, &spec, cfg, &req, err);
+	r = oci_spec_parse(conf.buf, &spec, err);
 	if (r < 0)
 		goto out;
-	if (req.profile && !(ret->profile = strdup(req.profile))) {
+	r = policy_decide(
+	    &(struct aa_oci_ask){.fe = AA_OCI_BY_RUNTIME, .spec = &spec}, cfg,
+	    &d, err);
+	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
-		goto out;
-	}
-	r = resolve_check_runtime(&req, &spec, cfg, &write, err);
 	if (r < 0)
 		goto out;
+	ret->mode = d.mode;
 	/* Load before writing: a config.json that names a profile the
 	 * kernel does not have is exactly what fails today. */
-	if (req.profile) {
+	if (d.profile) {
 		r = kernel_open(apparmorfs, &k, err);
 		if (r < 0)
 			goto out;
-		r = load_ensure(k, cfg, req.profile, req.mode, &ret->load, err);
+		r = load_ensure(k, cfg, AA_OCI_BY_RUNTIME, d.profile, d.mode,
+				&ret->load, err);
 		if (r < 0)
 			goto out;
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
 	}
-	if (write) {
-		r = rewrite_bundle_profile(bundle, write, err);
+	if (d.write) {
+		r = rewrite_bundle_config(bundle, &conf, d.write, err);
 		if (r < 0)
 			goto out;
 		ret->written = true;
 	}
 out:
 	kernel_close(k);
-	resolve_request_free(&req);
+	policy_decision_free(&d);
 	oci_spec_free(&spec);
+	oci_bundle_config_free(&conf);
 	return r;
 }

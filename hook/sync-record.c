@@ -74,7 +74,7 @@ int record_read(struct sync_record *rec, int run_fd)
 	char *line, *next;
 	int r;
 
-	r = read_file_at(run_fd, AA_OCI_SYNC_STATE, true, STATE_MAX, &buf,
+	r = read_file_at(run_fd, RUNDIR_SYNC_STATE, true, STATE_MAX, &buf,
 			 NULL);
 	if (r == -ENOENT)
 		return 0;
@@ -120,7 +120,7 @@ int record_write(struct sync_record *rec, int run_fd)
 	for (size_t i = 0; i < rec->n; i++)
 		len += (size_t)sprintf(buf + len, "%s\t%s\n", rec->v[i].name,
 				       rec->v[i].path);
-	r = write_file_atomic_at(run_fd, AA_OCI_SYNC_STATE, buf, len, 0600);
+	r = write_file_atomic_at(run_fd, RUNDIR_SYNC_STATE, buf, len, 0600);
 	if (r == 0)
 		rec->dirty = false;
 	return r;

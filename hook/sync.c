@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/sync.h"
 #include "aa-oci/sync-record.h"
 #include "aa-oci/util.h"
@@ -139,7 +140,7 @@ static void record_save(struct aa_oci_sync *s)
 	snprintf(text, sizeof(text),
 		 "cannot write %s/%s: %s; a restarted agent would not unload "
 		 "what it loaded since",
-		 s->cfg->run_dir, AA_OCI_SYNC_STATE, strerror(-r));
+		 s->cfg->run_dir, RUNDIR_SYNC_STATE, strerror(-r));
 	fail(s, AA_OCI_SYNC_ERROR, NULL, NULL, r, text);
 }
 
@@ -703,37 +704,28 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		s->dirs[s->ndirs++] = (struct dir){.path = p, .wd = -1};
 	}
 
-	if (mkdir(cfg->run_dir, 0700) < 0 && errno != EEXIST) {
-		r = err_set(err, -errno, "cannot create %s: %s", cfg->run_dir,
-			    strerror(errno));
-		goto fail;
-	}
-	s->run_fd = open(cfg->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* The directory descriptor belongs to cfg->rundir. */
+	s->run_fd = rundir_fd(cfg->rundir, true, err);
 	if (s->run_fd < 0) {
-		r = err_set(err, -errno, "cannot open %s: %s", cfg->run_dir,
-			    strerror(errno));
+		r = s->run_fd;
 		goto fail;
 	}
-	s->lock_fd = openat(s->run_fd, AA_OCI_SYNC_LOCK,
-			    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (s->lock_fd < 0) {
-		r = err_set(err, -errno, "cannot open %s/%s: %s", cfg->run_dir,
-			    AA_OCI_SYNC_LOCK, strerror(errno));
+	r = rundir_lock_open(cfg->rundir, RUNDIR_SYNC_LOCK, &s->lock_fd, err);
+	if (r < 0)
 		goto fail;
-	}
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		err_set(err, r,
 			r == -EBUSY
 			    ? "another aa-oci sync is running (it holds %s/%s)"
 			    : "cannot lock %s/%s",
-			cfg->run_dir, AA_OCI_SYNC_LOCK);
+			cfg->run_dir, RUNDIR_SYNC_LOCK);
 		goto fail;
 	}
 	r = record_read(&s->rec, s->run_fd);
 	if (r < 0) {
 		err_set(err, r, "cannot read %s/%s: %s", cfg->run_dir,
-			AA_OCI_SYNC_STATE, strerror(-r));
+			RUNDIR_SYNC_STATE, strerror(-r));
 		goto fail;
 	}
 	*ret = s;
@@ -756,7 +748,5 @@ void sync_free(struct aa_oci_sync *s)
 	record_free(&s->rec);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	if (s->run_fd >= 0)
-		close(s->run_fd);
 	free(s);
 }

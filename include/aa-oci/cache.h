@@ -6,6 +6,13 @@
  * the binary: the source and every file it includes or pins as its abi, the
  * parser (its path, identity and configuration), the mode, and the kernel's
  * features. A stale binary can therefore never be found under a key.
+ *
+ * Under cache_dir: .lock, a features directory per set of kernel features
+ * (<features-id>.<n>/, made by libapparmor, holding its .features and the
+ * entries), nothing else; hook/cache.c lists every file. Opening the cache
+ * and clearing it take an exclusive flock on .lock, so any number of
+ * processes may open, read and write the cache at once; reading and writing
+ * entries take no lock.
  */
 #pragma once
 
@@ -22,12 +29,12 @@ struct aa_oci_cache;
 
 /* What the key depends on besides the source. */
 struct aa_oci_cache_inputs {
-	const char *parser;      /* absolute path of apparmor_parser */
+	const char *parser;	 /* absolute path of apparmor_parser */
 	const char *parser_conf; /* its config file, NULL for none */
 	const char *include_dir; /* where <...> includes are found */
 	aa_features *features;
 	enum aa_oci_mode mode;
-	const char *memo_dir;    /* where keys are memoized by stat, or NULL */
+	const char *memo_dir; /* where keys are memoized by stat, or NULL */
 };
 
 /*
@@ -43,8 +50,10 @@ int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
 
 /*
  * cache_open - the cache for @features under @cache_dir (created 0700 when
- * missing). Returns: 0 or -errno with a line in @err (the caller warns
- * and compiles without a cache).
+ * missing), its features directory found or created under the lock on
+ * @cache_dir/.lock, which is released before returning.
+ * Returns: 0 or -errno with a line in @err (the caller warns and compiles
+ * without a cache).
  */
 int cache_open(const char *cache_dir, aa_features *features,
 	       struct aa_oci_cache **ret, struct aa_oci_err *err);
@@ -70,11 +79,11 @@ int cache_put(struct aa_oci_cache *c, const char *key, const void *buf,
 int cache_remove(struct aa_oci_cache *c, const char *key);
 
 struct aa_oci_cache_entry {
-	char dir[64];  /* the features directory, e.g. 6b0d76a2.0 */
+	char dir[64]; /* the features directory, e.g. 6b0d76a2.0 */
 	char key[AA_OCI_CACHE_KEY_LEN + 1];
-	size_t size;   /* bytes of binary policy */
+	size_t size; /* bytes of binary policy */
 	time_t mtime;
-	int valid;     /* the checksum holds */
+	int valid; /* the checksum holds */
 };
 
 /*
@@ -86,6 +95,11 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 
 /*
  * cache_clear - remove every entry and features directory under
- * @cache_dir, leaving the directory itself. Returns: 0 or -errno.
+ * @cache_dir, leaving the directory itself and its .lock; holds the lock,
+ * so an opener at the same time finds either the old directory or none.
+ * A cache opened before the clear stores nothing more (cache_put fails
+ * with -ENOENT) until it is opened again.
+ * @ret_removed: how many features directories were removed (may be NULL).
+ * Returns: 0 or -errno.
  */
 int cache_clear(const char *cache_dir, size_t *ret_removed);

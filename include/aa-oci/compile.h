@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aa-oci/config.h"
 #include "aa-oci/err.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/mode.h"
@@ -25,6 +26,7 @@ struct aa_oci_compiled {
 	size_t len;
 	bool from_cache;  /* no parser ran */
 	bool stored;      /* compiled and written to the cache */
+	char key[65];	  /* its cache key, "" when the cache was not used */
 	char warning[AA_OCI_ERR_MAX]; /* the cache could not be used: why */
 };
 

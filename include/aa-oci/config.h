@@ -2,8 +2,10 @@
 /* aa-oci's settings: built-in defaults, overridden by /etc/aa-oci/config.json. */
 #pragma once
 
+#include <stdbool.h>
+
 #include "aa-oci/err.h"
-#include "aa-oci/oci.h"
+#include "aa-oci/rundir.h"
 
 #include "paths.h" /* AA_OCI_DATADIR, AA_OCI_SYSCONFDIR: made by the Makefile */
 
@@ -14,6 +16,27 @@
 #define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
 #define AA_OCI_PARSER_TIMEOUT_MS 10000
 #define AA_OCI_PARSER_NICE (-10)
+
+/* Globs in allowed_profiles at most. */
+#define AA_OCI_ALLOWED_MAX 256
+
+/* The settings in /etc/aa-oci/config.json; config.c owns the defaults. */
+struct aa_oci_config {
+	char **profile_dirs; /* NULL-terminated, absolute */
+	char *default_profile;
+	char *runtime_default;
+	bool allow_unconfined;	 /* may a container ask for unconfined */
+	bool allow_complain;	 /* may a container ask for complain mode */
+	char **allowed_profiles; /* globs a container's name must match;
+				  * NULL: any name there is a source for */
+	char *parser;
+	long parser_timeout_ms;
+	int parser_nice;
+	char *run_dir;
+	char *cache_dir; /* NULL: no binary policy cache */
+	char *runtime;
+	struct aa_oci_rundir *rundir; /* run_dir's owner (rundir.c) */
+};
 
 /*
  * config_parse - apply the keys present in @buf over @cfg (which holds the
@@ -35,5 +58,11 @@ int config_init(struct aa_oci_config *cfg);
  */
 int config_load(const char *path, bool required, struct aa_oci_config *cfg,
 		struct aa_oci_err *err);
+
+/*
+ * config_set_run_dir - use @path as run_dir (and a new handle on it).
+ * Returns: 0 or -ENOMEM.
+ */
+int config_set_run_dir(struct aa_oci_config *cfg, const char *path);
 
 void config_free(struct aa_oci_config *cfg);

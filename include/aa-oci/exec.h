@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "aa-oci/config.h"
 #include "aa-oci/err.h"
 #include "aa-oci/mode.h"
 #include "aa-oci/oci.h"
@@ -29,6 +30,7 @@ struct aa_oci_exec_opts {
 struct aa_oci_exec_plan {
 	struct aa_oci_config cfg; /* the settings, read once */
 	char *profile;   /* NULL: no label change */
+	bool unconfined; /* unconfined asked and allowed */
 	enum aa_oci_mode mode;
 	bool no_new_privs;
 	bool stack;      /* aa_stack_onexec rather than aa_change_onexec */

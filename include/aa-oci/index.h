@@ -22,14 +22,16 @@ int index_declared(const char *text, int (*fn)(const char *name, size_t len,
 
 /*
  * index_lookup - the file in @dirs (NULL-terminated, searched in order)
- * that declares `profile @name`, from the index in @index_path when it is
- * still true of the directories, else from a fresh scan, which is then
- * saved there (atomically; failing to save only costs speed).
+ * that declares `profile @name`, from the index in @index_path (relative to
+ * @index_dirfd; NULL: none) when it is still true of the directories, else from
+ * a fresh scan, which is then saved there (atomically; failing to save only
+ * costs speed).
  * @ret_rebuilt, if not NULL, says whether the directories were scanned.
  * Returns: 0, -ENOENT none declares it, or -errno.
  */
-int index_lookup(char *const *dirs, const char *index_path, const char *name,
-		 char **ret_path, bool *ret_rebuilt, struct aa_oci_err *err);
+int index_lookup(char *const *dirs, int index_dirfd, const char *index_path,
+		 const char *name, char **ret_path, bool *ret_rebuilt,
+		 struct aa_oci_err *err);
 
 /*
  * index_skip_entry - is @name, an entry of a profile directory, never a

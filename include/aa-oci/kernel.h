@@ -11,6 +11,7 @@
 
 #include "aa-oci/err.h"
 #include "aa-oci/mode.h"
+#include "aa-oci/rundir.h"
 
 struct aa_oci_kernel;
 
@@ -27,14 +28,6 @@ void kernel_close(struct aa_oci_kernel *k);
 const char *kernel_apparmorfs(const struct aa_oci_kernel *k);
 
 /*
- * kernel_profile_mode - is @name loaded, and in which mode?
- * Returns: 0 with *@ret_mode set, -ENOENT when not loaded, -ENODEV when
- * <apparmorfs>/profiles is missing, or -errno.
- */
-int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
-			enum aa_oci_mode *ret_mode);
-
-/*
  * kernel_profile_list - the names of every loaded profile, read at once
  * from <apparmorfs>/profiles (children as "parent//child").
  * Returns: 0 with a NULL-terminated list, -ENODEV when the list is
@@ -43,41 +36,29 @@ int kernel_profile_mode(struct aa_oci_kernel *k, const char *name,
 int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names);
 
 /*
- * kernel_profile_exists - ask the kernel whether a profile named @name is
- * loaded, through its query interface: one lookup, however many profiles
- * are loaded.
- * Returns: 0 loaded, -ENOENT not loaded, -EOPNOTSUPP when the kernel could
- * not answer this way (the caller reads the list instead).
+ * kernel_profile_state - is @name loaded, and in which mode? The one
+ * answer to that question. In order: the profile's directory under
+ * policy/profiles remembered in @rd (may be NULL), checked to still hold
+ * @name; else the kernel's label query, which answers "not loaded" in one
+ * lookup; else the profile's directory found by reading policy/profiles
+ * (then remembered); else, where the kernel has no policy/profiles, the
+ * whole list. Never reads the list when the profile's directory answers.
+ * Returns: 0 with *@ret_mode set (AA_OCI_MODE_OTHER for kill, unconfined,
+ * user, ...), -ENOENT when not loaded, -ENODEV when <apparmorfs>/profiles
+ * is missing, or -errno.
  */
-int kernel_profile_exists(struct aa_oci_kernel *k, const char *name);
-
-/*
- * kernel_profile_dir_mode - the mode of @name, read from its own directory
- * <apparmorfs>/policy/profiles/@dir: a few small reads, however many
- * profiles are loaded.
- * Returns: 0, -ESTALE when @dir is gone or now holds another profile.
- */
-int kernel_profile_dir_mode(struct aa_oci_kernel *k, const char *dir,
-			    const char *name, enum aa_oci_mode *ret_mode);
-
-/*
- * kernel_profile_find_dir - the name of @name's directory under
- * <apparmorfs>/policy/profiles ("NAME.N"), found by reading the directory
- * (its cost grows with the profiles loaded: remember the answer).
- * Returns: 0, -ENOENT, or -errno.
- */
-int kernel_profile_find_dir(struct aa_oci_kernel *k, const char *name,
-			    char **ret_dir);
+int kernel_profile_state(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
+			 const char *name, enum aa_oci_mode *ret_mode);
 
 /*
  * kernel_features - the kernel's features (<apparmorfs>/features), read
- * once per handle. The reference stays owned by @k. With @memo_dir (the
- * run directory) and the kernel's own securityfs, they are read by walking
- * the directory once per boot and kept in @memo_dir/features, tagged with
- * the boot's id; later runs read that one file.
+ * once per handle. The reference stays owned by @k. With @rd (the run
+ * directory) and the kernel's own securityfs, they are read by walking the
+ * directory once per boot and kept in the run directory, tagged with the
+ * boot's id; later runs read that one file.
  * Returns: 0 or -errno.
  */
-int kernel_features(struct aa_oci_kernel *k, const char *memo_dir,
+int kernel_features(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 		    aa_features **ret);
 
 /*

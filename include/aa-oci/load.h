@@ -9,11 +9,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "aa-oci/config.h"
 #include "aa-oci/err.h"
 #include "aa-oci/generate.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/mode.h"
 #include "aa-oci/oci.h"
+#include "aa-oci/rundir.h"
 
 enum aa_oci_load_action {
 	AA_OCI_LOAD_ALREADY,   /* loaded before; nothing compiled */
@@ -24,6 +26,8 @@ enum aa_oci_load_action {
 struct aa_oci_load_result {
 	enum aa_oci_load_action action;
 	enum aa_oci_mode mode; /* the mode the kernel now reports */
+	const char *note;      /* why a mode other than the one asked was
+				* kept (policy_reload), or NULL */
 	char *source;          /* the file compiled, or NULL */
 	bool from_cache;       /* loaded from the policy cache: no parser ran */
 	char warning[AA_OCI_ERR_MAX]; /* the cache could not be used: why */
@@ -38,31 +42,34 @@ struct aa_oci_load_result {
 int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		     char **ret_path, struct aa_oci_err *err);
 
-
 /*
- * load_ensure - make sure @name is loaded in a mode at least as strict as
- * @mode: a profile loaded in enforce mode is kept when complain is asked
- * (never weakened); one loaded in complain mode is reloaded when enforce is
- * asked. Loads are serialized with a lock in @cfg's run_dir, and the state
- * is checked again under the lock, so two starts needing the same profile
- * compile it once.
- * Returns: 0 with @ret filled, or -errno with one line in @err.
+ * load_ensure - make sure @name is loaded, for front-end @by, in the mode
+ * @mode asks, as far as policy allows: a loaded profile is kept unless
+ * policy_reload says to load it again (never weakened, an administrator's
+ * mode never undone; ret->note says why another mode was kept). A load is
+ * plan (find or generate the source, compile or take the cache's binary,
+ * read what it declares), check (policy_check: exactly @name and its
+ * children, not disabled), commit (one write to the kernel), then the
+ * profile is read back from its own directory and recorded in run_dir as
+ * aa-oci's. Loads are serialized with run_dir's load.lock and the state is
+ * checked again under it, so two starts needing one profile compile once.
+ * Returns: 0 with @ret filled, or -errno with one line in @err (-EPERM:
+ * the check refused what the source declares).
  */
 int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
-		const char *name, enum aa_oci_mode mode,
+		enum aa_oci_loader by, const char *name, enum aa_oci_mode mode,
 		struct aa_oci_load_result *ret, struct aa_oci_err *err);
 
 /*
  * load_generate_text - the text of built-in default @t declaring `profile
  * @name`, for the features of the kernel behind @k (what the hook loads
- * and `aa-oci generate` prints are the same bytes). @memo_dir: see
+ * and `aa-oci generate` prints are the same bytes). @rd: see
  * kernel_features (NULL: read the features from the kernel).
  * Returns: 0 or -errno with a line in @err.
  */
-int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
+int load_generate_text(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 		       enum aa_oci_template t, const char *name,
 		       char **ret_text, struct aa_oci_err *err);
-
 
 /*
  * load_policy_names - the top-level profile names in compiled policy @buf
@@ -75,10 +82,17 @@ int load_generate_text(struct aa_oci_kernel *k, const char *memo_dir,
 int load_policy_names(const void *buf, size_t len, char ***ret_names);
 
 /*
- * load_file - compile the profile file @path with the configured parser
- * and load (or replace) every profile it defines, under the same lock as
- * load_ensure. The names come from the compiled policy; each is checked
- * in the kernel's list after the load.
+ * load_policy_declared - the same, children and hats included: every
+ * profile the policy would put in the kernel.
+ */
+int load_policy_declared(const void *buf, size_t len, char ***ret_names);
+
+/*
+ * load_file - `aa-oci sync`'s load: the same plan, check and commit as
+ * load_ensure, for every profile the file @path defines (sync owns the
+ * files it syncs: any names; a disabled file is refused), under the same
+ * lock. The names come from the compiled policy; each is read back from
+ * its own directory after the load and recorded as aa-oci's.
  * @ret_names: the top-level profiles @path defines (NULL-terminated).
  * @ret_fresh: (may be NULL) those of them the kernel did not list before
  * this load, i.e. the ones this call brought in.
@@ -92,7 +106,8 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 
 /*
  * load_unload - unload profile @name under the load lock, so no load of
- * aa-oci's runs between a caller's decision and the removal.
+ * aa-oci's runs between a caller's decision and the removal; its record
+ * in run_dir goes with it.
  * Returns: 0, -ENOENT not loaded, or -errno with one line in @err.
  */
 int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <yajl/yajl_tree.h>
 
@@ -32,23 +33,9 @@ struct aa_oci_state {
 };
 
 struct aa_oci_spec {
-	char *apparmor_profile; /* process.apparmorProfile; NULL when absent or "" */
-	bool no_new_privs;      /* process.noNewPrivileges */
+	char *apparmor_profile; /* process.apparmorProfile; "" is NULL */
+	bool no_new_privs;	/* process.noNewPrivileges */
 	struct aa_oci_annotations annotations;
-};
-
-/* The settings in /etc/aa-oci/config.json; config.c owns defaults. */
-struct aa_oci_config {
-	char **profile_dirs; /* NULL-terminated, absolute */
-	char *default_profile;
-	char *runtime_default;
-	bool allow_unconfined;
-	char *parser;
-	long parser_timeout_ms;
-	int parser_nice;
-	char *run_dir;
-	char *cache_dir; /* NULL: no binary policy cache */
-	char *runtime;
 };
 
 /*
@@ -61,15 +48,37 @@ int oci_state_parse(const char *buf, struct aa_oci_state *ret,
 void oci_state_free(struct aa_oci_state *s);
 
 /*
- * oci_spec_parse - parse the parts of config.json aa-oci needs.
- * Objects it reads (the root, process, annotations) must not repeat a key:
+ * oci_spec_parse - parse the parts of config.json aa-oci needs, in one
+ * pass through the JSON front door (json.h). No object may repeat a key:
  * runtimes written in Go take the last duplicate, so reading the first would
- * let a bundle show us one profile and the runtime another.
+ * let a bundle show us one profile and the runtime another. The root and
+ * process are also checked as runc reads keys (oci_key_is): an alias of a
+ * field we read, or two keys that are one to runc, are refused.
  * Returns: 0, -EBADMSG, -E2BIG, -ENOMEM.
  */
 int oci_spec_parse(const char *buf, struct aa_oci_spec *ret,
 		   struct aa_oci_err *err);
 void oci_spec_free(struct aa_oci_spec *s);
+
+/* <bundle>/config.json as read once: decide and rewrite from these bytes. */
+struct aa_oci_bundle_config {
+	int dirfd; /* the bundle directory */
+	char *buf; /* the text, NUL-terminated, no NUL inside */
+	size_t len;
+	struct stat st; /* of the file read */
+	bool link;	/* config.json is a symbolic link (read through it) */
+};
+
+/*
+ * oci_bundle_config_read - read <bundle>/config.json once, opened relative
+ * to the bundle directory (kept open in @ret): a regular file of at most
+ * AA_OCI_SPEC_MAX bytes with no NUL byte. A symbolic link is followed, as
+ * runc follows it, and said so in ret->link.
+ * Returns: 0 or -errno (detail in @err).
+ */
+int oci_bundle_config_read(const char *bundle, struct aa_oci_bundle_config *ret,
+			   struct aa_oci_err *err);
+void oci_bundle_config_free(struct aa_oci_bundle_config *c);
 
 /*
  * oci_bundle_read_config - the text of <bundle>/config.json, opened
@@ -88,33 +97,32 @@ int oci_bundle_read_config(const char *bundle, char **ret_buf,
 int oci_spec_read_bundle(const char *bundle, struct aa_oci_spec *ret,
 			 struct aa_oci_err *err);
 
-
 /*
- * oci_json_precheck - refuse JSON text no parser of ours should walk:
- * nesting deeper than 10,000 levels (Go's own limit; yajl's tree would
- * recurse off the stack), and escaped NULs (\u0000), which yajl turns into
- * a NUL that cuts a key or value short of what runc reads.
- * Returns: 0 or -EBADMSG (detail in @err, naming @what).
- */
-int oci_json_precheck(const char *buf, const char *what,
-		      struct aa_oci_err *err);
-
-/*
- * oci_json_tree - oci_json_precheck, then yajl's tree of @buf, which must
- * be a JSON object. Returns: 0 (*ret to be freed with yajl_tree_free) or
- * -EBADMSG (detail in @err, naming @what).
+ * oci_json_tree - yajl's tree of @buf (NUL-terminated), a JSON object,
+ * after the front door's checks (json.h: strict JSON, depth, NULs, no key
+ * twice in any object), messages naming @what. The same as json_tree.
+ * Returns: 0 (*ret to be freed with yajl_tree_free), -EBADMSG (detail in
+ * @err), -ENOMEM.
  */
 int oci_json_tree(const char *buf, const char *what, yajl_val *ret,
 		  struct aa_oci_err *err);
 
 /*
- * oci_json_unique_keys - refuse an object that names a key twice; with
- * @fold, twice as Go's decoder sees keys (without regard to case), so
- * "apparmorProfile" and "ApparmorProfile" are one key named twice.
- * Returns: 0, -EBADMSG (detail in @err), -ENOMEM.
+ * oci_key_is - does the object key @key (@len bytes) name the struct field
+ * @field (ASCII) as runc's Go decoder matches keys: ASCII letters without
+ * regard to case, U+017F as 's', U+212A as 'k'? The one matcher of
+ * config.json's field names, for its reader and its rewriter alike.
  */
-int oci_json_unique_keys(yajl_val obj, const char *what, bool fold,
-			 struct aa_oci_err *err);
+bool oci_key_is(const char *key, size_t len, const char *field);
+
+/*
+ * oci_key_field - oci_key_is, refusing an alias: a key runc reads as
+ * @field that is not spelled @field ("ApparmorProfile"), which crun would
+ * ignore; the message names @what, the object holding the key.
+ * Returns: 1 the key is @field, 0 another key, -EBADMSG an alias.
+ */
+int oci_key_field(const char *key, size_t len, const char *field,
+		  const char *what, struct aa_oci_err *err);
 
 /*
  * oci_log_line - one line of a runtime's JSON log, as containerd's shim and

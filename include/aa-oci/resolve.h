@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "aa-oci/config.h"
 #include "aa-oci/err.h"
 #include "aa-oci/mode.h"
 #include "aa-oci/oci.h"
@@ -26,9 +27,11 @@ enum aa_oci_source {
 	AA_OCI_SOURCE_NONE,
 	AA_OCI_SOURCE_ANNOTATION, /* aa-oci.profile */
 	AA_OCI_SOURCE_KUBERNETES, /* container.apparmor.security.beta... */
-	AA_OCI_SOURCE_PODMAN,     /* io.podman.annotations.apparmor */
-	AA_OCI_SOURCE_SPEC,       /* process.apparmorProfile */
-	AA_OCI_SOURCE_DEFAULT,    /* default_profile in the config file */
+	AA_OCI_SOURCE_PODMAN,	  /* io.podman.annotations.apparmor */
+	AA_OCI_SOURCE_SPEC,	  /* process.apparmorProfile */
+	AA_OCI_SOURCE_DEFAULT,	  /* default_profile in the config file */
+	AA_OCI_SOURCE_COMMAND,	  /* aa-oci-exec --profile / --mode */
+	AA_OCI_SOURCE_LXC,	  /* lxc.apparmor.profile */
 };
 
 struct aa_oci_request {
@@ -37,6 +40,7 @@ struct aa_oci_request {
 	char *profile; /* the validated name; NULL when unconfined or none */
 	bool unconfined;
 	enum aa_oci_mode mode;
+	bool mode_asked; /* aa-oci.mode was given */
 };
 
 /*
@@ -72,36 +76,12 @@ int resolve_request(const struct aa_oci_state *state,
 		    struct aa_oci_request *ret, struct aa_oci_err *err);
 
 /*
- * resolve_check_hook - may a hook let this container start? A hook cannot
- * change the label the runtime applies, so anything asked for outside
- * process.apparmorProfile must match it, and "unconfined" asked for by an
- * annotation needs allow_unconfined.
- * Returns: 0, or -EPERM with the fix in @err.
- */
-int resolve_check_hook(const struct aa_oci_request *req,
-		       const struct aa_oci_spec *spec,
-		       const struct aa_oci_config *cfg,
-		       struct aa_oci_err *err);
-
-/*
  * resolve_engine_default - is @name a default profile an engine writes into
  * process.apparmorProfile by itself (docker-default, containers-default-*,
  * crio-default*, cri-containerd.apparmor.d)? Those yield to an annotation;
  * any other name there was chosen by someone and does not.
  */
 bool resolve_engine_default(const char *name);
-
-/*
- * resolve_check_runtime - what a runtime wrapper must write into
- * process.apparmorProfile for @req: *@ret_write is the value to write, or
- * NULL to leave config.json untouched. An annotation replaces an engine's
- * default, never another explicit profile.
- * Returns: 0, or -EPERM with the conflict and the fix in @err.
- */
-int resolve_check_runtime(const struct aa_oci_request *req,
-			  const struct aa_oci_spec *spec,
-			  const struct aa_oci_config *cfg,
-			  const char **ret_write, struct aa_oci_err *err);
 
 /* resolve_source_name - "annotation aa-oci.profile", ... for messages. */
 const char *resolve_source_name(enum aa_oci_source s);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "aa-oci/config.h"
 #include "aa-oci/err.h"
 #include "aa-oci/load.h"
 #include "aa-oci/oci.h"
@@ -53,6 +54,7 @@ int runtime_find(const char *env, const struct aa_oci_config *cfg,
 
 struct aa_oci_runtime_report {
 	char *profile;   /* what the container gets, once known */
+	enum aa_oci_mode mode; /* the mode asked for */
 	bool written;    /* config.json was rewritten */
 	bool loaded;     /* a load was needed and done */
 	struct aa_oci_load_result load;

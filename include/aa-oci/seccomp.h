@@ -112,15 +112,17 @@ struct aa_oci_seccomp_report {
  * key, such as "defaultAction", at its top level).
  *
  * Numbers are read from their JSON text, so uint64 values up to
- * 18446744073709551615 are exact. Objects must not repeat a key. What this
+ * 18446744073709551615 are exact. The text passes the JSON front door
+ * first (json.h: strict JSON, 10000 levels, no \u0000, no object naming a
+ * key twice), refused in its words, naming "seccomp settings". What this
  * wrapper cannot honour is refused, never ignored: SCMP_ACT_NOTIFY,
  * listenerPath, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, unknown keys, and
  * Docker's profile format (archMap, includes, excludes).
  *
  * Returns: 0, -EBADMSG malformed JSON or a wrong type, -EINVAL a bad value
  *          or a missing field, -E2BIG over a limit, -ENOMEM. On failure
- *          @err names the field by its JSON path, e.g.
- *          `linux.seccomp.syscalls[3].args[0].op`, and *@ret is untouched.
+ *          past the front door @err names the field by its JSON path, e.g.
+ *          `linux.seccomp.syscalls[3].args[0].op`; *@ret is untouched.
  */
 int oci_seccomp_parse(const char *buf, struct aa_oci_seccomp *ret,
 		      struct aa_oci_err *err);

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define AA_OCI_SYNC_STATE "sync.state"
+#include "aa-oci/rundir.h"
 
 struct sync_owned {
 	char *name;

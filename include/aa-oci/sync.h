@@ -17,10 +17,9 @@
 #include "aa-oci/err.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/mode.h"
+#include "aa-oci/config.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/sync-record.h"
-
-#define AA_OCI_SYNC_LOCK "sync.lock"
 
 /* Watch mode: a burst of events is handled once no event came for
  * QUIET_MS, or MAX_DELAY_MS after its first event, whichever is first. */

@@ -4,7 +4,9 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -36,7 +38,8 @@ static int setup(void **state)
 	d = fx_path(e->inc, "abi");
 	mkdir(d, 0755);
 	free(d);
-	fx_write(e->inc, "abstractions/base", "/etc/ld.so.cache r,\n#include <abstractions/nested>\n");
+	fx_write(e->inc, "abstractions/base",
+		 "/etc/ld.so.cache r,\n#include <abstractions/nested>\n");
 	fx_write(e->inc, "abstractions/nested", "/usr/lib/** mr,\n");
 	fx_write(e->inc, "abi/3.0", "abi-features\n");
 	fx_write(e->inc, "web",
@@ -52,12 +55,12 @@ static int setup(void **state)
 	e->memo = fx_path(e->top, "memo");
 	/* Every key test runs with the memo: each change must defeat it. */
 	e->in = (struct aa_oci_cache_inputs){
-		.parser = "/sbin/apparmor_parser",
-		.parser_conf = NULL,
-		.include_dir = e->inc,
-		.features = e->features,
-		.mode = AA_OCI_MODE_ENFORCE,
-		.memo_dir = e->memo,
+	    .parser = "/sbin/apparmor_parser",
+	    .parser_conf = NULL,
+	    .include_dir = e->inc,
+	    .features = e->features,
+	    .mode = AA_OCI_MODE_ENFORCE,
+	    .memo_dir = e->memo,
 	};
 	*state = e;
 	return 0;
@@ -87,6 +90,8 @@ static void key(struct env *e, char out[65])
 
 static void test_sha256_vectors(void **state)
 {
+	/* A digest stays one string, as published. */
+	/* clang-format off */
 	static const struct {
 		const char *in;
 		const char *hex;
@@ -96,6 +101,7 @@ static void test_sha256_vectors(void **state)
 		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
 		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 	};
+	/* clang-format on */
 	for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
 		struct sha256 s;
 		uint8_t d[32];
@@ -143,9 +149,10 @@ static void expect_change(struct env *e, const char *rel, const char *text)
 
 static void test_key_profile_file(void **state)
 {
-	expect_change(*state, "web",
-		      "abi <abi/3.0>,\nprofile web {\n  #include <abstractions/base>\n"
-		      "  include if exists <local/web>\n  file,\n  deny /x w,\n}\n");
+	expect_change(
+	    *state, "web",
+	    "abi <abi/3.0>,\nprofile web {\n  #include <abstractions/base>\n"
+	    "  include if exists <local/web>\n  file,\n  deny /x w,\n}\n");
 }
 
 static void test_key_abstraction(void **state)
@@ -192,7 +199,8 @@ static void test_key_mode_and_features(void **state)
 	key(e, b);
 	assert_string_not_equal(a, b);
 	e->in.mode = AA_OCI_MODE_ENFORCE;
-	assert_int_equal(aa_features_new_from_string(&other, "file {\n}\n", 9), 0);
+	assert_int_equal(aa_features_new_from_string(&other, "file {\n}\n", 9),
+			 0);
 	e->in.features = other;
 	key(e, c);
 	assert_string_not_equal(a, c);
@@ -205,8 +213,10 @@ static void test_key_generated_text(void **state)
 	struct env *e = *state;
 	char a[65], b[65];
 
-	assert_int_equal(cache_key(&e->in, "docker-default", "profile a {}\n", a, NULL), 0);
-	assert_int_equal(cache_key(&e->in, "docker-default", "profile b {}\n", b, NULL), 0);
+	assert_int_equal(
+	    cache_key(&e->in, "docker-default", "profile a {}\n", a, NULL), 0);
+	assert_int_equal(
+	    cache_key(&e->in, "docker-default", "profile b {}\n", b, NULL), 0);
 	assert_string_not_equal(a, b);
 }
 
@@ -217,7 +227,8 @@ static void test_key_directory_include(void **state)
 	char *d = fx_path(e->inc, "abstractions/web.d");
 
 	mkdir(d, 0755);
-	fx_write(e->inc, "web", "profile web {\n  include <abstractions/web.d>\n}\n");
+	fx_write(e->inc, "web",
+		 "profile web {\n  include <abstractions/web.d>\n}\n");
 	key(e, a);
 	fx_write(e->inc, "abstractions/web.d/extra", "/srv/** r,\n");
 	key(e, b);
@@ -234,12 +245,16 @@ static void test_key_uncacheable(void **state)
 	fx_write(e->inc, "web", "profile web {\n  include <@{HOME}/x>\n}\n");
 	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), -ENOTSUP);
 	assert_non_null(strstr(err.text, "variable"));
-	fx_write(e->inc, "web", "profile web {\n  #include <abstractions/missing>\n}\n");
+	fx_write(e->inc, "web",
+		 "profile web {\n  #include <abstractions/missing>\n}\n");
 	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), -ENOTSUP);
 	/* A cycle ends. */
-	fx_write(e->inc, "abstractions/base", "#include <abstractions/nested>\n");
-	fx_write(e->inc, "abstractions/nested", "#include <abstractions/base>\n");
-	fx_write(e->inc, "web", "profile web {\n  #include <abstractions/base>\n}\n");
+	fx_write(e->inc, "abstractions/base",
+		 "#include <abstractions/nested>\n");
+	fx_write(e->inc, "abstractions/nested",
+		 "#include <abstractions/base>\n");
+	fx_write(e->inc, "web",
+		 "profile web {\n  #include <abstractions/base>\n}\n");
 	assert_int_equal(cache_key(&e->in, e->src, NULL, k, &err), 0);
 }
 
@@ -247,12 +262,14 @@ static void test_key_memo(void **state)
 {
 	struct env *e = *state;
 	char a[65], b[65], *cmd;
-	const char *bogus = "0000000000000000000000000000000000000000000000000000000000000000";
+	const char *bogus =
+	    "0000000000000000000000000000000000000000000000000000000000000000";
 
 	key(e, a);
 	/* The memo is what answers while nothing changed: replace the key it
 	 * holds, and that is what comes back. */
-	assert_true(asprintf(&cmd, "sed -i 's/^K .*/K %s/' '%s'/*", bogus, e->memo) > 0);
+	assert_true(asprintf(&cmd, "sed -i 's/^K .*/K %s/' '%s'/*", bogus,
+			     e->memo) > 0);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	key(e, b);
@@ -310,9 +327,11 @@ static void test_entries(void **state)
 			memcpy(k2, k, sizeof(k2));
 			k2[63] = k2[63] == '0' ? '1' : '0';
 			path2 = fx_path(sub, k2);
-			assert_true(asprintf(&cmd, "cp '%s' '%s'", path, path2) > 0);
+			assert_true(
+			    asprintf(&cmd, "cp '%s' '%s'", path, path2) > 0);
 			assert_int_equal(system(cmd), 0);
-			assert_int_equal(cache_get(c, k2, &buf, &len), -EBADMSG);
+			assert_int_equal(cache_get(c, k2, &buf, &len),
+					 -EBADMSG);
 			assert_int_equal(unlink(path2), 0);
 			free(path2);
 			free(cmd);
@@ -358,7 +377,8 @@ static void test_unusable_dir(void **state)
 	struct aa_oci_err err = {0};
 	char *file = fx_path(e->top, "not-a-dir");
 
-	assert_true(cache_open("/proc/aa-oci-cache", e->features, &c, &err) < 0);
+	assert_true(cache_open("/proc/aa-oci-cache", e->features, &c, &err) <
+		    0);
 	assert_null(c);
 	assert_non_null(strstr(err.text, "/proc/aa-oci-cache"));
 	fx_write(e->top, "not-a-dir", "x");
@@ -402,10 +422,338 @@ static void test_concurrent_writers(void **state)
 	assert_true(v[0].valid);
 	free(v);
 	/* No temporary file left behind. */
-	assert_true(asprintf(&cmd, "test $(find '%s' -type f -name '*.tmp' | wc -l) = 0", dir) > 0);
+	assert_true(
+	    asprintf(&cmd,
+		     "test $(find '%s' -type f -name '*.tmp' | wc -l) = 0",
+		     dir) > 0);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	free(dir);
+}
+
+/*
+ * Many processes open one empty cache directory at the same moment. Each
+ * child blocks reading a pipe until the parent closes it, then opens the
+ * cache and stores and reads back an entry of its own. Afterwards there is
+ * exactly one features directory, holding every entry, each valid. Without
+ * the lock in cache_open, libapparmor sometimes makes a second features
+ * directory, or one opener empties the directory under another (whose
+ * cache_put then fails with ENOENT). A race shows in some rounds only:
+ * every round is run, and the test fails with how many went wrong.
+ */
+#define OPENERS 16
+#define ROUNDS 200
+#define CLEAR_ROUNDS 50
+
+/* What a child failed at, and its errno (1 to 49, 49 for any other), in
+ * its exit status: step * 50 + errno, at most 249. */
+enum { STEP_OPEN, STEP_PUT, STEP_GET, STEP_PAYLOAD, STEP_CLEAR };
+
+static const char *const step_name[] = {
+    [STEP_OPEN] = "cache_open",	  [STEP_PUT] = "cache_put",
+    [STEP_GET] = "cache_get",	  [STEP_PAYLOAD] = "cache_get (other bytes)",
+    [STEP_CLEAR] = "cache_clear",
+};
+
+static void child_fail(int step, int r)
+{
+	_exit(step * 50 + (-r > 0 && -r < 49 ? -r : 49));
+}
+
+struct children {
+	struct env *e;
+	const char *dir;
+	char (*keys)[65];
+	int n_openers;
+	bool clearer; /* one more child clears the cache meanwhile */
+};
+
+static void payload_of(int i, char out[64])
+{
+	snprintf(out, 64, "binary policy of opener %d", i);
+}
+
+static void opener_child(const struct children *ch, int i)
+{
+	struct aa_oci_cache *c = NULL;
+	char want[64], *buf = NULL;
+	size_t len;
+	int r;
+
+	payload_of(i, want);
+	r = cache_open(ch->dir, ch->e->features, &c, NULL);
+	if (r < 0)
+		child_fail(STEP_OPEN, r);
+	/* A clear after the open removes the directory this cache uses:
+	 * then, and only then, it finds no directory to store to. */
+	r = cache_put(c, ch->keys[i], want, strlen(want));
+	if (r == -ENOENT && ch->clearer)
+		_exit(0);
+	if (r < 0)
+		child_fail(STEP_PUT, r);
+	r = cache_get(c, ch->keys[i], &buf, &len);
+	if (r == -ENOENT && ch->clearer)
+		_exit(0);
+	if (r < 0)
+		child_fail(STEP_GET, r);
+	if (len != strlen(want) || memcmp(buf, want, len) != 0)
+		child_fail(STEP_PAYLOAD, -EBADMSG);
+	_exit(0);
+}
+
+static void clearer_child(const struct children *ch)
+{
+	for (int i = 0; i < 3; i++) {
+		int r = cache_clear(ch->dir, NULL);
+
+		if (r < 0)
+			child_fail(STEP_CLEAR, r);
+	}
+	_exit(0);
+}
+
+/*
+ * Start every child at once: each blocks reading a pipe until the parent
+ * closes it. Returns: NULL when all exited 0, else what went wrong first.
+ */
+static char *run_children(const struct children *ch)
+{
+	int n = ch->n_openers + (ch->clearer ? 1 : 0);
+	pid_t pids[OPENERS + 1];
+	char *why = NULL;
+	int start[2];
+
+	assert_true(n <= OPENERS + 1);
+	assert_int_equal(pipe2(start, O_CLOEXEC), 0);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			int e = errno;
+
+			/* Release and reap those already waiting. */
+			close(start[0]);
+			close(start[1]);
+			while (i-- > 0)
+				waitpid(pids[i], NULL, 0);
+			fail_msg("fork: %s", strerror(e));
+		}
+		if (pids[i] == 0) {
+			char b;
+
+			close(start[1]);
+			while (read(start[0], &b, 1) < 0 && errno == EINTR)
+				;
+			if (i < ch->n_openers)
+				opener_child(ch, i);
+			clearer_child(ch);
+		}
+	}
+	close(start[0]);
+	close(start[1]); /* all start together */
+	for (int i = 0; i < n; i++) {
+		int st, code;
+
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (why)
+			continue;
+		code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (code == 0)
+			continue;
+		if (code / 50 <= STEP_CLEAR)
+			assert_true(asprintf(&why, "child %d: %s: %s", i,
+					     step_name[code / 50],
+					     code % 50 < 49
+						 ? strerror(code % 50)
+						 : "failed") > 0);
+		else
+			assert_true(
+			    asprintf(&why, "child %d: status %#x", i, st) > 0);
+	}
+	return why;
+}
+
+static bool has_features(int dfd, const char *name)
+{
+	char path[300];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/.features", name);
+	return fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
+/*
+ * What must hold afterwards: at most @max_dirs features directories (at
+ * least one when @want_entries > 0), each with its .features, and nothing
+ * else but .lock; @want_entries valid entries (any number when negative).
+ * Returns: NULL, or what does not hold.
+ */
+static char *check_dir(const char *dir, int max_dirs, int want_entries)
+{
+	struct aa_oci_cache_entry *v = NULL;
+	char *why = NULL;
+	int n_dirs = 0;
+	struct dirent *de;
+	size_t n;
+	DIR *d;
+
+	d = opendir(dir);
+	assert_non_null(d);
+	while (!why && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    strcmp(de->d_name, ".lock") == 0)
+			continue;
+		n_dirs++;
+		if (de->d_name[0] == '.')
+			assert_true(
+			    asprintf(&why, "unexpected %s", de->d_name) > 0);
+		else if (!has_features(dirfd(d), de->d_name))
+			assert_true(asprintf(&why, "%s has no .features",
+					     de->d_name) > 0);
+	}
+	closedir(d);
+	if (!why && (n_dirs > max_dirs || (want_entries > 0 && n_dirs < 1)))
+		assert_true(asprintf(&why, "%d features directories", n_dirs) >
+			    0);
+	if (why)
+		return why;
+	assert_int_equal(cache_list(dir, &v, &n), 0);
+	if (want_entries >= 0 && n != (size_t)want_entries)
+		assert_true(asprintf(&why, "%zu entries listed, not %d", n,
+				     want_entries) > 0);
+	for (size_t i = 0; !why && i < n; i++)
+		if (!v[i].valid)
+			assert_true(asprintf(&why, "entry %s is damaged",
+					     v[i].key) > 0);
+	free(v);
+	return why;
+}
+
+/* A new opener reads back the entries of openers 0 to @n - 1 (storing
+ * them first when @store). Returns: NULL or why not. */
+static char *check_reopen(struct env *e, const char *dir, char keys[][65],
+			  int n, bool store)
+{
+	struct aa_oci_cache *c = NULL;
+	char *why = NULL;
+	int r;
+
+	r = cache_open(dir, e->features, &c, NULL);
+	if (r < 0) {
+		assert_true(asprintf(&why, "reopening: %s", strerror(-r)) > 0);
+		return why;
+	}
+	for (int i = 0; !why && i < n; i++) {
+		char want[64], *buf = NULL;
+		size_t len;
+
+		payload_of(i, want);
+		if (store &&
+		    (r = cache_put(c, keys[i], want, strlen(want))) < 0) {
+			assert_true(asprintf(&why, "storing again: %s",
+					     strerror(-r)) > 0);
+			break;
+		}
+		r = cache_get(c, keys[i], &buf, &len);
+		if (r < 0)
+			assert_true(asprintf(&why, "entry of opener %d: %s", i,
+					     strerror(-r)) > 0);
+		else if (len != strlen(want) || memcmp(buf, want, len) != 0)
+			assert_true(asprintf(&why,
+					     "entry of opener %d: other bytes",
+					     i) > 0);
+		free(buf);
+	}
+	cache_close(c);
+	return why;
+}
+
+static void opener_keys(struct env *e, char keys[OPENERS][65])
+{
+	for (int i = 0; i < OPENERS; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "profile opener%d {}\n", i);
+		assert_int_equal(
+		    cache_key(&e->in, "opener", text, keys[i], NULL), 0);
+	}
+}
+
+/* Run @n_rounds rounds, each in a fresh empty directory; fail with how many
+ * went wrong and the first thing that did. */
+static void rounds(struct env *e, int n_rounds,
+		   char *(*round)(struct env *, const char *, char[][65]))
+{
+	char keys[OPENERS][65], *first = NULL;
+	int bad = 0;
+
+	opener_keys(e, keys);
+	for (int i = 0; i < n_rounds; i++) {
+		char name[32], *dir, *why;
+
+		snprintf(name, sizeof(name), "round-%d", i);
+		dir = fx_path(e->top, name);
+		assert_int_equal(mkdir(dir, 0700), 0);
+		why = round(e, dir, keys);
+		if (why) {
+			if (!first)
+				assert_true(asprintf(&first, "round %d: %s", i,
+						     why) > 0);
+			bad++;
+			free(why);
+		}
+		fx_rm_rf(dir);
+		free(dir);
+	}
+	if (bad)
+		fail_msg("%d of %d rounds went wrong; first, %s", bad, n_rounds,
+			 first);
+	free(first);
+}
+
+static char *openers_round(struct env *e, const char *dir, char keys[][65])
+{
+	struct children ch = {e, dir, keys, OPENERS, false};
+	char *why = run_children(&ch);
+
+	if (!why)
+		why = check_dir(dir, 1, OPENERS);
+	if (!why)
+		why = check_reopen(e, dir, keys, OPENERS, false);
+	return why;
+}
+
+static void test_concurrent_openers(void **state)
+{
+	rounds(*state, ROUNDS, openers_round);
+}
+
+/*
+ * cache_clear while openers come, on a cache that already holds an entry:
+ * an opener always opens (it finds the old features directory or makes a
+ * new one, never one half made or half removed); only a cache opened
+ * before a clear may find its directory gone (ENOENT). Afterwards at most
+ * one features directory, with its .features, only valid entries, and
+ * the cache works.
+ */
+static char *clear_round(struct env *e, const char *dir, char keys[][65])
+{
+	struct children ch = {e, dir, keys, OPENERS / 2, true};
+	char *why = check_reopen(e, dir, keys, 1, true);
+
+	if (!why)
+		why = run_children(&ch);
+	if (!why)
+		why = check_dir(dir, 1, -1);
+	if (!why)
+		why = check_reopen(e, dir, keys, OPENERS / 2, true);
+	return why;
+}
+
+static void test_clear_while_opening(void **state)
+{
+	rounds(*state, CLEAR_ROUNDS, clear_round);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -413,21 +761,23 @@ static void test_concurrent_writers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors),
-		T(test_key_stable),
-		T(test_key_profile_file),
-		T(test_key_abstraction),
-		T(test_key_nested_abstraction),
-		T(test_key_abi_file),
-		T(test_key_local_override),
-		T(test_key_mode_and_features),
-		T(test_key_generated_text),
-		T(test_key_directory_include),
-		T(test_key_uncacheable),
-		T(test_key_memo),
-		T(test_entries),
-		T(test_unusable_dir),
-		T(test_concurrent_writers),
+	    cmocka_unit_test(test_sha256_vectors),
+	    T(test_key_stable),
+	    T(test_key_profile_file),
+	    T(test_key_abstraction),
+	    T(test_key_nested_abstraction),
+	    T(test_key_abi_file),
+	    T(test_key_local_override),
+	    T(test_key_mode_and_features),
+	    T(test_key_generated_text),
+	    T(test_key_directory_include),
+	    T(test_key_uncacheable),
+	    T(test_key_memo),
+	    T(test_entries),
+	    T(test_unusable_dir),
+	    T(test_concurrent_writers),
+	    T(test_concurrent_openers),
+	    T(test_clear_while_opening),
 	};
 
 	return cmocka_run_group_tests_name("cache", tests, NULL, NULL);

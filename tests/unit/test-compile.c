@@ -37,8 +37,12 @@ static int setup(void **state)
 	assert_int_equal(config_init(&e->cfg), 0);
 	free(e->cfg.parser);
 	e->cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
-	free(e->cfg.run_dir);
-	e->cfg.run_dir = fx_path(e->top, "run");
+	{
+		char *rd_ = fx_path(e->top, "run");
+
+		assert_int_equal(config_set_run_dir(&e->cfg, rd_), 0);
+		free(rd_);
+	}
 	free(e->cfg.cache_dir);
 	e->cfg.cache_dir = fx_path(e->top, "cache");
 	strv_free(e->cfg.profile_dirs);
@@ -220,8 +224,9 @@ static void test_load_with_unusable_cache(void **state)
 	/* A read-only cache still starts containers, with a warning. */
 	free(e->cfg.cache_dir);
 	e->cfg.cache_dir = strdup("/proc/aa-oci-cache");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				     &res, &err), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, &err),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	assert_non_null(strstr(res.warning, "policy cache not used"));
 	load_result_free(&res);

@@ -95,6 +95,8 @@ static void assert_defaults(const struct aa_oci_config *cfg)
 	assert_null(cfg->default_profile);
 	assert_string_equal(cfg->runtime_default, "docker-default");
 	assert_false(cfg->allow_unconfined);
+	assert_false(cfg->allow_complain);
+	assert_null(cfg->allowed_profiles);
 	assert_string_equal(cfg->parser, "/sbin/apparmor_parser");
 	assert_int_equal(cfg->parser_timeout_ms, 10000);
 	assert_int_equal(cfg->parser_nice, -10);
@@ -173,6 +175,8 @@ static void test_load_every_key(void **state)
 	    "  'default_profile': 'localhost/tenant-default',\n"
 	    "  'runtime_default': 'containers-default-0.50.1',\n"
 	    "  'allow_unconfined': true,\n"
+	    "  'allow_complain': true,\n"
+	    "  'allowed_profiles': ['web-*', 'payment-api', 'k8s-[ab]?'],\n"
 	    "  'parser': '/usr/sbin/apparmor_parser',\n"
 	    "  'parser_timeout_ms': 2500,\n"
 	    "  'parser_nice': 5,\n"
@@ -188,10 +192,14 @@ static void test_load_every_key(void **state)
 	assert_string_equal(cfg.default_profile, "localhost/tenant-default");
 	assert_string_equal(cfg.runtime_default, "containers-default-0.50.1");
 	assert_true(cfg.allow_unconfined);
+	assert_true(cfg.allow_complain);
+	assert_int_equal(strv_len(cfg.allowed_profiles), 3);
+	assert_string_equal(cfg.allowed_profiles[2], "k8s-[ab]?");
 	assert_string_equal(cfg.parser, "/usr/sbin/apparmor_parser");
 	assert_int_equal(cfg.parser_timeout_ms, 2500);
 	assert_int_equal(cfg.parser_nice, 5);
 	assert_string_equal(cfg.run_dir, "/var/run/aa-oci");
+	assert_string_equal(rundir_path(cfg.rundir), "/var/run/aa-oci");
 	assert_string_equal(cfg.runtime, "/usr/bin/crun");
 	config_free(&cfg);
 	tmp_drop(&t);
@@ -322,6 +330,13 @@ static const struct bad_case bad_cases[] = {
 	{ "bad/allow-unconfined-string", PLANT_JSON, "{'allow_unconfined':'yes'}", 0, -EINVAL, "allow_unconfined" },
 	{ "bad/allow-unconfined-number", PLANT_JSON, "{'allow_unconfined':1}", 0, -EINVAL, "allow_unconfined" },
 	{ "bad/allow-unconfined-null", PLANT_JSON, "{'allow_unconfined':null}", 0, -EINVAL, "allow_unconfined" },
+	{ "bad/allow-complain-string", PLANT_JSON, "{'allow_complain':'true'}", 0, -EINVAL, "allow_complain" },
+	{ "bad/allowed-profiles-string", PLANT_JSON, "{'allowed_profiles':'web*'}", 0, -EINVAL, "allowed_profiles" },
+	{ "bad/allowed-profiles-number-entry", PLANT_JSON, "{'allowed_profiles':['web',1]}", 0, -EINVAL, "allowed_profiles" },
+	{ "bad/allowed-profiles-empty-glob", PLANT_JSON, "{'allowed_profiles':['']}", 0, -EINVAL, "is not a glob of profile names" },
+	{ "bad/allowed-profiles-path", PLANT_JSON, "{'allowed_profiles':['/usr/sbin/*']}", 0, -EINVAL, "is not a glob of profile names" },
+	{ "bad/allowed-profiles-namespace", PLANT_JSON, "{'allowed_profiles':[':ns:*']}", 0, -EINVAL, "is not a glob of profile names" },
+	{ "bad/allowed-profiles-stack", PLANT_JSON, "{'allowed_profiles':['a//&b']}", 0, -EINVAL, "is not a glob of profile names" },
 	{ "bad/timeout-string", PLANT_JSON, "{'parser_timeout_ms':'100'}", 0, -EINVAL, "parser_timeout_ms" },
 	{ "bad/timeout-fraction", PLANT_JSON, "{'parser_timeout_ms':1.5}", 0, -EINVAL, "parser_timeout_ms" },
 	/* bad values */

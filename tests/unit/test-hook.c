@@ -32,9 +32,11 @@ static int setup(void **state)
 	e->statefile = fx_path(e->top, "state.json");
 	mkdir(e->bundle, 0755);
 	mkdir(e->dir, 0755);
-	fx_write(e->top, "config.json",
-		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": \"%s\", \"cache_dir\": \"\"}",
-		 e->dir, parser, e->run);
+	fx_write(
+	    e->top, "config.json",
+	    "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": "
+	    "\"%s\", \"cache_dir\": \"\", \"allow_complain\": true}",
+	    e->dir, parser, e->run);
 	fx_write(e->dir, "web", "profile web {\n  file,\n}\n");
 	free(parser);
 	*state = e;

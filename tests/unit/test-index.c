@@ -51,7 +51,8 @@ static int teardown(void **state)
 static int look(struct env *e, const char *name, char **path, bool *rebuilt)
 {
 	*path = NULL;
-	return index_lookup(e->dirs, e->idx, name, path, rebuilt, NULL);
+	return index_lookup(e->dirs, AT_FDCWD, e->idx, name, path, rebuilt,
+			    NULL);
 }
 
 static void expect(struct env *e, const char *name, const char *file,
@@ -146,8 +147,9 @@ static void test_order_and_damage(void **state)
 	{
 		char *path = NULL;
 
-		assert_int_equal(index_lookup(e->dirs, NULL, "gamma", &path,
-					      NULL, NULL), 0);
+		assert_int_equal(
+		    index_lookup(e->dirs, -1, NULL, "gamma", &path, NULL, NULL),
+		    0);
 		free(path);
 	}
 }

@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "aa-oci/kernel.h"
+#include "aa-oci/rundir.h"
 
 static const char profiles_text[] =
 	"docker-default (enforce)\n"
@@ -50,7 +51,7 @@ static void test_profile_mode_table(void **state)
 	for (size_t i = 0; i < sizeof(mode_cases) / sizeof(*mode_cases); i++) {
 		const struct mode_case *c = &mode_cases[i];
 		enum aa_oci_mode m = 99;
-		int r = kernel_profile_mode(k, c->name, &m);
+		int r = kernel_profile_state(k, NULL, c->name, &m);
 
 		if (r != c->ret || (r == 0 && m != c->mode))
 			fail_msg("case %zu \"%s\": got %d/%d, want %d/%d", i,
@@ -69,12 +70,14 @@ static void test_empty_and_missing_list(void **state)
 	char *p;
 
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
-	assert_int_equal(kernel_profile_mode(k, "docker-default", &m), -ENOENT);
+	assert_int_equal(kernel_profile_state(k, NULL, "docker-default", &m),
+			 -ENOENT);
 	p = fx_path(fs, "profiles");
 	unlink(p);
 	free(p);
 	/* A missing list must never read as "not loaded". */
-	assert_int_equal(kernel_profile_mode(k, "docker-default", &m), -ENODEV);
+	assert_int_equal(kernel_profile_state(k, NULL, "docker-default", &m),
+			 -ENODEV);
 	kernel_close(k);
 	fx_rm_rf(fs);
 	free(fs);
@@ -105,10 +108,12 @@ static void test_large_list(void **state)
 	fprintf(f, "needle (complain)\n");
 	fclose(f);
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
-	assert_int_equal(kernel_profile_mode(k, "needle", &m), 0);
+	assert_int_equal(kernel_profile_state(k, NULL, "needle", &m), 0);
 	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
-	assert_int_equal(kernel_profile_mode(k, "tenant-profile-09999", &m), 0);
-	assert_int_equal(kernel_profile_mode(k, "tenant-profile-1", &m), -ENOENT);
+	assert_int_equal(
+	    kernel_profile_state(k, NULL, "tenant-profile-09999", &m), 0);
+	assert_int_equal(kernel_profile_state(k, NULL, "tenant-profile-1", &m),
+			 -ENOENT);
 	kernel_close(k);
 	fx_rm_rf(fs);
 	free(fs);
@@ -210,6 +215,7 @@ static void test_profile_dirs(void **state)
 	char *fs = fx_apparmorfs("");
 	struct aa_oci_kernel *k = NULL;
 	enum aa_oci_mode m = 99;
+	struct aa_oci_rundir *rd = NULL;
 	char *dir = NULL;
 
 	mkprofdir(fs, "web.12", "web", "complain");
@@ -219,26 +225,41 @@ static void test_profile_dirs(void **state)
 	mkprofdir(fs, "lxc-container-default-cgns.9", "lxc-container-default-cgns", "enforce");
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
 
-	assert_int_equal(kernel_profile_find_dir(k, "web", &dir), 0);
+	assert_int_equal(rundir_new(fs, &rd), 0);
+	/* Found by reading policy/profiles, then remembered in kdir/. */
+	assert_int_equal(kernel_profile_state(k, rd, "web", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(rundir_kdir_get(rd, "web", &dir), 0);
 	assert_string_equal(dir, "web.12");
 	free(dir);
-	assert_int_equal(kernel_profile_find_dir(k, "a+b", &dir), 0);
+	assert_int_equal(kernel_profile_state(k, rd, "a+b", &m), 0);
+	assert_int_equal(rundir_kdir_get(rd, "a+b", &dir), 0);
 	assert_string_equal(dir, "ab.4");
 	free(dir);
-	assert_int_equal(kernel_profile_find_dir(k, "lxc-container-default-cgns", &dir), 0);
-	free(dir);
-	assert_int_equal(kernel_profile_find_dir(k, "we", &dir), -ENOENT);
-	assert_int_equal(kernel_profile_find_dir(k, "ab", &dir), -ENOENT);
-
-	assert_int_equal(kernel_profile_dir_mode(k, "web.12", "web", &m), 0);
-	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
-	assert_int_equal(kernel_profile_dir_mode(k, "webx.3", "webx", &m), 0);
+	assert_int_equal(
+	    kernel_profile_state(k, rd, "lxc-container-default-cgns", &m), 0);
 	assert_int_equal(m, AA_OCI_MODE_ENFORCE);
-	/* A directory that holds another profile, or none. */
-	assert_int_equal(kernel_profile_dir_mode(k, "webx.3", "web", &m), -ESTALE);
-	assert_int_equal(kernel_profile_dir_mode(k, "web.99", "web", &m), -ESTALE);
-	assert_int_equal(kernel_profile_dir_mode(k, "../../etc", "web", &m), -EINVAL);
-	assert_int_equal(kernel_profile_dir_mode(k, "..", "web", &m), -EINVAL);
+	/* Prefixes of a directory's name are other profiles. */
+	assert_int_equal(kernel_profile_state(k, rd, "we", &m), -ENOENT);
+	assert_int_equal(kernel_profile_state(k, rd, "ab", &m), -ENOENT);
+	/* A remembered directory that holds another profile, or none, or
+	 * that points outside: only a hint, the right one is found. */
+	rundir_kdir_put(rd, "web", "webx.3");
+	assert_int_equal(kernel_profile_state(k, rd, "web", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(rundir_kdir_get(rd, "web", &dir), 0);
+	assert_string_equal(dir, "web.12");
+	free(dir);
+	rundir_kdir_put(rd, "web", "../../etc");
+	assert_int_equal(kernel_profile_state(k, rd, "web", &m), 0);
+	rundir_kdir_put(rd, "webx", "web.99");
+	assert_int_equal(kernel_profile_state(k, rd, "webx", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_ENFORCE);
+	/* The directory's mode is the kernel's word, not the list's. */
+	mkprofdir(fs, "web.12", "web", "kill");
+	assert_int_equal(kernel_profile_state(k, rd, "web", &m), 0);
+	assert_int_equal(m, AA_OCI_MODE_OTHER);
+	rundir_free(rd);
 	kernel_close(k);
 	fx_rm_rf(fs);
 	free(fs);
@@ -249,26 +270,29 @@ static void test_profile_exists(void **state)
 	char *fs = fx_apparmorfs("");
 	char *access = fx_path(fs, ".access");
 	struct aa_oci_kernel *k = NULL;
+	enum aa_oci_mode m;
 	size_t len = 0;
 	char *q;
 
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
-	/* No query file: the caller must read the list. */
-	assert_int_equal(kernel_profile_exists(k, "web"), -EOPNOTSUPP);
-	/* A file that takes the query: the bytes are the kernel's format. */
+	/* No query file: the list answers. */
+	assert_int_equal(kernel_profile_state(k, NULL, "web", &m), -ENOENT);
+	/* A file that takes the query: the bytes are the kernel's format
+	 * (a real kernel answers ENOENT for a profile it does not have). */
 	fx_write(fs, ".access", "%s", "");
-	assert_int_equal(kernel_profile_exists(k, "web"), 0);
+	assert_int_equal(kernel_profile_state(k, NULL, "web", &m), -ENOENT);
 	q = fx_read(fs, ".access", &len);
 	assert_int_equal(len, 11);
 	assert_memory_equal(q, "label\0web\0\2", 11);
 	free(q);
-	/* A name too long for one query is not asked. */
+	/* A name too long for one query is looked up in the list. */
 	{
 		char big[600];
 
 		memset(big, 'a', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
-		assert_int_equal(kernel_profile_exists(k, big), -EINVAL);
+		fx_write(fs, "profiles", "%s (enforce)\n", big);
+		assert_int_equal(kernel_profile_state(k, NULL, big, &m), 0);
 	}
 	kernel_close(k);
 	fx_rm_rf(fs);

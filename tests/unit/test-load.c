@@ -17,6 +17,7 @@
 #include "aa-oci/compile.h"
 #include "aa-oci/config.h"
 #include "aa-oci/load.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
 #define PARSER "/sbin/apparmor_parser"
@@ -60,8 +61,7 @@ static int setup(void **state)
 	e->cfg.profile_dirs[0] = strdup(e->d1);
 	e->cfg.profile_dirs[1] = strdup("/nonexistent/aa-oci-dir");
 	e->cfg.profile_dirs[2] = strdup(e->d2);
-	free(e->cfg.run_dir);
-	e->cfg.run_dir = strdup(e->run);
+	assert_int_equal(config_set_run_dir(&e->cfg, e->run), 0);
 	free(e->cfg.cache_dir); /* the cache has its own tests */
 	e->cfg.cache_dir = NULL;
 	set_parser(e, "tests/data/parsers/kernel-sim");
@@ -256,16 +256,19 @@ static void test_ensure_already_loaded(void **state)
 	struct aa_oci_load_result res = {0};
 
 	/* Loaded in enforce mode: nothing compiled, whatever mode is asked. */
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 	assert_int_equal(res.mode, AA_OCI_MODE_ENFORCE);
 	/* Loaded in complain mode and complain asked: kept. */
-	assert_int_equal(load_ensure(e->k, &e->cfg, "soft",
-				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "soft",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 	assert_int_equal(parser_runs(e), 0);
 	assert_int_equal(replace_size(e), 0);
@@ -280,14 +283,15 @@ static void test_ensure_loads_file(void **state)
 	char *src = fx_path(e->d2, "web");
 
 	fx_write(e->d2, "web", good_profile, "web");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				     &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	assert_int_equal(res.mode, AA_OCI_MODE_ENFORCE);
 	assert_string_equal(res.source, src);
 	assert_int_equal(parser_runs(e), 1);
 	assert_true(replace_size(e) > 100);
-	/* Temporary files are gone; only the lock remains. */
+	/* Temporary files are gone; the lock and the records remain. */
 	{
 		char *cmd;
 		FILE *p;
@@ -298,11 +302,25 @@ static void test_ensure_loads_file(void **state)
 		p = popen(cmd, "r");
 		while (fgets(line, sizeof(line), p)) {
 			n++;
-			assert_string_equal(line, "load.lock\n");
+			if (strcmp(line, "load.lock\n") &&
+			    strcmp(line, "kdir\n") && strcmp(line, "loaded\n"))
+				fail_msg("left in run_dir: %s", line);
 		}
 		pclose(p);
-		assert_int_equal(n, 1);
+		assert_int_equal(n, 3);
 		free(cmd);
+	}
+	/* The record: who, which mode, from where. */
+	{
+		struct aa_oci_loaded rec = {0};
+
+		assert_int_equal(rundir_loaded_get(e->cfg.rundir, "web", &rec),
+				 0);
+		assert_int_equal(rec.by, AA_OCI_BY_HOOK);
+		assert_int_equal(rec.mode, AA_OCI_MODE_ENFORCE);
+		assert_string_equal(rec.source, src);
+		assert_true(rec.time > 0);
+		rundir_loaded_free(&rec);
 	}
 	load_result_free(&res);
 	free(src);
@@ -315,13 +333,15 @@ static void test_ensure_complain_then_enforce(void **state)
 	char *argv_log;
 
 	fx_write(e->d1, "web", good_profile, "web");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_COMPLAIN,
-				     &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL),
+			 0);
 	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
 	load_result_free(&res);
 	/* Enforce asked while loaded in complain: reloaded, never kept weak. */
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				     &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	assert_int_equal(parser_runs(e), 2);
 	argv_log = fx_read(e->fs, "profiles", NULL);
@@ -335,8 +355,10 @@ static void test_ensure_generates_builtin(void **state)
 	struct env *e = *state;
 	struct aa_oci_load_result res = {0};
 
-	assert_int_equal(load_ensure(e->k, &e->cfg, "docker-default",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
+				     "docker-default", AA_OCI_MODE_ENFORCE,
+				     &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_GENERATED);
 	assert_null(res.source);
 	assert_int_equal(parser_runs(e), 1);
@@ -346,8 +368,10 @@ static void test_ensure_generates_builtin(void **state)
 	/* A file of the same name in a profile dir wins over generating. */
 	fx_write(e->d1, "lxc-container-default", good_profile,
 		 "lxc-container-default");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "lxc-container-default",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
+				     "lxc-container-default",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	load_result_free(&res);
 }
@@ -358,8 +382,10 @@ static void test_ensure_not_found(void **state)
 	struct aa_oci_load_result res = {0};
 	struct aa_oci_err err = {0};
 
-	assert_int_equal(load_ensure(e->k, &e->cfg, "payment-api",
-				     AA_OCI_MODE_ENFORCE, &res, &err), -ENOENT);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
+				     "payment-api", AA_OCI_MODE_ENFORCE, &res,
+				     &err),
+			 -ENOENT);
 	assert_non_null(strstr(err.text, "not found in"));
 	assert_int_equal(parser_runs(e), 0);
 	assert_int_equal(replace_size(e), 0);
@@ -371,13 +397,111 @@ static void test_ensure_file_lacks_profile(void **state)
 	struct aa_oci_load_result res = {0};
 	struct aa_oci_err err = {0};
 
-	/* A file named "web" that declares another profile: compiled and
-	 * loaded, but "web" is still not there. That is an error. */
+	/* A file named "web" that declares another profile: compiled, and
+	 * refused before anything reaches the kernel. */
 	fx_write(e->d1, "web", good_profile, "notweb");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				     &res, &err), -ENOENT);
-	assert_non_null(strstr(err.text, "does not list \"web\""));
-	assert_non_null(strstr(err.text, "profile web"));
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, &err),
+			 -EPERM);
+	assert_non_null(strstr(err.text, "declares \"notweb\", not \"web\""));
+	assert_int_equal(replace_size(e), 0);
+}
+
+/* The check, on what the real parser compiled: a container's request loads
+ * exactly the profile it named and that profile's own children. */
+static const struct {
+	const char *what, *file, *ask, *text;
+	int ret;
+	const char *says;
+} check_cases[] = {
+    {"one profile", "web", "web", "profile web {\n  file,\n}\n", 0, NULL},
+    {"a profile and its children", "web", "web",
+     "profile web {\n  file,\n  profile child {\n    file,\n  }\n  ^hat {\n    "
+     "file,\n  }\n}\n",
+     0, NULL},
+    {"two top-level profiles", "web", "web",
+     "profile web {\n  file,\n}\nprofile other {\n  file,\n}\n", -EPERM,
+     "\"other\", \"web\", not only \"web\" and its children"},
+    {"another name", "web", "web", "profile notweb {\n  file,\n}\n", -EPERM,
+     "declares \"notweb\", not \"web\""},
+    {"a host-style path name", "usr.sbin.victimd", "usr.sbin.victimd",
+     "profile /usr/sbin/victimd {\n  file,\n}\n", -EPERM,
+     "declares \"/usr/sbin/victimd\", not \"usr.sbin.victimd\""},
+    {"a path name and the asked one", "usr.sbin.victimd", "usr.sbin.victimd",
+     "profile usr.sbin.victimd {\n  file,\n}\n/usr/sbin/victimd {\n  "
+     "file,\n}\n",
+     -EPERM, "not only"},
+};
+
+static void test_ensure_checks_compiled_names(void **state)
+{
+	struct env *e = *state;
+
+	for (size_t i = 0; i < sizeof(check_cases) / sizeof(*check_cases);
+	     i++) {
+		struct aa_oci_load_result res = {0};
+		struct aa_oci_err err = {0};
+		int r;
+
+		fx_write(e->fs, ".replace", "%s", "");
+		fx_write(e->d1, check_cases[i].file, "%s", check_cases[i].text);
+		r = load_ensure(e->k, &e->cfg, AA_OCI_BY_RUNTIME,
+				check_cases[i].ask, AA_OCI_MODE_COMPLAIN, &res,
+				&err);
+		if (r != check_cases[i].ret)
+			fail_msg("%s: returned %d, want %d (%s)",
+				 check_cases[i].what, r, check_cases[i].ret,
+				 err.text);
+		if (check_cases[i].says &&
+		    !strstr(err.text, check_cases[i].says))
+			fail_msg("%s: message \"%s\" lacks \"%s\"",
+				 check_cases[i].what, err.text,
+				 check_cases[i].says);
+		/* A refusal writes nothing to the kernel, in any mode. */
+		if (r < 0 && replace_size(e) != 0)
+			fail_msg("%s: refused, but .replace was written",
+				 check_cases[i].what);
+		if (r == 0 && replace_size(e) == 0)
+			fail_msg("%s: loaded, but nothing reached .replace",
+				 check_cases[i].what);
+		load_result_free(&res);
+		{
+			char *f = fx_path(e->d1, check_cases[i].file);
+
+			unlink(f);
+			free(f);
+		}
+		/* Unloaded again, as the kernel would show it. */
+		fx_write(e->fs, "profiles", "%s", "");
+		{
+			char *pol = fx_path(e->fs, "policy");
+
+			fx_rm_rf(pol);
+			free(pol);
+		}
+	}
+}
+
+static void test_ensure_disabled_loads_nothing(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+	char *dis = fx_path(e->d1, "disable"), *link = fx_path(dis, "web");
+
+	fx_write(e->d1, "web", good_profile, "web");
+	assert_int_equal(mkdir(dis, 0755), 0);
+	assert_int_equal(symlink("../web", link), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, &err),
+			 -EPERM);
+	assert_non_null(strstr(err.text, "is disabled"));
+	/* Refused before the parser ran (it would compile nothing for a
+	 * disabled file, and that nothing would be cached). */
+	assert_int_equal(parser_runs(e), 0);
+	assert_int_equal(replace_size(e), 0);
+	free(dis);
+	free(link);
 }
 
 static void test_ensure_parse_error_loads_nothing(void **state)
@@ -387,8 +511,9 @@ static void test_ensure_parse_error_loads_nothing(void **state)
 	struct aa_oci_err err = {0};
 
 	fx_write(e->d1, "web", "profile web {\n  bogus rule here,\n}\n");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				     &res, &err), -EBADMSG);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, &err),
+			 -EBADMSG);
 	assert_int_equal(replace_size(e), 0);
 	assert_non_null(strstr(err.text, "AppArmor parser error"));
 }
@@ -400,10 +525,10 @@ static void test_ensure_run_dir_unusable(void **state)
 	struct aa_oci_err err = {0};
 
 	fx_write(e->d1, "web", good_profile, "web");
-	free(e->cfg.run_dir);
-	e->cfg.run_dir = strdup("/proc/aa-oci-cannot-exist");
-	assert_true(load_ensure(e->k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-				&res, &err) < 0);
+	assert_int_equal(
+	    config_set_run_dir(&e->cfg, "/proc/aa-oci-cannot-exist"), 0);
+	assert_true(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				AA_OCI_MODE_ENFORCE, &res, &err) < 0);
 	assert_non_null(strstr(err.text, "cannot create /proc/aa-oci-cannot-exist"));
 	assert_int_equal(replace_size(e), 0);
 }
@@ -424,8 +549,10 @@ static void test_ensure_concurrent_single_compile(void **state)
 
 			if (kernel_open(e->fs, &k, NULL) < 0)
 				_exit(3);
-			_exit(load_ensure(k, &e->cfg, "web", AA_OCI_MODE_ENFORCE,
-					  &res, NULL) == 0 ? 0 : 1);
+			_exit(load_ensure(k, &e->cfg, AA_OCI_BY_HOOK, "web",
+					  AA_OCI_MODE_ENFORCE, &res, NULL) == 0
+				  ? 0
+				  : 1);
 		}
 	}
 	for (int i = 0; i < 4; i++) {
@@ -464,8 +591,8 @@ static void wait_for_holder(struct env *e, bool holder_loads)
 
 		close(pipefd[0]);
 		if (kernel_open(e->fs, &k, NULL) < 0 ||
-		    load_ensure(k, &e->cfg, "web", AA_OCI_MODE_ENFORCE, &res,
-				NULL) < 0)
+		    load_ensure(k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				AA_OCI_MODE_ENFORCE, &res, NULL) < 0)
 			_exit(1);
 		a = (char)('0' + res.action);
 		_exit(write(pipefd[1], &a, 1) == 1 ? 0 : 2);
@@ -550,23 +677,42 @@ static void test_ensure_remembers_profile_dir(void **state)
 
 	/* First look: the list, then the directory is found and kept. */
 	profdir(e, "already.5", "already", "enforce");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 	hint = fx_read(kdir, "already", NULL);
 	assert_string_equal(hint, "already.5");
 	free(hint);
 	/* Then the list is not read at all: emptied, it changes nothing. */
 	fx_write(e->fs, "profiles", "%s", "");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 	assert_int_equal(parser_runs(e), 0);
-	/* The directory says complain now: enforce asked, so it is loaded. */
+	/* The directory says complain now, and aa-oci did not load it so:
+	 * someone else's mode, kept, and the result says why. */
 	profdir(e, "already.5", "already", "complain");
 	fx_write(e->d1, "already", "profile already {\n  file,\n}\n");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
+	assert_non_null(strstr(res.note, "set outside aa-oci"));
+	assert_int_equal(parser_runs(e), 0);
+	/* aa-oci's own complain load (its record says so): made strict. */
+	{
+		struct aa_oci_loaded rec = {.by = AA_OCI_BY_RUNTIME,
+					    .mode = AA_OCI_MODE_COMPLAIN};
+
+		assert_int_equal(
+		    rundir_loaded_put(e->cfg.rundir, "already", &rec), 0);
+	}
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	assert_int_equal(parser_runs(e), 1);
 	load_result_free(&res);
@@ -574,8 +720,9 @@ static void test_ensure_remembers_profile_dir(void **state)
 	 * believed: the list decides. */
 	fx_write(e->fs, "profiles", "%s", "");
 	profdir(e, "already.5", "someone-else", "enforce");
-	assert_int_equal(load_ensure(e->k, &e->cfg, "already",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	assert_int_equal(parser_runs(e), 2);
 	load_result_free(&res);
@@ -587,25 +734,27 @@ static void test_ensure_remembers_profile_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_find_named_file_wins),
-		T(test_find_declaration_table),
-		T(test_find_skips_backups_and_dirs),
-		T(test_compile_real_parser),
-		T(test_compile_syntax_error),
-		T(test_compile_failures),
-		T(test_ensure_already_loaded),
-		T(test_ensure_loads_file),
-		T(test_ensure_complain_then_enforce),
-		T(test_ensure_generates_builtin),
-		T(test_ensure_not_found),
-		T(test_ensure_file_lacks_profile),
-		T(test_ensure_parse_error_loads_nothing),
-		T(test_ensure_run_dir_unusable),
-		T(test_ensure_waiter_finds_it_loaded),
-		T(test_ensure_waiter_loads_after_failed_holder),
-		T(test_compile_parser_nice),
-		T(test_ensure_concurrent_single_compile),
-		T(test_ensure_remembers_profile_dir),
+	    T(test_find_named_file_wins),
+	    T(test_find_declaration_table),
+	    T(test_find_skips_backups_and_dirs),
+	    T(test_compile_real_parser),
+	    T(test_compile_syntax_error),
+	    T(test_compile_failures),
+	    T(test_ensure_already_loaded),
+	    T(test_ensure_loads_file),
+	    T(test_ensure_complain_then_enforce),
+	    T(test_ensure_generates_builtin),
+	    T(test_ensure_not_found),
+	    T(test_ensure_file_lacks_profile),
+	    T(test_ensure_checks_compiled_names),
+	    T(test_ensure_disabled_loads_nothing),
+	    T(test_ensure_parse_error_loads_nothing),
+	    T(test_ensure_run_dir_unusable),
+	    T(test_ensure_waiter_finds_it_loaded),
+	    T(test_ensure_waiter_loads_after_failed_holder),
+	    T(test_compile_parser_nice),
+	    T(test_ensure_concurrent_single_compile),
+	    T(test_ensure_remembers_profile_dir),
 	};
 
 	return cmocka_run_group_tests_name("load", tests, NULL, NULL);

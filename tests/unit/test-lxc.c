@@ -762,9 +762,10 @@ static void test_hook_settings(void **state)
 	assert_non_null(strstr(err.text, "config file"));
 	assert_string_equal(rep.profile, "web");
 	lxc_report_free(&rep);
-	/* Special values never read the settings. */
+	/* Special values read them too: one decision, after the settings;
+	 * a settings file named but missing fails closed. */
 	fx_write(e->top, "config", P("generated"));
-	assert_int_equal(run(e, &v1, "c1", e->lxc, &rep, &err), 0);
+	assert_int_equal(run(e, &v1, "c1", e->lxc, &rep, &err), -ENOENT);
 	lxc_report_free(&rep);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * oci.c: the OCI state, a bundle's config.json, annotations.
+ * oci.c: the OCI state, a bundle's config.json, annotations, and the key
+ * matching config.json's reader and rewriter share.
  *
  * Most cases are rows of a table, each its own cmocka test so one failure
  * does not hide the rest. JSON in the tables is written with single quotes
@@ -28,6 +29,7 @@
 #include "fixture.h"
 
 #include "aa-oci/oci.h"
+#include "aa-oci/rewrite.h"
 #include "aa-oci/util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -58,7 +60,6 @@ static char *json_of(const char *text, size_t pad)
 	free(fmt);
 	return out;
 }
-
 
 static void rm_rf(const char *path)
 {
@@ -124,6 +125,15 @@ static void check_err(const char *name, int r, int want,
 	}
 }
 
+/* The exact message, when the row gives one. */
+static void check_msg(const char *name, const char *want,
+		      const struct aa_oci_err *err)
+{
+	if (want && strcmp(err->text, want) != 0)
+		fail_msg("%s: message\n  \"%s\", want\n  \"%s\"", name,
+			 err->text, want);
+}
+
 /* ---- oci_state_parse ---- */
 
 struct state_case {
@@ -131,6 +141,7 @@ struct state_case {
 	const char *json;
 	size_t pad;
 	int rc;
+	const char *msg; /* on failure, when set: the exact message */
 	/* expected on success */
 	const char *id, *status, *bundle;
 	size_t bundle_len; /* when bundle is padded */
@@ -141,6 +152,8 @@ struct state_case {
 /* clang-format off */
 /* A row that must fail; the struct's other fields do not matter. */
 #define BAD(n, j, p, r) { .name = (n), .json = (j), .pad = (p), .rc = (r) }
+/* The same, with the exact message. */
+#define BADM(n, j, r, m) { .name = (n), .json = (j), .rc = (r), .msg = (m) }
 
 static const struct state_case state_cases[] = {
 	/* good */
@@ -170,15 +183,29 @@ static const struct state_case state_cases[] = {
 	  .id = "\xe2\x9c\x93", .bundle = "/b/\xc3\xa9t\xc3\xa9" },
 
 	/* malformed */
-	BAD("state/malformed-truncated", "{'bundle':'/b'", 0, -EBADMSG),
-	BAD("state/malformed-empty", "", 0, -EBADMSG),
-	BAD("state/malformed-bare-word", "bundle", 0, -EBADMSG),
-	BAD("state/malformed-trailing-garbage", "{'bundle':'/b'} x", 0, -EBADMSG),
-	BAD("state/malformed-two-documents", "{'bundle':'/b'}{'bundle':'/c'}", 0, -EBADMSG),
-	BAD("state/not-object-array", "[{'bundle':'/b'}]", 0, -EBADMSG),
-	BAD("state/not-object-string", "'/b'", 0, -EBADMSG),
-	BAD("state/not-object-number", "42", 0, -EBADMSG),
-	BAD("state/not-object-null", "null", 0, -EBADMSG),
+	BADM("state/malformed-truncated", "{'bundle':'/b'", -EBADMSG,
+	     "container state is not valid JSON: parse error: premature EOF"),
+	BADM("state/malformed-empty", "", -EBADMSG,
+	     "container state is not valid JSON: parse error: premature EOF"),
+	BADM("state/malformed-bare-word", "bundle", -EBADMSG,
+	     "container state is not valid JSON: lexical error: invalid char in json text."),
+	BADM("state/malformed-trailing-garbage", "{'bundle':'/b'} x", -EBADMSG,
+	     "container state is not valid JSON: parse error: trailing garbage"),
+	BADM("state/malformed-two-documents", "{'bundle':'/b'}{'bundle':'/c'}", -EBADMSG,
+	     "container state is not valid JSON: parse error: trailing garbage"),
+	/* comments are not JSON; one hid a NUL from the old hand scanner */
+	BADM("state/comment", "{/* c */'bundle':'/b'}", -EBADMSG,
+	     "container state is not valid JSON: lexical error: probable comment found in input text, comments are not enabled."),
+	BADM("state/comment-blinds-nul-check", "{/*'*/'bundle':'/a\\u0000b'}", -EBADMSG,
+	     "container state is not valid JSON: lexical error: probable comment found in input text, comments are not enabled."),
+	BADM("state/escaped-nul-in-bundle", "{'bundle':'/a\\u0000b'}", -EBADMSG,
+	     "container state contains an escaped NUL (\\u0000)"),
+	BADM("state/escaped-nul-in-key", "{'bundle':'/b','annotations':{'k\\u0000':'v'}}", -EBADMSG,
+	     "container state contains an escaped NUL (\\u0000)"),
+	BADM("state/not-object-array", "[{'bundle':'/b'}]", -EBADMSG, "container state is not a JSON object"),
+	BADM("state/not-object-string", "'/b'", -EBADMSG, "container state is not a JSON object"),
+	BADM("state/not-object-number", "42", -EBADMSG, "container state is not a JSON object"),
+	BADM("state/not-object-null", "null", -EBADMSG, "container state is not a JSON object"),
 	BAD("state/bundle-number", "{'bundle':42}", 0, -EBADMSG),
 	BAD("state/bundle-object", "{'bundle':{'path':'/b'}}", 0, -EBADMSG),
 	BAD("state/bundle-bool", "{'bundle':true}", 0, -EBADMSG),
@@ -190,11 +217,18 @@ static const struct state_case state_cases[] = {
 	BAD("state/annotation-value-number", "{'bundle':'/b','annotations':{'a':'x','n':1}}", 0, -EBADMSG),
 	BAD("state/annotation-value-null", "{'bundle':'/b','annotations':{'n':null}}", 0, -EBADMSG),
 	BAD("state/annotation-value-object", "{'bundle':'/b','annotations':{'n':{}}}", 0, -EBADMSG),
-	BAD("state/duplicate-bundle", "{'bundle':'/b','bundle':'/c'}", 0, -EBADMSG),
-	BAD("state/duplicate-id", "{'id':'a','bundle':'/b','id':'a'}", 0, -EBADMSG),
-	BAD("state/duplicate-annotation",
-	    "{'bundle':'/b','annotations':{'aa-oci.profile':'a','x':'y','aa-oci.profile':'b'}}", 0, -EBADMSG),
-	BAD("state/non-utf8-bundle", "{'bundle':'/b\xff\xfe'}", 0, -EBADMSG),
+	BADM("state/duplicate-bundle", "{'bundle':'/b','bundle':'/c'}", -EBADMSG,
+	     "container state names the key \"bundle\" twice"),
+	BADM("state/duplicate-id", "{'id':'a','bundle':'/b','id':'a'}", -EBADMSG,
+	     "container state names the key \"id\" twice"),
+	BADM("state/duplicate-annotation",
+	     "{'bundle':'/b','annotations':{'aa-oci.profile':'a','x':'y','aa-oci.profile':'b'}}", -EBADMSG,
+	     "container state names the key \"aa-oci.profile\" twice"),
+	/* in objects nobody reads too: one place decides, for every reader */
+	BADM("state/duplicate-at-depth-5", "{'bundle':'/b','a':{'b':{'c':{'d':{'k':1,'k':2}}}}}", -EBADMSG,
+	     "container state names the key \"k\" twice"),
+	BADM("state/non-utf8-bundle", "{'bundle':'/b\xff\xfe'}", -EBADMSG,
+	     "container state is not valid JSON: lexical error: invalid bytes in UTF8 string."),
 	BAD("state/non-utf8-annotation", "{'bundle':'/b','annotations':{'k':'\xc3'}}", 0, -EBADMSG),
 	BAD("state/non-utf8-key", "{'bundle':'/b','annotations':{'\xe2\x28\xa1':'v'}}", 0, -EBADMSG),
 
@@ -231,6 +265,7 @@ static void test_state_case(void **state)
 		    &s); /* before failing, so valgrind stays quiet */
 	check_err(c->name, r, c->rc, &err);
 	if (r < 0) {
+		check_msg(c->name, c->msg, &err);
 		if (!poisoned(&s, sizeof(s)))
 			fail_msg("%s: *ret written on failure", c->name);
 		return;
@@ -415,6 +450,7 @@ struct spec_case {
 	const char *json;
 	size_t pad;
 	int rc;
+	const char *msg; /* on failure, when set: the exact message */
 	/* expected on success */
 	const char *profile; /* NULL: none */
 	size_t profile_len;  /* when padded */
@@ -458,56 +494,99 @@ static const struct spec_case spec_cases[] = {
 	/* resolve.c checks the size of the values it reads */
 	{ .name = "spec/annotation-value-over-4096-kept", .json = "{'annotations':{'big':'%s'}}",
 	  .pad = 5000, .n_ann = 1 },
-	/* only the objects aa-oci reads are checked for duplicates */
-	{ .name = "spec/duplicate-elsewhere-ignored",
-	  .json = "{'linux':{'a':1,'a':2},'process':{'apparmorProfile':'p'}}", .profile = "p" },
 	{ .name = "spec/same-key-different-objects",
 	  .json = "{'process':{'apparmorProfile':'p'},'annotations':{'apparmorProfile':'q'}}",
 	  .profile = "p", .n_ann = 1, .ann_key = "apparmorProfile", .ann_value = "q" },
 
 	/* malformed */
-	BAD("spec/malformed", "{'process':{'apparmorProfile':'p'}", 0, -EBADMSG),
-	BAD("spec/malformed-comma", "{'process':{'apparmorProfile':'p',}}", 0, -EBADMSG),
-	BAD("spec/not-object", "['process']", 0, -EBADMSG),
-	BAD("spec/not-object-true", "true", 0, -EBADMSG),
-	BAD("spec/process-array", "{'process':[{'apparmorProfile':'p'}]}", 0, -EBADMSG),
-	BAD("spec/process-string", "{'process':'apparmorProfile'}", 0, -EBADMSG),
-	BAD("spec/profile-number", "{'process':{'apparmorProfile':1}}", 0, -EBADMSG),
-	BAD("spec/profile-array", "{'process':{'apparmorProfile':['p']}}", 0, -EBADMSG),
-	BAD("spec/annotations-array", "{'annotations':[]}", 0, -EBADMSG),
-	BAD("spec/annotation-value-bool", "{'annotations':{'aa-oci.profile':true}}", 0, -EBADMSG),
-	BAD("spec/duplicate-in-process",
-	    "{'process':{'apparmorProfile':'strict','args':['sh'],'apparmorProfile':'unconfined'}}", 0, -EBADMSG),
-	BAD("spec/duplicate-in-process-same-value",
-	    "{'process':{'apparmorProfile':'p','apparmorProfile':'p'}}", 0, -EBADMSG),
-	BAD("spec/duplicate-nnp", "{'process':{'noNewPrivileges':true,'noNewPrivileges':false}}", 0, -EBADMSG),
-	BAD("spec/duplicate-process",
-	    "{'process':{'apparmorProfile':'strict'},'process':{'apparmorProfile':'unconfined'}}", 0, -EBADMSG),
-	BAD("spec/duplicate-annotations-object", "{'annotations':{'a':'b'},'annotations':{'a':'c'}}", 0, -EBADMSG),
-	BAD("spec/duplicate-annotation",
-	    "{'annotations':{'aa-oci.profile':'strict','aa-oci.profile':'unconfined'}}", 0, -EBADMSG),
+	BADM("spec/malformed", "{'process':{'apparmorProfile':'p'}", -EBADMSG,
+	     "config.json is not valid JSON: parse error: premature EOF"),
+	BADM("spec/malformed-comma", "{'process':{'apparmorProfile':'p',}}", -EBADMSG,
+	     "config.json is not valid JSON: parse error: invalid object key (must be a string)"),
+	BADM("spec/empty", "", -EBADMSG, "config.json is not valid JSON: parse error: premature EOF"),
+	BADM("spec/trailing-garbage", "{'process':{}} x", -EBADMSG,
+	     "config.json is not valid JSON: parse error: trailing garbage"),
+	BADM("spec/comment", "{'process':{/* c */'apparmorProfile':'p'}}", -EBADMSG,
+	     "config.json is not valid JSON: lexical error: probable comment found in input text, comments are not enabled."),
+	BADM("spec/not-object", "['process']", -EBADMSG, "config.json is not a JSON object"),
+	BADM("spec/not-object-true", "true", -EBADMSG, "config.json is not a JSON object"),
+	BADM("spec/process-array", "{'process':[{'apparmorProfile':'p'}]}", -EBADMSG,
+	     "config.json: \"process\" is not an object"),
+	BADM("spec/process-string", "{'process':'apparmorProfile'}", -EBADMSG,
+	     "config.json: \"process\" is not an object"),
+	BADM("spec/profile-number", "{'process':{'apparmorProfile':1}}", -EBADMSG,
+	     "config.json: \"apparmorProfile\" is not a string"),
+	BADM("spec/profile-array", "{'process':{'apparmorProfile':['p']}}", -EBADMSG,
+	     "config.json: \"apparmorProfile\" is not a string"),
+	BADM("spec/annotations-array", "{'annotations':[]}", -EBADMSG,
+	     "config.json: \"annotations\" is not an object"),
+	BADM("spec/annotation-value-bool", "{'annotations':{'aa-oci.profile':true}}", -EBADMSG,
+	     "config.json: annotation \"aa-oci.profile\" is not a string"),
+	BADM("spec/duplicate-in-process",
+	     "{'process':{'apparmorProfile':'strict','args':['sh'],'apparmorProfile':'unconfined'}}", -EBADMSG,
+	     "config.json names the key \"apparmorProfile\" twice"),
+	BADM("spec/duplicate-in-process-same-value",
+	     "{'process':{'apparmorProfile':'p','apparmorProfile':'p'}}", -EBADMSG,
+	     "config.json names the key \"apparmorProfile\" twice"),
+	BADM("spec/duplicate-nnp", "{'process':{'noNewPrivileges':true,'noNewPrivileges':false}}", -EBADMSG,
+	     "config.json names the key \"noNewPrivileges\" twice"),
+	BADM("spec/duplicate-process",
+	     "{'process':{'apparmorProfile':'strict'},'process':{'apparmorProfile':'unconfined'}}", -EBADMSG,
+	     "config.json names the key \"process\" twice"),
+	BADM("spec/duplicate-annotations-object", "{'annotations':{'a':'b'},'annotations':{'a':'c'}}", -EBADMSG,
+	     "config.json names the key \"annotations\" twice"),
+	BADM("spec/duplicate-annotation",
+	     "{'annotations':{'aa-oci.profile':'strict','aa-oci.profile':'unconfined'}}", -EBADMSG,
+	     "config.json names the key \"aa-oci.profile\" twice"),
+	/*
+	 * Objects aa-oci does not read too (this was accepted before the
+	 * front door): every reader refuses the same documents, and a field
+	 * read later (seccomp, by aa-oci-exec) is never read twice.
+	 */
+	BADM("spec/duplicate-elsewhere", "{'linux':{'a':1,'a':2},'process':{'apparmorProfile':'p'}}", -EBADMSG,
+	     "config.json names the key \"a\" twice"),
+	BADM("spec/duplicate-at-depth-5", "{'linux':{'b':{'c':{'d':{'k':1,'j':0,'k':2}}}}}", -EBADMSG,
+	     "config.json names the key \"k\" twice"),
+	/* keys of the root and of process that are one key to runc */
+	BADM("spec/duplicate-root-folded", "{'linux':{},'Linux':{}}", -EBADMSG,
+	     "config.json names the key \"linux\" twice (runc reads keys without regard to case)"),
+	BADM("spec/duplicate-process-folded", "{'process':{'args':[],'ARGS':[]}}", -EBADMSG,
+	     "config.json's process names the key \"args\" twice (runc reads keys without regard to case)"),
 	/*
 	 * Go's encoding/json (runc) matches struct keys case-insensitively and
 	 * keeps the last match, so these name process.apparmorProfile twice
 	 * for the runtime: it applies "unconfined" while we would see "strict".
 	 * (Annotations are a Go map: exact keys, so no folding there.)
 	 */
-	BAD("spec/duplicate-in-process-case-folded",
-	    "{'process':{'apparmorProfile':'strict','ApparmorProfile':'unconfined'}}", 0, -EBADMSG),
-	BAD("spec/duplicate-process-case-folded",
-	    "{'process':{'apparmorProfile':'strict'},'Process':{'apparmorProfile':'unconfined'}}", 0, -EBADMSG),
+	BADM("spec/duplicate-in-process-case-folded",
+	     "{'process':{'apparmorProfile':'strict','ApparmorProfile':'unconfined'}}", -EBADMSG,
+	     "config.json's process has the key \"ApparmorProfile\", which runc reads as \"apparmorProfile\" and crun ignores; write \"apparmorProfile\""),
+	BADM("spec/duplicate-process-case-folded",
+	     "{'process':{'apparmorProfile':'strict'},'Process':{'apparmorProfile':'unconfined'}}", -EBADMSG,
+	     "config.json has the key \"Process\", which runc reads as \"process\" and crun ignores; write \"process\""),
 	/*
 	 * yajl turns \u0000 into a NUL and its tree hands out C strings, so
 	 * "apparmorProfile\u0000" reads as apparmorProfile here while runc sees
 	 * an unknown key and applies no profile at all. The readers' NUL check
 	 * catches raw NUL bytes only, not escaped ones.
 	 */
-	BAD("spec/escaped-nul-in-process-key", "{'process':{'apparmorProfile\\u0000':'strict'}}", 0, -EBADMSG),
+	BADM("spec/escaped-nul-in-process-key", "{'process':{'apparmorProfile\\u0000':'strict'}}", -EBADMSG,
+	     "config.json contains an escaped NUL (\\u0000)"),
+	BADM("spec/escaped-nul-in-profile", "{'process':{'apparmorProfile':'strict\\u0000x'}}", -EBADMSG,
+	     "config.json contains an escaped NUL (\\u0000)"),
+	BADM("spec/escaped-nul-elsewhere", "{'process':{'env':['A=\\u0000']}}", -EBADMSG,
+	     "config.json contains an escaped NUL (\\u0000)"),
 	/* One key that only Go's folding makes ours: runc and crun differ. */
-	BAD("spec/alias-apparmorprofile", "{'process':{'ApparmorProfile':'unconfined'}}", 0, -EBADMSG),
-	BAD("spec/alias-long-s", "{'proce\xc5\xbfs':{'apparmorProfile':'x'}}", 0, -EBADMSG),
-	BAD("spec/alias-kelvin-free", "{'process':{'noNewPrivileges':true,'apparmorProfile':'x','NONEWPRIVILEGES':false}}", 0, -EBADMSG),
-	BAD("spec/non-utf8-profile", "{'process':{'apparmorProfile':'\xff\xfe'}}", 0, -EBADMSG),
+	BADM("spec/alias-apparmorprofile", "{'process':{'ApparmorProfile':'unconfined'}}", -EBADMSG,
+	     "config.json's process has the key \"ApparmorProfile\", which runc reads as \"apparmorProfile\" and crun ignores; write \"apparmorProfile\""),
+	BADM("spec/alias-long-s", "{'proce\xc5\xbfs':{'apparmorProfile':'x'}}", -EBADMSG,
+	     "config.json has the key \"proce\xc5\xbfs\", which runc reads as \"process\" and crun ignores; write \"process\""),
+	BADM("spec/alias-kelvin-free", "{'process':{'noNewPrivileges':true,'apparmorProfile':'x','NONEWPRIVILEGES':false}}", -EBADMSG,
+	     "config.json's process has the key \"NONEWPRIVILEGES\", which runc reads as \"noNewPrivileges\" and crun ignores; write \"noNewPrivileges\""),
+	BADM("spec/alias-annotations", "{'ANNOTATIONS':{}}", -EBADMSG,
+	     "config.json has the key \"ANNOTATIONS\", which runc reads as \"annotations\" and crun ignores; write \"annotations\""),
+	BADM("spec/non-utf8-profile", "{'process':{'apparmorProfile':'\xff\xfe'}}", -EBADMSG,
+	     "config.json is not valid JSON: lexical error: invalid bytes in UTF8 string."),
 	BAD("spec/non-utf8-annotation", "{'annotations':{'aa-oci.profile':'a\x80'}}", 0, -EBADMSG),
 
 	/* limits */
@@ -530,6 +609,7 @@ static void test_spec_case(void **state)
 		oci_spec_free(&s); /* before failing, so valgrind stays quiet */
 	check_err(c->name, r, c->rc, &err);
 	if (r < 0) {
+		check_msg(c->name, c->msg, &err);
 		if (!poisoned(&s, sizeof(s)))
 			fail_msg("%s: *ret written on failure", c->name);
 		return;
@@ -562,7 +642,8 @@ static void test_spec_duplicate_message(void **state)
 
 	assert_int_equal(oci_spec_parse(buf, &s, &err), -EBADMSG);
 	free(buf);
-	assert_non_null(strstr(err.text, "apparmorProfile"));
+	assert_string_equal(
+	    err.text, "config.json names the key \"apparmorProfile\" twice");
 }
 
 /* Fixtures written by the runtimes themselves. */
@@ -811,6 +892,159 @@ static void test_bundle_case(void **state)
 	bundle_drop(&b);
 }
 
+/* ---- oci_key_is, oci_key_field: keys as runc reads them ---- */
+
+struct key_case {
+	const char *key;
+	size_t len; /* 0: strlen(key) */
+	const char *field;
+	bool is;
+};
+
+/* clang-format off */
+static const struct key_case key_cases[] = {
+	{ "process", 0, "process", true },
+	{ "Process", 0, "process", true },
+	{ "PROCESS", 0, "process", true },
+	{ "proce\xc5\xbfs", 0, "process", true },          /* U+017F long s */
+	{ "\xc5\xbf\xc5\xbf", 0, "ss", true },
+	{ "\xe2\x84\xaaind", 0, "kind", true },             /* U+212A Kelvin */
+	{ "apparmorProfile", 0, "apparmorProfile", true },
+	{ "apparmorprofile", 0, "apparmorProfile", true },
+	{ "APPARMORPROFILE", 0, "apparmorProfile", true },
+	{ "", 0, "", true },
+	{ "processx", 0, "process", false },
+	{ "proces", 0, "process", false },
+	{ "", 0, "process", false },
+	{ "process", 0, "", false },
+	{ "process\0", 8, "process", false },               /* the length counts */
+	{ "proce\xc5", 0, "process", false },               /* half of U+017F */
+	{ "proce\xc3\x9f", 0, "process", false },           /* sharp s: no fold */
+	{ "\xe2\x84\xaa", 0, "K", true },
+	{ "\xe2\x84", 0, "k", false },
+	{ "apparmor_profile", 0, "apparmorProfile", false },
+};
+/* clang-format on */
+
+static void test_key_is(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(key_cases); i++) {
+		const struct key_case *c = &key_cases[i];
+		size_t len = c->len ? c->len : strlen(c->key);
+
+		if (oci_key_is(c->key, len, c->field) != c->is)
+			fail_msg("oci_key_is(\"%s\", %zu, \"%s\") is not %s",
+				 c->key, len, c->field,
+				 c->is ? "true" : "false");
+	}
+}
+
+static void test_key_field(void **state)
+{
+	struct aa_oci_err err = {0};
+
+	assert_int_equal(oci_key_field("process", 7, "process", "doc", &err),
+			 1);
+	assert_int_equal(oci_key_field("args", 4, "process", "doc", &err), 0);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(oci_key_field("proCess", 7, "process", "doc", &err),
+			 -EBADMSG);
+	assert_string_equal(err.text,
+			    "doc has the key \"proCess\", which runc reads as "
+			    "\"process\" and crun ignores; write \"process\"");
+	assert_int_equal(oci_key_field("Process", 7, "process", "doc", NULL),
+			 -EBADMSG);
+}
+
+/*
+ * config.json's reader and its rewriter (aa-oci-runtime) must agree on
+ * which member is process.apparmorProfile. Where the reader refuses a
+ * document over that, the rewriter refuses it with the same code and the
+ * same words; where the reader takes it, the rewriter's output reads back
+ * with the profile it wrote, and only it.
+ */
+struct agree_case {
+	const char *name;
+	const char *json;
+	int rc; /* both */
+	const char *msg;
+};
+
+#define ALIAS(key, field, where)                                               \
+	"config.json" where " has the key \"" key                              \
+	"\", which runc reads as \"" field                                     \
+	"\" and crun ignores; write \"" field "\""
+
+/* clang-format off */
+static const struct agree_case agree_cases[] = {
+	{ "agree/Process", "{'Process':{'apparmorProfile':'x'}}", -EBADMSG,
+	  ALIAS("Process", "process", "") },
+	{ "agree/Process-beside-process", "{'process':{},'Process':{'apparmorProfile':'x'}}", -EBADMSG,
+	  ALIAS("Process", "process", "") },
+	{ "agree/long-s-process", "{'proce\xc5\xbfs':{}}", -EBADMSG,
+	  ALIAS("proce\xc5\xbfs", "process", "") },
+	{ "agree/ApparmorProfile", "{'process':{'ApparmorProfile':'x'}}", -EBADMSG,
+	  ALIAS("ApparmorProfile", "apparmorProfile", "'s process") },
+	{ "agree/ApparmorProfile-after", "{'process':{'apparmorProfile':'a','ApparmorProfile':'b'}}", -EBADMSG,
+	  ALIAS("ApparmorProfile", "apparmorProfile", "'s process") },
+	{ "agree/APPARMORPROFILE", "{'process':{'args':[],'APPARMORPROFILE':'x'}}", -EBADMSG,
+	  ALIAS("APPARMORPROFILE", "apparmorProfile", "'s process") },
+	{ "agree/twice", "{'process':{'apparmorProfile':'a','apparmorProfile':'b'}}", -EBADMSG,
+	  "config.json names the key \"apparmorProfile\" twice" },
+	{ "agree/nul-in-key", "{'process':{'apparmorProfile\\u0000':'x'}}", -EBADMSG,
+	  "config.json contains an escaped NUL (\\u0000)" },
+	{ "agree/comment", "{'process':{/* */'apparmorProfile':'x'}}", -EBADMSG,
+	  "config.json is not valid JSON: lexical error: probable comment found in input text, comments are not enabled." },
+	{ "agree/profile-number", "{'process':{'apparmorProfile':1}}", -EBADMSG,
+	  "config.json: \"apparmorProfile\" is not a string" },
+	{ "agree/profile-object", "{'process':{'apparmorProfile':{}}}", -EBADMSG,
+	  "config.json: \"apparmorProfile\" is not a string" },
+	{ "agree/twice-elsewhere", "{'process':{},'linux':{'a':[{'k':1,'k':1}]}}", -EBADMSG,
+	  "config.json names the key \"k\" twice" },
+
+	/* taken by both */
+	{ "agree/added", "{'process':{'args':['sh']}}", 0, NULL },
+	{ "agree/replaced", "{'process':{'apparmorProfile':'old','cwd':'/'}}", 0, NULL },
+	{ "agree/null-replaced", "{'process':{'apparmorProfile':null}}", 0, NULL },
+	{ "agree/near-name", "{'process':{'apparmorProfileX':'x','apparmor':'y'}}", 0, NULL },
+	/* an annotation is a Go map entry, not a field: exact keys */
+	{ "agree/annotation-named-Process", "{'annotations':{'Process':'x'},'process':{}}", 0, NULL },
+	/* a "process" that is not the root's member */
+	{ "agree/nested-process", "{'linux':{'process':{'ApparmorProfile':1}},'process':{}}", 0, NULL },
+};
+/* clang-format on */
+
+static void test_agree_case(void **state)
+{
+	const struct agree_case *c = *state;
+	struct aa_oci_err rerr = {0}, werr = {0};
+	struct aa_oci_spec s = {0};
+	char *json = json_of(c->json, 0), *out = NULL;
+	size_t len;
+	int rr, wr;
+
+	rr = oci_spec_parse(json, &s, &rerr);
+	if (rr == 0)
+		oci_spec_free(&s);
+	wr = rewrite_profile(json, strlen(json), "web", &out, &len, &werr);
+	free(json);
+	if (rr != c->rc || wr != c->rc)
+		fail_msg("%s: reader %d (%s), rewriter %d (%s), want %d",
+			 c->name, rr, rerr.text, wr, werr.text, c->rc);
+	if (c->rc < 0) {
+		assert_null(out);
+		check_msg(c->name, c->msg, &rerr);
+		check_msg(c->name, c->msg, &werr);
+		return;
+	}
+	/* What the rewriter wrote, the reader reads as the profile. */
+	assert_int_equal(oci_spec_parse(out, &s, &rerr), 0);
+	assert_non_null(s.apparmor_profile);
+	assert_string_equal(s.apparmor_profile, "web");
+	oci_spec_free(&s);
+	free(out);
+}
+
 /* ---- oci_annotation_get ---- */
 
 static void test_annotation_get(void **state)
@@ -853,11 +1087,13 @@ static const struct CMUnitTest fixed[] = {
     cmocka_unit_test(test_bundle_large_good),
     cmocka_unit_test(test_bundle_exactly_limit),
     cmocka_unit_test(test_annotation_get),
+    cmocka_unit_test(test_key_is),
+    cmocka_unit_test(test_key_field),
 };
 
-static struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(state_cases) +
-			       ARRAY_SIZE(spec_cases) +
-			       ARRAY_SIZE(bundle_cases)];
+static struct CMUnitTest
+    tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(state_cases) + ARRAY_SIZE(spec_cases) +
+	  ARRAY_SIZE(bundle_cases) + ARRAY_SIZE(agree_cases)];
 
 #define ADD_ROWS(table, fn)                                                    \
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)                         \
@@ -874,6 +1110,7 @@ int main(void)
 	ADD_ROWS(state_cases, test_state_case);
 	ADD_ROWS(spec_cases, test_spec_case);
 	ADD_ROWS(bundle_cases, test_bundle_case);
+	ADD_ROWS(agree_cases, test_agree_case);
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tests[n++] = fixed[i];
 	return cmocka_run_group_tests_name("oci", tests, fx_group_setup,

@@ -17,6 +17,7 @@
 
 #include "aa-oci/config.h"
 #include "aa-oci/oci.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/resolve.h"
 #include "aa-oci/util.h"
 
@@ -578,7 +579,18 @@ static void test_request_crio_fixture(void **state)
 	assert_string_equal(req.profile, "k8s-nginx");
 	assert_false(req.unconfined);
 	/* process.apparmorProfile agrees, so a hook may go ahead */
-	assert_int_equal(resolve_check_hook(&req, &spec, &cfg, &err), 0);
+	{
+		struct aa_oci_decision d = {0};
+
+		assert_int_equal(
+		    policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_HOOK,
+						       .state = &st,
+						       .spec = &spec},
+				  &cfg, &d, &err),
+		    0);
+		assert_string_equal(d.profile, "k8s-nginx");
+		policy_decision_free(&d);
+	}
 	resolve_request_free(&req);
 
 	/* the runc spec asks nothing */
@@ -591,87 +603,21 @@ static void test_request_crio_fixture(void **state)
 	assert_int_equal(resolve_request(NULL, &spec, &cfg, &req, &err), 0);
 	assert_int_equal(req.source, AA_OCI_SOURCE_NONE);
 	assert_null(req.profile);
-	assert_int_equal(resolve_check_hook(&req, &spec, &cfg, &err), 0);
+	{
+		struct aa_oci_decision d = {0};
+
+		assert_int_equal(
+		    policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_HOOK,
+						       .spec = &spec},
+				  &cfg, &d, &err),
+		    0);
+		assert_null(d.profile);
+		policy_decision_free(&d);
+	}
 	resolve_request_free(&req);
 
 	oci_spec_free(&spec);
 	oci_state_free(&st);
-	config_free(&cfg);
-}
-
-/* ---- resolve_check_hook ---- */
-
-struct check_case {
-	const char *name;
-	enum aa_oci_source source;
-	const char *origin;
-	const char *profile; /* NULL with unconfined */
-	bool unconfined;
-	const char *spec_profile;
-	bool allow_unconfined;
-	int rc;
-	const char *says[4]; /* each must be in the message */
-};
-
-/* clang-format off */
-static const struct check_case check_cases[] = {
-	{ "check/none", AA_OCI_SOURCE_NONE, NULL, NULL, false, NULL, false, 0, { NULL } },
-	{ "check/spec", AA_OCI_SOURCE_SPEC, "process.apparmorProfile", "spec-prof", false, "spec-prof", false, 0, { NULL } },
-	{ "check/spec-unconfined-needs-no-allow", AA_OCI_SOURCE_SPEC, "process.apparmorProfile", NULL, true,
-	  "unconfined", false, 0, { NULL } },
-	{ "check/annotation-matches-spec", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "want-prof",
-	  false, 0, { NULL } },
-	{ "check/k8s-matches-spec", AA_OCI_SOURCE_KUBERNETES, K8S "app", "want-prof", false, "want-prof", false, 0, { NULL } },
-	{ "check/podman-matches-spec", AA_OCI_SOURCE_PODMAN, PODMAN, "want-prof", false, "want-prof", false, 0, { NULL } },
-	{ "check/default-matches-spec", AA_OCI_SOURCE_DEFAULT, "default_profile", "want-prof", false, "want-prof",
-	  false, 0, { NULL } },
-	{ "check/annotation-spec-empty", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, NULL, false,
-	  -EPERM, { PROFILE, "want-prof", "aa-oci-runtime", "empty" } },
-	{ "check/annotation-spec-differs", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "spec-prof",
-	  false, -EPERM, { PROFILE, "want-prof", "spec-prof", "aa-oci-runtime" } },
-	{ "check/k8s-spec-differs", AA_OCI_SOURCE_KUBERNETES, K8S "app", "want-prof", false, "spec-prof", false,
-	  -EPERM, { K8S "app", "want-prof", "spec-prof", "aa-oci-runtime" } },
-	{ "check/podman-spec-empty", AA_OCI_SOURCE_PODMAN, PODMAN, "want-prof", false, NULL, false,
-	  -EPERM, { PODMAN, "want-prof", "aa-oci-runtime" } },
-	{ "check/default-spec-empty", AA_OCI_SOURCE_DEFAULT, "default_profile", "want-prof", false, NULL, false,
-	  -EPERM, { "want-prof", "aa-oci-runtime" } },
-	{ "check/annotation-spec-unconfined", AA_OCI_SOURCE_ANNOTATION, PROFILE, "want-prof", false, "unconfined",
-	  false, -EPERM, { "want-prof", "unconfined" } },
-	{ "check/unconfined-not-allowed", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, NULL, false,
-	  -EPERM, { PROFILE, "allow_unconfined" } },
-	{ "check/unconfined-not-allowed-even-if-spec-agrees", AA_OCI_SOURCE_KUBERNETES, K8S "app", NULL, true,
-	  "unconfined", false, -EPERM, { K8S "app", "allow_unconfined" } },
-	{ "check/unconfined-allowed", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, NULL, true, 0, { NULL } },
-	{ "check/unconfined-allowed-spec-agrees", AA_OCI_SOURCE_PODMAN, PODMAN, NULL, true, "unconfined", true, 0, { NULL } },
-	{ "check/unconfined-allowed-spec-differs", AA_OCI_SOURCE_ANNOTATION, PROFILE, NULL, true, "spec-prof", true,
-	  -EPERM, { "unconfined", "spec-prof" } },
-	{ "check/default-unconfined-not-allowed", AA_OCI_SOURCE_DEFAULT, "default_profile", NULL, true, NULL, false,
-	  -EPERM, { "allow_unconfined" } },
-};
-/* clang-format on */
-
-static void test_check_case(void **state)
-{
-	const struct check_case *c = *state;
-	struct aa_oci_err err = {0};
-	struct aa_oci_spec spec = {0};
-	struct aa_oci_config cfg;
-	struct aa_oci_request req = {
-	    .source = c->source,
-	    .origin = (char *)c->origin,
-	    .profile = (char *)c->profile,
-	    .unconfined = c->unconfined,
-	};
-	int r;
-
-	spec.apparmor_profile = (char *)c->spec_profile;
-	cfg_make(&cfg, NULL, NULL, c->allow_unconfined);
-	r = resolve_check_hook(&req, &spec, &cfg, &err);
-	check_err(c->name, r, c->rc, &err);
-	for (size_t i = 0; i < ARRAY_SIZE(c->says) && c->says[i]; i++)
-		if (!strstr(err.text, c->says[i]))
-			fail_msg("%s: message \"%s\" does not say \"%s\"",
-				 c->name, err.text, c->says[i]);
 	config_free(&cfg);
 }
 
@@ -713,8 +659,7 @@ static const struct CMUnitTest fixed[] = {
 
 static struct CMUnitTest tests[ARRAY_SIZE(name_cases) +
 			       ARRAY_SIZE(value_cases) +
-			       ARRAY_SIZE(request_cases) +
-			       ARRAY_SIZE(check_cases) + ARRAY_SIZE(fixed)];
+			       ARRAY_SIZE(request_cases) + ARRAY_SIZE(fixed)];
 
 #define ADD_ROWS(table, fn)                                                    \
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)                         \
@@ -731,7 +676,6 @@ int main(void)
 	ADD_ROWS(name_cases, test_name_case);
 	ADD_ROWS(value_cases, test_value_case);
 	ADD_ROWS(request_cases, test_request_case);
-	ADD_ROWS(check_cases, test_check_case);
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tests[n++] = fixed[i];
 	return cmocka_run_group_tests_name("resolve", tests, NULL, NULL);

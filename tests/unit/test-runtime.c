@@ -14,6 +14,7 @@
 #include "fixture.h"
 #include "aa-oci/config.h"
 #include "aa-oci/resolve.h"
+#include "aa-oci/oci.h"
 #include "aa-oci/rewrite.h"
 #include "aa-oci/runtime.h"
 #include "aa-oci/util.h"
@@ -268,6 +269,19 @@ static void test_rewrite_refuses(void **state)
 	}
 }
 
+/* Read once, then rewrite from those bytes (what runtime_prepare does). */
+static int rewrite_bundle(const char *dir, const char *profile,
+			  struct aa_oci_err *err)
+{
+	struct aa_oci_bundle_config c = {.dirfd = -1};
+	int r = oci_bundle_config_read(dir, &c, err);
+
+	if (r == 0)
+		r = rewrite_bundle_config(dir, &c, profile, err);
+	oci_bundle_config_free(&c);
+	return r;
+}
+
 static void test_rewrite_bundle_file(void **state)
 {
 	char *dir = fx_tmpdir();
@@ -280,7 +294,7 @@ static void test_rewrite_bundle_file(void **state)
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(chown(path, 1234, 5678), 0);
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), 0);
+	assert_int_equal(rewrite_bundle(dir, "web", &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(after.st_mode & 07777, 0640);
 	assert_int_equal(after.st_uid, 1234);
@@ -296,7 +310,7 @@ static void test_rewrite_bundle_file(void **state)
 
 	/* Malformed: refused, file untouched. */
 	fx_write(dir, "config.json", "{\"process\": ");
-	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), -EBADMSG);
+	assert_int_equal(rewrite_bundle(dir, "web", &err), -EBADMSG);
 	got = fx_read(dir, "config.json", NULL);
 	assert_string_equal(got, "{\"process\": ");
 	free(got);
@@ -304,102 +318,50 @@ static void test_rewrite_bundle_file(void **state)
 	/* A symlink planted as config.json is not followed. */
 	unlink(path);
 	assert_int_equal(symlink("/etc/hostname", path), 0);
-	assert_int_equal(rewrite_bundle_profile(dir, "web", &err), -ELOOP);
+	assert_int_equal(rewrite_bundle(dir, "web", &err), -ELOOP);
+	assert_non_null(strstr(err.text, "is a symbolic link"));
+	/* ... but it is read through, as runc reads it: the decision and
+	 * the rewrite see one text. */
+	{
+		struct aa_oci_bundle_config c;
+		char *target = fx_path(dir, "real.json");
+
+		fx_write(dir, "real.json", "{\"process\": {}}");
+		unlink(path);
+		assert_int_equal(symlink(target, path), 0);
+		assert_int_equal(oci_bundle_config_read(dir, &c, &err), 0);
+		assert_true(c.link);
+		assert_string_equal(c.buf, "{\"process\": {}}");
+		oci_bundle_config_free(&c);
+		free(target);
+	}
+	/* Replaced between the read and the rewrite: refused, the newer
+	 * file kept. */
+	{
+		struct aa_oci_bundle_config c;
+
+		unlink(path);
+		fx_write(dir, "config.json", "{\"process\": {}}");
+		assert_int_equal(oci_bundle_config_read(dir, &c, &err), 0);
+		fx_write(dir, "new.json", "{\"process\": {\"cwd\": \"/x\"}}");
+		{
+			char *np = fx_path(dir, "new.json");
+
+			assert_int_equal(rename(np, path), 0);
+			free(np);
+		}
+		assert_int_equal(rewrite_bundle_config(dir, &c, "web", &err),
+				 -EAGAIN);
+		assert_non_null(
+		    strstr(err.text, "changed while aa-oci-runtime read it"));
+		got = fx_read(dir, "config.json", NULL);
+		assert_string_equal(got, "{\"process\": {\"cwd\": \"/x\"}}");
+		free(got);
+		oci_bundle_config_free(&c);
+	}
 	fx_rm_rf(dir);
 	free(dir);
 	free(path);
-}
-
-/* --- conflict rules --- */
-
-struct conflict_case {
-	const char *what;
-	const char *annotations; /* JSON object text */
-	const char *spec_profile;
-	const char *default_profile;
-	bool allow_unconfined;
-	int ret;
-	const char *write; /* NULL: leave untouched */
-};
-
-static const struct conflict_case conflict_cases[] = {
-	{"annotation, empty spec", "{\"aa-oci.profile\": \"web\"}", NULL, NULL,
-	 false, 0, "web"},
-	{"annotation equals spec", "{\"aa-oci.profile\": \"web\"}", "web", NULL,
-	 false, 0, NULL},
-	{"annotation over docker-default", "{\"aa-oci.profile\": \"web\"}",
-	 "docker-default", NULL, false, 0, "web"},
-	{"annotation over podman's default", "{\"aa-oci.profile\": \"web\"}",
-	 "containers-default-0.50.1", NULL, false, 0, "web"},
-	{"annotation over crio-default", "{\"aa-oci.profile\": \"web\"}",
-	 "crio-default", NULL, false, 0, "web"},
-	{"annotation over containerd's default", "{\"aa-oci.profile\": \"web\"}",
-	 "cri-containerd.apparmor.d", NULL, false, 0, "web"},
-	{"annotation vs a custom profile", "{\"aa-oci.profile\": \"web\"}",
-	 "payment-api", NULL, false, -EPERM, NULL},
-	{"annotation vs explicit unconfined", "{\"aa-oci.profile\": \"web\"}",
-	 "unconfined", NULL, false, -EPERM, NULL},
-	{"kubernetes localhost/ over docker-default",
-	 "{\"io.kubernetes.cri.container-name\": \"app\", "
-	 "\"container.apparmor.security.beta.kubernetes.io/app\": \"localhost/web\"}",
-	 "docker-default", NULL, false, 0, "web"},
-	{"kubernetes runtime/default, empty spec",
-	 "{\"io.kubernetes.container.name\": \"app\", "
-	 "\"container.apparmor.security.beta.kubernetes.io/app\": \"runtime/default\"}",
-	 NULL, NULL, false, 0, "docker-default"},
-	{"podman annotation", "{\"io.podman.annotations.apparmor\": \"web\"}",
-	 NULL, NULL, false, 0, "web"},
-	{"unconfined annotation refused", "{\"aa-oci.profile\": \"unconfined\"}",
-	 "docker-default", NULL, false, -EPERM, NULL},
-	{"unconfined annotation allowed", "{\"aa-oci.profile\": \"unconfined\"}",
-	 "docker-default", NULL, true, 0, "unconfined"},
-	{"spec alone", "{}", "payment-api", NULL, false, 0, NULL},
-	{"default_profile fills an empty spec", "{}", NULL, "web", false, 0,
-	 "web"},
-	{"default_profile does not override a spec", "{}", "payment-api", "web",
-	 false, 0, NULL},
-	{"nothing at all", "{}", NULL, NULL, false, 0, NULL},
-};
-
-static void test_conflicts(void **state)
-{
-	for (size_t i = 0; i < sizeof(conflict_cases) / sizeof(*conflict_cases);
-	     i++) {
-		const struct conflict_case *c = &conflict_cases[i];
-		struct aa_oci_config cfg;
-		struct aa_oci_spec spec = {0};
-		struct aa_oci_request req = {0};
-		struct aa_oci_err err = {0};
-		const char *write = "sentinel";
-		char *json;
-		int r;
-
-		assert_int_equal(config_init(&cfg), 0);
-		cfg.allow_unconfined = c->allow_unconfined;
-		if (c->default_profile)
-			cfg.default_profile = strdup(c->default_profile);
-		assert_true(asprintf(&json,
-				     "{\"annotations\": %s, \"process\": {%s%s%s}}",
-				     c->annotations,
-				     c->spec_profile ? "\"apparmorProfile\": \"" : "",
-				     c->spec_profile ? c->spec_profile : "",
-				     c->spec_profile ? "\"" : "") > 0);
-		assert_int_equal(oci_spec_parse(json, &spec, NULL), 0);
-		assert_int_equal(resolve_request(NULL, &spec, &cfg, &req, NULL), 0);
-		r = resolve_check_runtime(&req, &spec, &cfg, &write, &err);
-		if (r != c->ret)
-			fail_msg("case \"%s\": returned %d, want %d (%s)", c->what,
-				 r, c->ret, err.text);
-		if (r == 0 && (c->write ? !write || strcmp(write, c->write)
-					: write != NULL))
-			fail_msg("case \"%s\": writes %s, want %s", c->what,
-				 write ? write : "nothing",
-				 c->write ? c->write : "nothing");
-		resolve_request_free(&req);
-		oci_spec_free(&spec);
-		config_free(&cfg);
-		free(json);
-	}
 }
 
 /* --- runtime_prepare and runtime_find --- */
@@ -426,8 +388,12 @@ static void test_prepare(void **state)
 	cfg.profile_dirs[0] = strdup(profiles);
 	free(cfg.parser);
 	cfg.parser = fx_repo_path("tests/data/parsers/kernel-sim");
-	free(cfg.run_dir);
-	cfg.run_dir = fx_path(top, "run");
+	{
+		char *rd_ = fx_path(top, "run");
+
+		assert_int_equal(config_set_run_dir(&cfg, rd_), 0);
+		free(rd_);
+	}
 	free(cfg.cache_dir);
 	cfg.cache_dir = NULL;
 
@@ -540,17 +506,16 @@ static void test_log_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_args),
-		cmocka_unit_test(test_round_trip_runc),
-		cmocka_unit_test(test_round_trip_crun),
-		cmocka_unit_test(test_round_trip_seccomp),
-		cmocka_unit_test(test_rewrite_replaces),
-		cmocka_unit_test(test_rewrite_refuses),
-		cmocka_unit_test(test_rewrite_bundle_file),
-		cmocka_unit_test(test_conflicts),
-		cmocka_unit_test(test_prepare),
-		cmocka_unit_test(test_find),
-		cmocka_unit_test(test_log_file),
+	    cmocka_unit_test(test_parse_args),
+	    cmocka_unit_test(test_round_trip_runc),
+	    cmocka_unit_test(test_round_trip_crun),
+	    cmocka_unit_test(test_round_trip_seccomp),
+	    cmocka_unit_test(test_rewrite_replaces),
+	    cmocka_unit_test(test_rewrite_refuses),
+	    cmocka_unit_test(test_rewrite_bundle_file),
+	    cmocka_unit_test(test_prepare),
+	    cmocka_unit_test(test_find),
+	    cmocka_unit_test(test_log_file),
 	};
 
 	return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);

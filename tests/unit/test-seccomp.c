@@ -205,6 +205,7 @@ struct parse_case {
 	const char *json;
 	int rc;
 	const char *path; /* failures: the message starts with "path:" */
+	const char *msg;  /* or, from the JSON front door: the exact message */
 	/* expected on success */
 	bool present;
 	enum aa_oci_seccomp_action def;
@@ -221,6 +222,12 @@ struct parse_case {
 	{                                                                      \
 		.name = (n), .json = (j), .rc = (code), .path = (p)            \
 	}
+/* Refused at the JSON front door, in the words every reader uses. */
+#define DOOR(n, j, m)                                                          \
+	{                                                                      \
+		.name = (n), .json = (j), .rc = -EBADMSG, .msg = (m)           \
+	}
+#define NOT_JSON "seccomp settings is not valid JSON: "
 
 static const struct parse_case parse_cases[] = {
     /* where the object is, or is not */
@@ -302,33 +309,57 @@ static const struct parse_case parse_cases[] = {
      .def_errno = EPERM},
 
     /* malformed: -EBADMSG, the message names the spot */
-    BAD("parse/not-json", "{'defaultAction':", -EBADMSG, "seccomp settings"),
-    BAD("parse/empty", "", -EBADMSG, "seccomp settings"),
-    BAD("parse/trailing-garbage", "{'defaultAction':'SCMP_ACT_ALLOW'} x",
-	-EBADMSG, "seccomp settings"),
-    BAD("parse/not-object", "['SCMP_ACT_ALLOW']", -EBADMSG, "seccomp settings"),
-    BAD("parse/non-utf8", "{'defaultAction':'SCMP_ACT_ALLOW\xff'}", -EBADMSG,
-	"seccomp settings"),
-    BAD("parse/dup-root-linux",
-	"{'linux':{},'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}",
-	-EBADMSG, "linux"),
-    BAD("parse/dup-seccomp",
-	"{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'},'seccomp':null}"
-	"}",
-	-EBADMSG, "linux.seccomp"),
-    BAD("parse/dup-defaultAction",
+    DOOR("parse/not-json",
+	 "{'defaultAction':", NOT_JSON "parse error: premature EOF"),
+    DOOR("parse/empty", "", NOT_JSON "parse error: premature EOF"),
+    DOOR("parse/trailing-garbage", "{'defaultAction':'SCMP_ACT_ALLOW'} x",
+	 NOT_JSON "parse error: trailing garbage"),
+    DOOR("parse/not-object", "['SCMP_ACT_ALLOW']",
+	 "seccomp settings is not a JSON object"),
+    DOOR("parse/non-utf8", "{'defaultAction':'SCMP_ACT_ALLOW\xff'}",
+	 NOT_JSON "lexical error: invalid bytes in UTF8 string."),
+    /* yajl's tree took comments: the strict front door does not */
+    DOOR("parse/comment", C("{/* allow */'defaultAction':'SCMP_ACT_ALLOW'}"),
+	 NOT_JSON "lexical error: probable comment found in input text, "
+		  "comments are not enabled."),
+    DOOR("parse/comment-hides-quote",
+	 "{/*'*/'defaultAction':'SCMP_ACT_ALLOW','x':'\\u0000'}",
+	 NOT_JSON "lexical error: probable comment found in input text, "
+		  "comments are not enabled."),
+    /* a NUL would cut the name short of what runc reads: getcwd */
+    DOOR("parse/nul-in-name",
+	 RULE0("{'names':['getcwd\\u0000x'],'action':'SCMP_ACT_LOG'}"),
+	 "seccomp settings contains an escaped NUL (\\u0000)"),
+    DOOR("parse/nul-in-key",
+	 C("{'defaultAction':'SCMP_ACT_ALLOW','syscalls\\u0000':[]}"),
+	 "seccomp settings contains an escaped NUL (\\u0000)"),
+    /* repeated keys: one place decides, in every object at any depth */
+    DOOR("parse/dup-root-linux",
+	 "{'linux':{},'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'}}}",
+	 "seccomp settings names the key \"linux\" twice"),
+    DOOR("parse/dup-seccomp",
+	 "{'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW'},'seccomp':"
+	 "null}}",
+	 "seccomp settings names the key \"seccomp\" twice"),
+    DOOR(
+	"parse/dup-defaultAction",
 	C("{'defaultAction':'SCMP_ACT_ALLOW','defaultAction':'SCMP_ACT_KILL'}"),
-	-EBADMSG, "linux.seccomp.defaultAction"),
-    BAD("parse/dup-bare",
-	"{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[],'syscalls':[]}",
-	-EBADMSG, "syscalls"),
-    BAD("parse/dup-in-rule",
-	RULE0(
-	    "{'names':['a'],'action':'SCMP_ACT_LOG','action':'SCMP_ACT_KILL'}"),
-	-EBADMSG, "linux.seccomp.syscalls[0].action"),
-    BAD("parse/dup-in-arg",
-	ARG0("{'index':0,'value':1,'op':'SCMP_CMP_EQ','value':2}"), -EBADMSG,
-	"linux.seccomp.syscalls[0].args[0].value"),
+	"seccomp settings names the key \"defaultAction\" twice"),
+    DOOR("parse/dup-bare",
+	 "{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[],'syscalls':[]}",
+	 "seccomp settings names the key \"syscalls\" twice"),
+    DOOR("parse/dup-in-rule",
+	 RULE0("{'names':['a'],'action':'SCMP_ACT_LOG','action':'SCMP_ACT_"
+	       "KILL'}"),
+	 "seccomp settings names the key \"action\" twice"),
+    DOOR("parse/dup-in-arg",
+	 ARG0("{'index':0,'value':1,'op':'SCMP_CMP_EQ','value':2}"),
+	 "seccomp settings names the key \"value\" twice"),
+    /* outside the seccomp object too: the same document runc reads */
+    DOOR("parse/dup-outside-seccomp",
+	 "{'process':{'env':[],'env':[]},'linux':{'seccomp':{'defaultAction':"
+	 "'SCMP_ACT_ALLOW'}}}",
+	 "seccomp settings names the key \"env\" twice"),
     BAD("parse/linux-array", "{'linux':[]}", -EBADMSG, "linux"),
     BAD("parse/seccomp-string", "{'linux':{'seccomp':'default'}}", -EBADMSG,
 	"linux.seccomp"),
@@ -525,6 +556,9 @@ static void test_parse_case(void **state)
 	r = parse_text(c->json, &s, &err);
 	check_err(c->name, r, c->rc, c->path, &err);
 	if (r < 0) {
+		if (c->msg && strcmp(err.text, c->msg) != 0)
+			fail_msg("%s: message\n  \"%s\", want\n  \"%s\"",
+				 c->name, err.text, c->msg);
 		assert_true(poisoned(&s, sizeof(s)));
 		return;
 	}
@@ -760,6 +794,79 @@ static void test_limit_input_size(void **state)
 		  NULL, &err);
 	assert_false(s.present);
 	free(big);
+}
+
+/*
+ * Nesting: a 16 MiB document can nest millions of levels, and yajl's tree
+ * frees itself recursively. Refused at 10001 levels, as for config.json,
+ * never a crash; a comment no longer hides the brackets from the count.
+ * Each runs in a child, so a crash fails the test, not the binary.
+ */
+struct nesting_case {
+	const char *head;
+	size_t depth; /* '[' then as many ']' */
+	int rc;
+	const char *msg;
+};
+
+static const struct nesting_case nesting_cases[] = {
+    /* the root is level 1 */
+    {"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}},\"x\":",
+     9999, 0, NULL},
+    {"{\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\"}},\"x\":",
+     10000, -EBADMSG, "seccomp settings nests deeper than 10000 levels"},
+    {"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":", 2000000, -EBADMSG,
+     "seccomp settings nests deeper than 10000 levels"},
+    {"{/*\"*/\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":", 2000000, -EBADMSG,
+     "seccomp settings is not valid JSON: lexical error: probable comment "
+     "found in input text, comments are not enabled."},
+};
+
+static int parse_nested(void *arg)
+{
+	const struct nesting_case *c = arg;
+	size_t hl = strlen(c->head);
+	char *buf = malloc(hl + 2 * c->depth + 2);
+	struct aa_oci_err err = {0};
+	struct aa_oci_seccomp s = {0};
+	int r;
+
+	if (!buf)
+		return 10;
+	memcpy(buf, c->head, hl);
+	memset(buf + hl, '[', c->depth);
+	memset(buf + hl + c->depth, ']', c->depth);
+	strcpy(buf + hl + 2 * c->depth, "}");
+	r = oci_seccomp_parse(buf, &s, &err);
+	free(buf);
+	if (r == 0)
+		oci_seccomp_free(&s);
+	if (r != c->rc) {
+		fprintf(stderr, "depth %zu: %d %s\n", c->depth, r, err.text);
+		return 11;
+	}
+	if (c->msg && strcmp(err.text, c->msg) != 0) {
+		fprintf(stderr, "depth %zu: \"%s\"\n", c->depth, err.text);
+		return 12;
+	}
+	return 0;
+}
+
+static int in_child(int (*fn)(void *), void *arg);
+
+static void test_limit_nesting(void **state)
+{
+	size_t failed = 0;
+
+	assert_true(2 * 2000000 + 64 < AA_OCI_SPEC_MAX);
+	for (size_t i = 0; i < ARRAY_SIZE(nesting_cases); i++)
+		if (in_child(parse_nested, (void *)&nesting_cases[i]) != 0) {
+			fprintf(stderr,
+				"nesting case %zu (%zu levels) failed\n", i,
+				nesting_cases[i].depth);
+			failed++;
+		}
+	assert_int_equal(failed, 0);
 }
 
 /* ---- parse: whole documents ---- */
@@ -1920,6 +2027,7 @@ static void test_load_null(void **state)
 static const struct CMUnitTest fixed[] = {
     cmocka_unit_test(test_limit_arches),
     cmocka_unit_test(test_limit_input_size),
+    cmocka_unit_test(test_limit_nesting),
     cmocka_unit_test(test_parse_docker_config),
     cmocka_unit_test(test_parse_bare_fixture),
     cmocka_unit_test(test_build_arches),

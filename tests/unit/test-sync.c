@@ -151,8 +151,7 @@ static int setup(void **state)
 	mkdir(e->dir, 0755);
 	pthread_mutex_init(&e->mu, NULL);
 	assert_int_equal(config_init(&e->cfg), 0);
-	free(e->cfg.run_dir);
-	e->cfg.run_dir = strdup(e->run);
+	assert_int_equal(config_set_run_dir(&e->cfg, e->run), 0);
 	free(e->cfg.cache_dir);
 	e->cfg.cache_dir = NULL;
 	free(e->cfg.parser);
@@ -218,7 +217,7 @@ static bool listed(struct env *e, const char *name)
 {
 	enum aa_oci_mode m;
 
-	return kernel_profile_mode(e->k, name, &m) == 0;
+	return kernel_profile_state(e->k, NULL, name, &m) == 0;
 }
 
 /* The bytes the fake's .remove holds, then emptied for the next check. */
@@ -244,7 +243,7 @@ static bool remove_holds(struct env *e, const char *bytes, size_t n)
 /* Is "NAME\tDIR/FILE" a line of the record? */
 static bool recorded(struct env *e, const char *name, const char *file)
 {
-	char *s = fx_read(e->run, AA_OCI_SYNC_STATE, NULL), *want;
+	char *s = fx_read(e->run, RUNDIR_SYNC_STATE, NULL), *want;
 	bool r;
 
 	if (!s)
@@ -500,7 +499,8 @@ static void test_load_file_names_and_fresh(void **state)
 	assert_null(fresh[0]);
 	strv_free(names);
 	strv_free(fresh);
-	/* Only the lock is left in run_dir: the compiled policy is removed. */
+	/* Only the lock and the records are left in run_dir: the compiled
+	 * policy is removed. */
 	{
 		DIR *d = opendir(e->run);
 		struct dirent *de;
@@ -509,7 +509,9 @@ static void test_load_file_names_and_fresh(void **state)
 		while ((de = readdir(d)))
 			if (strcmp(de->d_name, ".") &&
 			    strcmp(de->d_name, "..") &&
-			    strcmp(de->d_name, "load.lock"))
+			    strcmp(de->d_name, "load.lock") &&
+			    strcmp(de->d_name, "kdir") &&
+			    strcmp(de->d_name, "loaded"))
 				fail_msg("left in run_dir: %s", de->d_name);
 		closedir(d);
 	}
@@ -698,9 +700,9 @@ static void test_record_holds_only_what_sync_brought(void **state)
 	assert_int_equal(sync_scan(e->s), 0);
 	assert_true(recorded(e, "mine", "mine"));
 	assert_false(recorded(e, "pre", "pre"));
-	s = fx_read(e->run, AA_OCI_SYNC_STATE, NULL);
+	s = fx_read(e->run, RUNDIR_SYNC_STATE, NULL);
 	assert_int_equal(strncmp(s, "# aa-oci sync:", 14), 0);
-	assert_int_equal(lines(e->run, AA_OCI_SYNC_STATE), 2);
+	assert_int_equal(lines(e->run, RUNDIR_SYNC_STATE), 2);
 	free(s);
 	/* The record is replaced atomically: no temporary left behind. */
 	{
@@ -713,6 +715,8 @@ static void test_record_holds_only_what_sync_brought(void **state)
 		while (fgets(line, sizeof(line), p))
 			if (strcmp(line, "load.lock\n") != 0 &&
 			    strcmp(line, "sync.lock\n") != 0 &&
+			    strcmp(line, "kdir\n") != 0 &&
+			    strcmp(line, "loaded\n") != 0 &&
 			    strcmp(line, "sync.state\n") != 0)
 				fail_msg("left in run_dir: %s", line);
 		pclose(p);
@@ -966,7 +970,7 @@ static void test_record_garbage_ignored(void **state)
 			     "ghost\t%s/ghost\n"
 			     "ghost\t%s/ghost2\n",
 			     e->dir, e->dir, e->dir) > 0);
-	fx_write(e->run, AA_OCI_SYNC_STATE, "%s", rec);
+	fx_write(e->run, RUNDIR_SYNC_STATE, "%s", rec);
 	free(rec);
 	e->s = new_sync(e, NULL);
 	assert_int_equal(sync_scan(e->s), 0);
@@ -975,7 +979,7 @@ static void test_record_garbage_ignored(void **state)
 	assert_int_equal(len, 6);
 	assert_memory_equal(s, "ghost\0", 6);
 	free(s);
-	assert_int_equal(lines(e->run, AA_OCI_SYNC_STATE), 1);
+	assert_int_equal(lines(e->run, RUNDIR_SYNC_STATE), 1);
 }
 
 /* --- sync_watch --- */
@@ -1090,7 +1094,7 @@ static void test_watch_rapid_edits_end_in_final_state(void **state)
 			write_rename(e, "hot", good, name);
 	}
 	WAIT_FOR(recorded(e, "p100", "hot") &&
-		 lines(e->run, AA_OCI_SYNC_STATE) == 2);
+		 lines(e->run, RUNDIR_SYNC_STATE) == 2);
 	/* The last compile was of the last content. */
 	last = fx_read(e->fs, "profiles", NULL);
 	assert_non_null(strstr(last, "p100 (enforce)\n"));

@@ -123,8 +123,20 @@ t_unknown() {
 	check "$prof was not loaded" not_loaded $prof
 }
 
-# 6. aa-oci.mode=complain: loaded in complain mode, the access is allowed
-# and logged as ALLOWED.
+# 6. aa-oci.mode=complain: refused unless the config file says
+# allow_complain (complain is unconfined with logging); allowed, loaded in
+# complain mode, the access is allowed and logged as ALLOWED.
+I9=$WORK/i9
+mkdir -p $I9
+printf '{"allow_complain": true}\n' >$I9/complain.json
+# hook_conf NAME RUNTIME CONFIG: the hook with --config CONFIG, --debug
+# (runc passes a failing hook's stderr on in its own message).
+hook_conf() {
+	local stage=createRuntime
+	[ "$2" = crun ] && stage=prestart
+	cfg "$1" --arg h "$HOOK" --arg c "$3" --arg s "$stage" \
+		'.hooks[$s] = [{path: $h, args: ["aa-oci-hook", "--config", $c, "--debug", $s]}]'
+}
 t_complain() {
 	local n=t6-complain
 	need_hook || return 1
@@ -134,9 +146,18 @@ t_complain() {
 	annotate $n aa-oci.profile $PROFILE
 	annotate $n aa-oci.mode complain
 	hook_runc $n
+	kmark $n-refused
+	run_ctr runc $n
+	check "default config: runc failed" [ "$RC" != 0 ]
+	check "the container never ran" [ ! -e $WORK/$n/out/ran ]
+	check "the hook says: asks for complain mode ... set \"allow_complain\": true" \
+		has "$(printf '%s' "$OUT" | tr -d '\\')" 'asks for complain mode, which the config file does not allow (set "allow_complain": true'
+	check "$PROFILE was not loaded" not_loaded $PROFILE
+
+	hook_conf $n runc $I9/complain.json
 	kmark $n
 	run_ctr runc $n
-	check "runc exited 0" [ "$RC" = 0 ]
+	check "allow_complain: true: runc exited 0" [ "$RC" = 0 ]
 	check "the kernel lists $PROFILE (complain)" mode_is $PROFILE complain
 	check "label inside: $PROFILE (complain)" has "$OUT" "label=$PROFILE (complain)"
 	check "the write enforce mode refuses succeeded (/out/denied exists)" \
@@ -1050,10 +1071,15 @@ t_cache_kdir() {
 		holds '[ "$(cat $CT_HINT)" = "$d2" ] && [ "$(cat "$AAFS/policy/profiles/$d2/name")" = $CT_P ]'
 	check "... whose mode file reads complain" [ "$(cat "$AAFS/policy/profiles/$d2/mode")" = complain ]
 	ct_start $n-enforce
-	ct_confined $n-enforce
-	check "hook: loaded (enforce) from $CT_SRC$CT_HIT" ct_loaded $n-enforce "$CT_HIT"
-	check "kernel log: profile_replace of $CT_P" \
-		kwait $n-enforce 'operation="profile_replace"' "name=\"$CT_P\""
+	sleep 1 # let kauditd print anything the start caused
+	check "runc exited 0" [ "$RC" = 0 ]
+	check "the administrator's mode is kept: label inside: $CT_P (complain)" \
+		has "$OUT" "label=$CT_P (complain)"
+	check "the kernel still lists $CT_P (complain)" mode_is $CT_P complain
+	check "hook log: profile \"$CT_P\": enforce mode asked, but it is in complain mode, set outside aa-oci ... kept" \
+		hlog_has "aa-oci-hook: $n-enforce: profile \"$CT_P\": enforce mode asked, but it is in complain mode, set outside aa-oci" "kept, so the container runs in complain mode"
+	check "kernel log: no profile_replace of $CT_P during the start" \
+		no_kgrep $n-enforce 'operation="profile_replace"' "name=\"$CT_P\""
 	check "the parser ran no more in i5-5 (still $c runs)" [ "$(ct_compiles)" = "$c" ]
 	unload $CT_P
 }
@@ -1108,6 +1134,127 @@ t_access_query() {
 	unload $PROFILE
 }
 
+# Issue 9: no container can change a profile it did not ask for.
+VICTIM=/usr/sbin/victimd
+VICTIM_FILE=/etc/apparmor.d/usr.sbin.victimd
+
+# victim_setup: a host profile named by its path, in a file named the way
+# the host names such files, loaded in enforce mode before any container.
+victim_setup() {
+	cat >$VICTIM_FILE <<'P'
+profile /usr/sbin/victimd flags=(attach_disconnected) {
+  file,
+  deny /out/denied w,
+}
+P
+	apparmor_parser -r $VICTIM_FILE
+	check "precondition: the kernel lists $VICTIM (enforce)" mode_is $VICTIM enforce
+}
+
+# victim_intact TAG: still enforce, nothing replaced or loaded since TAG.
+victim_intact() {
+	sleep 1 # let kauditd print anything the attempt caused
+	check "the kernel still lists $VICTIM (enforce)" mode_is $VICTIM enforce
+	check "kernel log: no profile_replace since the attempt" \
+		no_kgrep "$1" 'operation="profile_replace"'
+	check "kernel log: no profile_load since the attempt" \
+		no_kgrep "$1" 'operation="profile_load"'
+	check "usr.sbin.victimd was not loaded under that name" not_loaded usr.sbin.victimd
+}
+
+# i9-1. Through the hook: a container names the host profile's file and
+# asks complain mode; refused, by the complain gate and, where complain is
+# allowed, by the check of what the compiled file declares.
+t_victim_hook() {
+	local n=i9-1 plain
+	need_hook || return 1
+	victim_setup || return 1
+	mkbundle $n "$S_PROBE"
+	with_profile $n usr.sbin.victimd
+	annotate $n aa-oci.profile usr.sbin.victimd
+	annotate $n aa-oci.mode complain
+	hook_runc $n
+	kmark $n
+	run_ctr runc $n
+	check "default config: runc failed, the container never ran" \
+		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook names the complain gate" \
+		has "$(printf '%s' "$OUT" | tr -d '\\')" 'allow_complain'
+	victim_intact $n
+
+	hook_conf $n runc $I9/complain.json
+	kmark $n-allowed
+	run_ctr runc $n
+	plain=$(printf '%s' "$OUT" | tr -d '\\')
+	check "allow_complain: true: runc failed, the container never ran" \
+		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook says what the file declares: $VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\"" \
+		has "$plain" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""
+	victim_intact $n-allowed
+
+	# Without complain it still never forces a reload of the host file.
+	cfg $n 'del(.annotations["aa-oci.mode"])'
+	hook_runc $n
+	kmark $n-enforce
+	run_ctr runc $n
+	check "enforce asked: refused as well" holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	victim_intact $n-enforce
+}
+
+# i9-2. The same through aa-oci-runtime (only the annotations ask).
+t_victim_runtime() {
+	local rt=$1 n=i9-2-$1
+	need_runtime || return 1
+	victim_setup || return 1
+	export AA_OCI_RUNTIME
+	AA_OCI_RUNTIME=$(command -v "$rt")
+	mkbundle $n "$S_PROBE"
+	annotate $n aa-oci.profile usr.sbin.victimd
+	annotate $n aa-oci.mode complain
+	cp $WORK/$n/config.json $WORK/$n/config.json.orig
+	kmark $n
+	run_ctr $RUNTIME $n
+	check "default config: aa-oci-runtime ($rt) failed, the container never ran" \
+		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "it names the complain gate" has "$OUT" "allow_complain"
+	victim_intact $n
+	kmark $n-allowed
+	run_cmd $RUNTIME --aa-oci-config $I9/complain.json run --bundle $WORK/$n $n
+	$rt delete --force $n >/dev/null 2>&1
+	check "allow_complain: true: exit 1, the container never ran" \
+		holds '[ "$RC" = 1 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "it says what the file declares" \
+		has "$OUT" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""
+	check "config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
+	victim_intact $n-allowed
+}
+
+# i9-5. A profile the administrator disabled (aa-disable's link in
+# /etc/apparmor.d/disable/) is never loaded on a container's request.
+t_disabled() {
+	local n=i9-5 p=aa-oci-disabled plain
+	need_hook || return 1
+	printf 'profile %s flags=(attach_disconnected) {\n  file,\n}\n' $p >/etc/apparmor.d/$p
+	mkdir -p /etc/apparmor.d/disable
+	ln -sf ../$p /etc/apparmor.d/disable/$p
+	unload $p
+	mkbundle $n "$S_PROBE"
+	with_profile $n $p
+	hook_runc $n
+	kmark $n
+	run_ctr runc $n
+	plain=$(printf '%s' "$OUT" | tr -d '\\')
+	check "runc failed, the container never ran" holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook says: /etc/apparmor.d/$p is disabled (/etc/apparmor.d/disable/$p exists)" \
+		has "$plain" "/etc/apparmor.d/$p is disabled (/etc/apparmor.d/disable/$p exists)"
+	check "$p was not loaded" not_loaded $p
+	rm -f /etc/apparmor.d/disable/$p
+	run_ctr runc $n
+	check "control: the link removed, the same container runs confined" \
+		has "$OUT" "label=$p (enforce)"
+	unload $p
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1139,7 +1286,7 @@ all_tests() {
 	t "[3] docker-default not loaded: generated, loaded, label set, sysrq-trigger denied" t_generated docker-default
 	t "[4] lxc-container-default not loaded: generated, loaded, label set, sysrq-trigger denied" t_generated lxc-container-default
 	t "[5] unknown profile: runtime refuses, hook names the profile, container never runs" t_unknown
-	t "[6] annotation aa-oci.mode=complain: loaded in complain mode, access ALLOWED and logged" t_complain
+	t "[6][i9-3] annotation aa-oci.mode=complain: refused by default; with allow_complain: true loaded in complain mode, access ALLOWED and logged" t_complain
 	t "[7] profile already loaded: no profile_load/profile_replace during the start" t_loaded
 	t "[8] two containers (runc + crun) needing the same unloaded profile at once: both confined" t_concurrent
 	t "[i3-1] runc via aa-oci-runtime, only aa-oci.profile set, profile not loaded: loaded, set in config.json, confined, write denied and logged" t_wrap runc
@@ -1163,9 +1310,13 @@ all_tests() {
 	t "[i5-2] policy cache: the profile file edited: compiled again, the kernel enforces the new rule" t_cache_edit
 	t "[i5-3] policy cache: a truncated entry is recompiled and rewritten, with a warning; the container is confined" t_cache_damaged
 	t "[i5-4] policy cache: a read-only cache directory: the container starts confined, warning \"policy cache not used\"" t_cache_readonly
-	t "[i5-5] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live (complain behind aa-oci's back reloaded in enforce)" t_cache_kdir
+	t "[i5-5][i9-4] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live; an administrator's apparmor_parser -C is kept (container in complain, the hook says so)" t_cache_kdir
 	t "[i5-6] kernel: the .access label query answers ENOENT for an unloaded profile, succeeds for a loaded one" t_access_query
 	t "[i5-7] kernel features read once per boot: <run_dir>/features has this boot's id and libapparmor's bytes; one from another boot is replaced, the cache still hits" t_cache_features
+	t "[i9-1] hook: a container names a host profile's file (usr.sbin.victimd) in complain mode: refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_hook
+	t "[i9-2] aa-oci-runtime (runc): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime runc
+	t "[i9-2] aa-oci-runtime (crun): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime crun
+	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 

@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/policy.h"
+#include "aa-oci/util.h"
+
+#define LXC_PROFILE_DEFAULT "lxc-container-default"
+#define LXC_PROFILE_DEFAULT_CGNS "lxc-container-default-cgns"
+
+void policy_decision_free(struct aa_oci_decision *d)
+{
+	free(d->origin);
+	free(d->profile);
+	*d = (struct aa_oci_decision){0};
+}
+
+/* A hook cannot change the label the runtime applies: what is asked
+ * outside process.apparmorProfile must be what it holds. */
+static int hook_applies(const struct aa_oci_decision *d,
+			const struct aa_oci_spec *spec, struct aa_oci_err *err)
+{
+	const char *have = spec->apparmor_profile;
+
+	if (d->source == AA_OCI_SOURCE_NONE || d->source == AA_OCI_SOURCE_SPEC)
+		return 0;
+	if (d->unconfined) {
+		if (have && !streq(have, "unconfined"))
+			return err_set(err, -EPERM,
+				       "%s asks for unconfined but "
+				       "process.apparmorProfile is \"%.64s\"; "
+				       "make them agree",
+				       d->origin, have);
+		return 0;
+	}
+	if (have && streq(have, d->profile))
+		return 0;
+	if (have)
+		return err_set(
+		    err, -EPERM,
+		    "%s asks for it but process.apparmorProfile is \"%.64s\", "
+		    "which the runtime would apply instead; "
+		    "set process.apparmorProfile to \"%s\" or run the "
+		    "container through aa-oci-runtime",
+		    d->origin, have, d->profile);
+	return err_set(err, -EPERM,
+		       "%s asks for it but process.apparmorProfile is empty, "
+		       "so the runtime would not apply it; "
+		       "set process.apparmorProfile to \"%s\" or run the "
+		       "container through aa-oci-runtime",
+		       d->origin, d->profile);
+}
+
+/* A wrapper writes the asked value into process.apparmorProfile, over an
+ * engine's default but never over another explicit profile. */
+static int runtime_writes(struct aa_oci_decision *d,
+			  const struct aa_oci_spec *spec,
+			  struct aa_oci_err *err)
+{
+	const char *have = spec->apparmor_profile;
+	const char *want = d->unconfined ? "unconfined" : d->profile;
+
+	d->write = NULL;
+	switch (d->source) {
+	case AA_OCI_SOURCE_NONE:
+	case AA_OCI_SOURCE_SPEC:
+	case AA_OCI_SOURCE_COMMAND:
+	case AA_OCI_SOURCE_LXC:
+		return 0;
+	case AA_OCI_SOURCE_DEFAULT:
+		/* Only reached when process.apparmorProfile is empty. */
+		break;
+	case AA_OCI_SOURCE_ANNOTATION:
+	case AA_OCI_SOURCE_KUBERNETES:
+	case AA_OCI_SOURCE_PODMAN:
+		if (have && streq(have, want))
+			return 0;
+		if (have && !resolve_engine_default(have))
+			return err_set(
+			    err, -EPERM,
+			    "%s asks for \"%s\" but process.apparmorProfile is "
+			    "\"%.64s\", which someone chose explicitly; "
+			    "remove one of the two",
+			    d->origin, want, have);
+		break;
+	}
+	d->write = want;
+	return 0;
+}
+
+/* The engines' own defaults, and runtime/default: never held back by
+ * allowed_profiles, which is about what tenants name. */
+static bool always_allowed(const char *name, const struct aa_oci_config *cfg)
+{
+	return resolve_engine_default(name) ||
+	       (cfg->runtime_default && streq(name, cfg->runtime_default)) ||
+	       streq(name, LXC_PROFILE_DEFAULT) ||
+	       streq(name, LXC_PROFILE_DEFAULT_CGNS);
+}
+
+static int gates(const struct aa_oci_decision *d,
+		 const struct aa_oci_config *cfg, struct aa_oci_err *err)
+{
+	/* process.apparmorProfile is the engine's own choice: the runtime
+	 * applies it with or without us, so unconfined there is not ours
+	 * to refuse. Anything else asked by a container or a caller is. */
+	if (d->unconfined && d->source != AA_OCI_SOURCE_SPEC &&
+	    !cfg->allow_unconfined)
+		return err_set(
+		    err, -EPERM,
+		    "%s asks for unconfined, which the config file does not "
+		    "allow (set \"allow_unconfined\": true to permit it)",
+		    d->origin);
+	if (d->mode_asked && d->mode == AA_OCI_MODE_COMPLAIN &&
+	    !cfg->allow_complain)
+		return err_set(
+		    err, -EPERM,
+		    "%s asks for complain mode, which the config file does not "
+		    "allow (set \"allow_complain\": true to permit it)",
+		    d->source == AA_OCI_SOURCE_COMMAND
+			? "--mode"
+			: "annotation " AA_OCI_ANN_MODE);
+	if (d->profile && cfg->allowed_profiles &&
+	    !always_allowed(d->profile, cfg)) {
+		for (char **g = cfg->allowed_profiles; *g; g++)
+			if (fnmatch(*g, d->profile, 0) == 0)
+				return 0;
+		return err_set(err, -EPERM,
+			       "%s asks for \"%s\", which no pattern in "
+			       "\"allowed_profiles\" matches; add it there or "
+			       "ask for another profile",
+			       d->origin, d->profile);
+	}
+	return 0;
+}
+
+/* LXC: what lxc.apparmor.profile says (see lxc.c for LXC's own rules). */
+static int decide_lxc(const struct aa_oci_ask *ask, struct aa_oci_decision *d,
+		      struct aa_oci_err *err)
+{
+	static const struct {
+		const char *value;
+		const char *why;
+	} own[] = {
+	    {"generated", "lxc.apparmor.profile is \"generated\": LXC "
+			  "generates and loads its own profile"},
+	    {"unchanged", "lxc.apparmor.profile is \"unchanged\": LXC leaves "
+			  "the AppArmor label as it is"},
+	    {"unconfined", "lxc.apparmor.profile is \"unconfined\": the "
+			   "container runs unconfined"},
+	};
+	const char *name = ask->value;
+	int r;
+
+	d->source = AA_OCI_SOURCE_LXC;
+	if (name) {
+		for (size_t i = 0; i < sizeof(own) / sizeof(*own); i++)
+			if (streq(name, own[i].value)) {
+				d->skipped = own[i].why;
+				return 0;
+			}
+		r = profile_name_validate(name, err);
+		if (r < 0) {
+			char detail[AA_OCI_ERR_MAX];
+
+			snprintf(detail, sizeof(detail), "%s",
+				 err ? err->text : "");
+			return err_set(
+			    err, r, "%s%s", detail,
+			    strstr(name, "//") || name[0] == ':'
+				? "; aa-oci loads single profiles, not stacked "
+				  "(a//&b) or namespaced (:ns:a) labels"
+				: "");
+		}
+	} else {
+		/* LXC's apparmor_prepare(): the -cgns variant when the
+		 * kernel has cgroup namespaces. */
+		d->defaulted = true;
+		name = ask->lxc_cgns ? LXC_PROFILE_DEFAULT_CGNS
+				     : LXC_PROFILE_DEFAULT;
+	}
+	d->origin = strdup("lxc.apparmor.profile");
+	d->profile = strdup(name);
+	return d->origin && d->profile ? 0 : -ENOMEM;
+}
+
+/* aa-oci-exec --profile VALUE [--mode MODE]. */
+static int decide_command(const struct aa_oci_ask *ask,
+			  const struct aa_oci_config *cfg,
+			  struct aa_oci_decision *d, struct aa_oci_err *err)
+{
+	d->source = AA_OCI_SOURCE_COMMAND;
+	d->origin = strdup("--profile");
+	if (!d->origin)
+		return -ENOMEM;
+	return resolve_value(ask->value, cfg, &d->profile, &d->unconfined, err);
+}
+
+int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
+		  struct aa_oci_decision *ret, struct aa_oci_err *err)
+{
+	struct aa_oci_decision d = {0};
+	int r;
+
+	if (ask->fe == AA_OCI_BY_LXC) {
+		r = decide_lxc(ask, &d, err);
+	} else if (ask->value) {
+		r = decide_command(ask, cfg, &d, err);
+	} else if (ask->spec) {
+		struct aa_oci_request req = {0};
+
+		r = resolve_request(ask->state, ask->spec, cfg, &req, err);
+		d.source = req.source;
+		d.origin = TAKE_PTR(req.origin);
+		d.profile = TAKE_PTR(req.profile);
+		d.unconfined = req.unconfined;
+		d.mode = req.mode;
+		d.mode_asked = req.mode_asked;
+		resolve_request_free(&req);
+	} else {
+		r = 0; /* nothing given: nothing asked */
+	}
+	if (r == 0 && ask->mode) {
+		if (streq(ask->mode, "enforce"))
+			d.mode = AA_OCI_MODE_ENFORCE;
+		else if (streq(ask->mode, "complain"))
+			d.mode = AA_OCI_MODE_COMPLAIN;
+		else
+			r = err_set(
+			    err, -EINVAL,
+			    "--mode is \"%.64s\"; use enforce or complain",
+			    ask->mode);
+		d.mode_asked = true;
+		if (d.source == AA_OCI_SOURCE_NONE)
+			d.source = AA_OCI_SOURCE_COMMAND;
+	}
+	if (r == 0 && !d.skipped)
+		r = gates(&d, cfg, err);
+	if (r == 0 && ask->fe == AA_OCI_BY_HOOK)
+		r = hook_applies(&d, ask->spec, err);
+	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME)
+		r = runtime_writes(&d, ask->spec, err);
+	if (r < 0) {
+		/* A refusal still names what was asked, for the caller's
+		 * message: the profile is kept, nothing else. */
+		char *asked = TAKE_PTR(d.profile);
+
+		policy_decision_free(&d);
+		ret->profile = asked;
+		return r;
+	}
+	*ret = d;
+	return 0;
+}
+
+bool policy_reload(enum aa_oci_mode have, enum aa_oci_mode want,
+		   const struct aa_oci_loaded *rec, const char **ret_note)
+{
+	const char *note = NULL;
+	bool reload = false;
+
+	if (have == want)
+		;
+	else if (have == AA_OCI_MODE_OTHER)
+		note = "is loaded in a mode that is neither enforce nor "
+		       "complain, set outside aa-oci; kept as it is";
+	else if (have == AA_OCI_MODE_ENFORCE)
+		note = "is loaded in enforce mode; kept (a loaded profile is "
+		       "never weakened)";
+	else if (rec && rec->mode == AA_OCI_MODE_COMPLAIN)
+		reload = true; /* aa-oci's own complain load: made strict */
+	else
+		note = "is in complain mode, set outside aa-oci (aa-complain "
+		       "or apparmor_parser -C); kept, so the container runs in "
+		       "complain mode";
+	if (ret_note)
+		*ret_note = note;
+	return reload;
+}
+
+bool policy_disabled(const char *path, char **ret_link)
+{
+	_cleanup_free_ char *link = NULL;
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash || !slash[1])
+		return false;
+	if (asprintf(&link, "%.*s/disable/%s", (int)(slash - path), path,
+		     slash + 1) < 0)
+		return false;
+	if (fstatat(AT_FDCWD, link, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	if (ret_link)
+		*ret_link = TAKE_PTR(link);
+	return true;
+}
+
+/* "a", "b", ... of @v, bounded, for a message. */
+static void list_names(char *const *v, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (; *v; v++) {
+		int n = snprintf(buf + used, size - used, "%s\"%.128s\"",
+				 used ? ", " : "", *v);
+
+		if (n < 0 || (size_t)n >= size - used) {
+			snprintf(buf + used, size - used, ", ...");
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+int policy_source(const char *path, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *link = NULL;
+
+	if (policy_disabled(path, &link))
+		return err_set(
+		    err, -EPERM,
+		    "%s is disabled (%s exists); aa-oci does not load disabled "
+		    "profiles: remove that link to allow it",
+		    path, link);
+	return 0;
+}
+
+int policy_check(const struct aa_oci_plan_view *p,
+		 const struct aa_oci_config *cfg, struct aa_oci_err *err)
+{
+	char names[512];
+	bool named = false, other = false;
+
+	(void)cfg;
+	if (!p->name)
+		return 0; /* sync: the administrator's files, all of them */
+	for (char *const *n = p->declared; *n; n++) {
+		size_t len = strlen(p->name);
+
+		if (streq(*n, p->name))
+			named = true;
+		else if (strncmp(*n, p->name, len) != 0 || n[0][len] != '/' ||
+			 n[0][len + 1] != '/')
+			other = true; /* not its own child or hat */
+	}
+	list_names(p->declared, names, sizeof(names));
+	if (!named)
+		return err_set(
+		    err, -EPERM,
+		    "%s declares %s, not \"%s\"; a container may load only the "
+		    "profile it names: ask for the name the file declares",
+		    p->what, names, p->name);
+	if (other)
+		return err_set(err, -EPERM,
+			       "%s declares %s, not only \"%s\" and its "
+			       "children; a container may load only the "
+			       "profile it names: split the file",
+			       p->what, names, p->name);
+	return 0;
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The run directory, run_dir in the config file (default /run/aa-oci, a
+ * tmpfs: everything here ends with the boot, as the kernel's policy does).
+ * Made 0700 by the first load that needs it. Its entries:
+ *
+ *   load.lock     flock: one load (or unload) of aa-oci's at a time, so a
+ *                 start re-checks under it and N starts compile once.
+ *                 Taken by load.c; never removed.
+ *   sync.lock     flock: one `aa-oci sync` agent per run directory. Taken
+ *                 by sync.c for the agent's life; never removed.
+ *   sync.state    "NAME<TAB>FILE" lines: the profiles the sync agent loaded
+ *                 and may unload (sync-record.c). Rewritten atomically.
+ *   index         which file declares which profile, with the stat of each
+ *                 directory and file it was built from (index.c); rebuilt
+ *                 when one changed.
+ *   features      the kernel's features, tagged with the boot id (kernel.c);
+ *                 replaced when the boot id differs.
+ *   keys/         one file per profile source: its cache key and the stat of
+ *                 every file that went into it (cache.c); recomputed when a
+ *                 stat differs.
+ *   kdir/NAME     the kernel's directory for profile NAME under
+ *                 policy/profiles (kernel.c through rundir_kdir_*); only a
+ *                 hint, checked against the kernel on each use.
+ *   loaded/NAME   what aa-oci committed to the kernel for NAME: who (hook,
+ *                 runtime, exec, lxc, sync, cli), the mode, the cache key,
+ *                 the source, when (load.c). A profile without a record, or
+ *                 whose mode in the kernel is not the recorded one, is
+ *                 someone else's: containers never replace it. Dropped when
+ *                 aa-oci unloads the profile.
+ *   bin.XXXXXX, src.XXXXXX
+ *                 a compile's output and a generated profile's text
+ *                 (compile.c); unlinked when the compile ends. One left by a
+ *                 killed start is harmless and goes with the boot.
+ *
+ * Names in kdir/ and loaded/ are profile names with every byte outside
+ * [A-Za-z0-9_+-] (and '.' anywhere but first) written as %XX, so a name
+ * like "/usr/bin/foo" is one path component.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/rundir.h"
+#include "aa-oci/util.h"
+
+#define LOADED_MAX 8192
+
+struct aa_oci_rundir {
+	char *path;
+	int fd;
+};
+
+int rundir_new(const char *path, struct aa_oci_rundir **ret)
+{
+	struct aa_oci_rundir *rd = calloc(1, sizeof(*rd));
+
+	if (!rd)
+		return -ENOMEM;
+	rd->fd = -1;
+	rd->path = strdup(path);
+	if (!rd->path) {
+		free(rd);
+		return -ENOMEM;
+	}
+	*ret = rd;
+	return 0;
+}
+
+void rundir_free(struct aa_oci_rundir *rd)
+{
+	if (!rd)
+		return;
+	if (rd->fd >= 0)
+		close(rd->fd);
+	free(rd->path);
+	free(rd);
+}
+
+const char *rundir_path(const struct aa_oci_rundir *rd)
+{
+	return rd->path;
+}
+
+int rundir_fd(struct aa_oci_rundir *rd, bool create, struct aa_oci_err *err)
+{
+	int r;
+
+	if (rd->fd >= 0)
+		return rd->fd;
+	rd->fd = open(rd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rd->fd >= 0)
+		return rd->fd;
+	r = -errno;
+	if (r == -ENOENT && create) {
+		if (mkdir(rd->path, 0700) < 0 && errno != EEXIST)
+			return err_set(err, -errno, "cannot create %s: %s",
+				       rd->path, strerror(errno));
+		rd->fd = open(rd->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rd->fd >= 0)
+			return rd->fd;
+		r = -errno;
+	}
+	return err_set(err, r, "cannot open %s: %s", rd->path, strerror(-r));
+}
+
+int rundir_lock_open(struct aa_oci_rundir *rd, const char *lock, int *ret_fd,
+		     struct aa_oci_err *err)
+{
+	int dfd = rundir_fd(rd, true, err), fd;
+
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return err_set(err, -errno, "cannot open %s/%s: %s", rd->path,
+			       lock, strerror(errno));
+	*ret_fd = fd;
+	return 0;
+}
+
+int rundir_entry_path(struct aa_oci_rundir *rd, const char *entry,
+		      char **ret_path)
+{
+	int r = rundir_fd(rd, true, NULL);
+
+	if (r < 0)
+		return r;
+	return asprintf(ret_path, "%s/%s", rd->path, entry) < 0 ? -ENOMEM : 0;
+}
+
+int rundir_mktemp(struct aa_oci_rundir *rd, const char *prefix, char **ret_path)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = rundir_fd(rd, true, NULL), fd;
+
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/%s.XXXXXX", rd->path, prefix) < 0)
+		return -ENOMEM;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	*ret_path = TAKE_PTR(path);
+	return 0;
+}
+
+int rundir_read(struct aa_oci_rundir *rd, const char *entry, size_t max,
+		char **ret_buf, size_t *ret_len)
+{
+	int dfd = rundir_fd(rd, false, NULL);
+
+	if (dfd < 0)
+		return dfd;
+	return read_file_at(dfd, entry, true, max, ret_buf, ret_len);
+}
+
+int rundir_write(struct aa_oci_rundir *rd, const char *entry, const void *buf,
+		 size_t len)
+{
+	int dfd = rundir_fd(rd, true, NULL);
+
+	if (dfd < 0)
+		return dfd;
+	return write_file_atomic_at(dfd, entry, buf, len, 0600);
+}
+
+/* "SUB/<escaped name>"; -ENAMETOOLONG past one path component. */
+static int entry_name(const char *sub, const char *name, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t j = (size_t)snprintf(buf, size, "%s/", sub);
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		bool keep = (*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z') ||
+			    (*p >= '0' && *p <= '9') || *p == '_' ||
+			    *p == '+' || *p == '-' ||
+			    (*p == '.' && p != (const unsigned char *)name);
+
+		if (j + 4 >= size)
+			return -ENAMETOOLONG;
+		if (keep) {
+			buf[j++] = (char)*p;
+		} else {
+			buf[j++] = '%';
+			buf[j++] = hex[*p >> 4];
+			buf[j++] = hex[*p & 15];
+		}
+	}
+	buf[j] = '\0';
+	if (j == strlen(sub) + 1 || j - strlen(sub) - 1 > 255)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Create SUB under the directory; best effort (the write then fails). */
+static int sub_fd(struct aa_oci_rundir *rd, const char *sub)
+{
+	int dfd = rundir_fd(rd, true, NULL);
+
+	if (dfd < 0)
+		return dfd;
+	if (mkdirat(dfd, sub, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return dfd;
+}
+
+int rundir_kdir_get(struct aa_oci_rundir *rd, const char *name, char **ret_dir)
+{
+	char entry[300];
+	int r = entry_name(RUNDIR_KDIR, name, entry, sizeof(entry));
+
+	if (r < 0)
+		return r;
+	return rundir_read(rd, entry, 256, ret_dir, NULL);
+}
+
+void rundir_kdir_put(struct aa_oci_rundir *rd, const char *name,
+		     const char *dir)
+{
+	char entry[300];
+	int dfd;
+
+	if (entry_name(RUNDIR_KDIR, name, entry, sizeof(entry)) < 0)
+		return;
+	dfd = sub_fd(rd, RUNDIR_KDIR);
+	if (dfd >= 0)
+		(void)write_file_atomic_at(dfd, entry, dir, strlen(dir), 0600);
+}
+
+static const char *const loaders[] = {
+    [AA_OCI_BY_HOOK] = "hook", [AA_OCI_BY_RUNTIME] = "runtime",
+    [AA_OCI_BY_EXEC] = "exec", [AA_OCI_BY_LXC] = "lxc",
+    [AA_OCI_BY_SYNC] = "sync", [AA_OCI_BY_CLI] = "cli",
+};
+
+const char *loader_name(enum aa_oci_loader by)
+{
+	if ((size_t)by < sizeof(loaders) / sizeof(*loaders))
+		return loaders[by];
+	return "?";
+}
+
+void rundir_loaded_free(struct aa_oci_loaded *rec)
+{
+	free(rec->source);
+	rec->source = NULL;
+}
+
+int rundir_loaded_put(struct aa_oci_rundir *rd, const char *name,
+		      const struct aa_oci_loaded *rec)
+{
+	_cleanup_free_ char *text = NULL;
+	char entry[300];
+	int dfd, n, r;
+
+	r = entry_name(RUNDIR_LOADED, name, entry, sizeof(entry));
+	if (r < 0)
+		return r;
+	if (rec->source && strchr(rec->source, '\n'))
+		return -EINVAL;
+	n = asprintf(&text, "by %s\nmode %s\nkey %s\ntime %lld\nsource %s\n",
+		     loader_name(rec->by), mode_name(rec->mode),
+		     rec->key[0] ? rec->key : "-", (long long)rec->time,
+		     rec->source ? rec->source : "-");
+	if (n < 0)
+		return -ENOMEM;
+	dfd = sub_fd(rd, RUNDIR_LOADED);
+	if (dfd < 0)
+		return dfd;
+	return write_file_atomic_at(dfd, entry, text, (size_t)n, 0600);
+}
+
+/* The value of line "@key value" in @buf, cut at its newline. */
+static char *field(char *buf, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (char *p = buf; p && *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (!nl)
+			return NULL;
+		if (strncmp(p, key, n) == 0 && p[n] == ' ') {
+			*nl = '\0';
+			return p + n + 1;
+		}
+		p = nl + 1;
+	}
+	return NULL;
+}
+
+int rundir_loaded_get(struct aa_oci_rundir *rd, const char *name,
+		      struct aa_oci_loaded *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct aa_oci_loaded rec = {0};
+	char entry[300], *by, *mode, *key, *time, *src, *end;
+	size_t i;
+	int r;
+
+	r = entry_name(RUNDIR_LOADED, name, entry, sizeof(entry));
+	if (r < 0)
+		return r;
+	r = rundir_read(rd, entry, LOADED_MAX, &buf, NULL);
+	if (r < 0)
+		return r;
+	/* Fields are cut in place; take each before the next search. */
+	by = field(buf, "by");
+	if (!by)
+		return -ENOENT;
+	for (i = 0; i < sizeof(loaders) / sizeof(*loaders); i++)
+		if (streq(by, loaders[i]))
+			break;
+	if (i == sizeof(loaders) / sizeof(*loaders))
+		return -ENOENT;
+	rec.by = (enum aa_oci_loader)i;
+	mode = field(by + strlen(by) + 1, "mode");
+	if (!mode || (!streq(mode, "enforce") && !streq(mode, "complain")))
+		return -ENOENT;
+	rec.mode =
+	    streq(mode, "enforce") ? AA_OCI_MODE_ENFORCE : AA_OCI_MODE_COMPLAIN;
+	key = field(mode + strlen(mode) + 1, "key");
+	if (!key || (strlen(key) != 64 && !streq(key, "-")))
+		return -ENOENT;
+	if (!streq(key, "-"))
+		memcpy(rec.key, key, 65);
+	time = field(key + strlen(key) + 1, "time");
+	if (!time)
+		return -ENOENT;
+	rec.time = (time_t)strtoll(time, &end, 10);
+	if (*end)
+		return -ENOENT;
+	src = field(time + strlen(time) + 1, "source");
+	if (!src)
+		return -ENOENT;
+	if (!streq(src, "-") && !(rec.source = strdup(src)))
+		return -ENOMEM;
+	*ret = rec;
+	return 0;
+}
+
+void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name)
+{
+	char entry[300];
+	int dfd = rundir_fd(rd, false, NULL);
+
+	if (dfd < 0 ||
+	    entry_name(RUNDIR_LOADED, name, entry, sizeof(entry)) < 0)
+		return;
+	(void)unlinkat(dfd, entry, 0);
+}

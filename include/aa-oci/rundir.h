@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The run directory (run_dir, default /run/aa-oci): aa-oci's state for this
+ * boot. rundir.c owns it: every entry's name is defined here, and its
+ * layout, writers and cleanup are listed at the top of rundir.c. Other
+ * modules reach an entry through these functions, relative to the one
+ * directory descriptor, never by building a path of their own.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "aa-oci/err.h"
+#include "aa-oci/mode.h"
+
+/* Entries (see rundir.c for what each holds). */
+#define RUNDIR_LOAD_LOCK "load.lock"
+#define RUNDIR_SYNC_LOCK "sync.lock"
+#define RUNDIR_SYNC_STATE "sync.state"
+#define RUNDIR_INDEX "index"
+#define RUNDIR_FEATURES "features"
+#define RUNDIR_KEYS "keys"
+#define RUNDIR_KDIR "kdir"
+#define RUNDIR_LOADED "loaded"
+
+struct aa_oci_rundir;
+
+/*
+ * rundir_new - a handle on the run directory @path. Nothing is opened or
+ * created yet: a start that finds its profile loaded may never need it.
+ * Returns: 0 or -ENOMEM.
+ */
+int rundir_new(const char *path, struct aa_oci_rundir **ret);
+void rundir_free(struct aa_oci_rundir *rd);
+
+/* rundir_path - the directory's path, for messages. */
+const char *rundir_path(const struct aa_oci_rundir *rd);
+
+/*
+ * rundir_fd - the directory, opened on first use; with @create it is made
+ * (0700) when missing. Later calls return the same descriptor.
+ * Returns: the descriptor, or -errno with a line in @err.
+ */
+int rundir_fd(struct aa_oci_rundir *rd, bool create, struct aa_oci_err *err);
+
+/*
+ * rundir_lock_open - open (creating) the lock file @lock (RUNDIR_LOAD_LOCK
+ * or RUNDIR_SYNC_LOCK). The caller flocks it and closes it.
+ * Returns: 0 or -errno with a line in @err.
+ */
+int rundir_lock_open(struct aa_oci_rundir *rd, const char *lock, int *ret_fd,
+		     struct aa_oci_err *err);
+
+/*
+ * rundir_entry_path - the path of entry @entry (RUNDIR_INDEX, RUNDIR_KEYS),
+ * for modules that hand a path to a library or a child process; the
+ * directory is created first.
+ * Returns: 0 or -errno.
+ */
+int rundir_entry_path(struct aa_oci_rundir *rd, const char *entry,
+		      char **ret_path);
+
+/*
+ * rundir_mktemp - a new empty file (0600) for a compile's input or output,
+ * "<prefix>.XXXXXX"; the caller unlinks it.
+ * Returns: 0 or -errno.
+ */
+int rundir_mktemp(struct aa_oci_rundir *rd, const char *prefix,
+		  char **ret_path);
+
+/*
+ * rundir_read - the whole of entry @entry (at most @max bytes), when the
+ * directory exists; it is not created.
+ * Returns: 0, -ENOENT, or -errno.
+ */
+int rundir_read(struct aa_oci_rundir *rd, const char *entry, size_t max,
+		char **ret_buf, size_t *ret_len);
+
+/*
+ * rundir_write - replace entry @entry atomically (temporary file, fsync,
+ * rename). Returns: 0 or -errno.
+ */
+int rundir_write(struct aa_oci_rundir *rd, const char *entry, const void *buf,
+		 size_t len);
+
+/*
+ * rundir_kdir_get / rundir_kdir_put - the kernel's directory for profile
+ * @name (under policy/profiles), remembered so that "is it loaded" costs
+ * a few small reads. A remembered name is only a hint: the kernel is
+ * asked whether it still holds @name. Putting is best effort.
+ */
+int rundir_kdir_get(struct aa_oci_rundir *rd, const char *name, char **ret_dir);
+void rundir_kdir_put(struct aa_oci_rundir *rd, const char *name,
+		     const char *dir);
+
+/* Who made a load: the front-end that committed it. */
+enum aa_oci_loader {
+	AA_OCI_BY_HOOK,
+	AA_OCI_BY_RUNTIME,
+	AA_OCI_BY_EXEC,
+	AA_OCI_BY_LXC,
+	AA_OCI_BY_SYNC,
+	AA_OCI_BY_CLI,
+};
+
+/* loader_name - "hook", "runtime", "exec", "lxc", "sync", "cli". */
+const char *loader_name(enum aa_oci_loader by);
+
+/* The record of one committed load: what aa-oci put in the kernel. */
+struct aa_oci_loaded {
+	enum aa_oci_loader by;
+	enum aa_oci_mode mode;
+	char key[65]; /* the cache key of the binary, "" when not cached */
+	char *source; /* the file compiled, or the built-in's name */
+	time_t time;
+};
+
+/*
+ * rundir_loaded_put - record that aa-oci loaded @name (after the kernel
+ * took it). Returns: 0 or -errno (the load stands; only the record of its
+ * ownership is lost, so a later start treats it as someone else's).
+ */
+int rundir_loaded_put(struct aa_oci_rundir *rd, const char *name,
+		      const struct aa_oci_loaded *rec);
+
+/*
+ * rundir_loaded_get - the record of @name. A record that does not parse
+ * counts as none (the profile is then treated as not aa-oci's: the safe
+ * side). Returns: 0, -ENOENT, or -errno.
+ */
+int rundir_loaded_get(struct aa_oci_rundir *rd, const char *name,
+		      struct aa_oci_loaded *ret);
+
+/* rundir_loaded_drop - forget @name's record (it was unloaded). */
+void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name);
+
+void rundir_loaded_free(struct aa_oci_loaded *rec);
