@@ -276,6 +276,30 @@ static void test_ensure_already_loaded(void **state)
 	assert_int_equal(access(e->run, F_OK), -1);
 }
 
+/* A mode that is neither enforce nor complain (kill, unconfined, prompt):
+ * loaded, kept as it is, on every start; the result says why. */
+static void test_ensure_other_mode_is_loaded(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	fx_write(e->fs, "profiles", "%s", "killer (kill)\nopen (unconfined)\n");
+	fx_write(e->d1, "killer", good_profile, "killer");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
+					     "killer", AA_OCI_MODE_ENFORCE, &res,
+					     NULL), 0);
+		assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+		assert_int_equal(res.mode, AA_OCI_MODE_OTHER);
+		assert_non_null(strstr(res.note, "neither enforce nor complain"));
+	}
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "open",
+				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
+	assert_int_equal(parser_runs(e), 0);
+	assert_int_equal(replace_size(e), 0);
+}
+
 static void test_ensure_loads_file(void **state)
 {
 	struct env *e = *state;
@@ -747,6 +771,7 @@ int main(void)
 	    T(test_ensure_not_found),
 	    T(test_ensure_file_lacks_profile),
 	    T(test_ensure_checks_compiled_names),
+	    T(test_ensure_other_mode_is_loaded),
 	    T(test_ensure_disabled_loads_nothing),
 	    T(test_ensure_parse_error_loads_nothing),
 	    T(test_ensure_run_dir_unusable),

@@ -1255,6 +1255,30 @@ t_disabled() {
 	unload $p
 }
 
+# i9-6. aa-oci-exec --profile unconfined obeys allow_unconfined, and a
+# confined caller is refused rather than run under its own label.
+t_exec_unconfined() {
+	local m=$WORK/i9-6-ran
+	need_exec || return 1
+	printf '{"allow_unconfined": true}\n' >$I9/unconfined.json
+	rm -f $m
+	run_cmd $EXEC --profile unconfined -- sh -c "echo ran >$m"
+	check "default config: exit 126, the command did not run" \
+		holds '[ "$RC" = 126 ] && [ ! -e $m ]'
+	check "it says: --profile asks for unconfined ... set \"allow_unconfined\": true" \
+		has "$OUT" '--profile asks for unconfined, which the config file does not allow (set "allow_unconfined": true'
+	run_cmd $EXEC --config $I9/unconfined.json --profile unconfined -- cat /proc/self/attr/current
+	check "allowed, from an unconfined shell: runs unconfined" \
+		holds '[ "$RC" = 0 ] && [ "$OUT" = unconfined ]'
+	unload aa-oci-stack-a
+	run_cmd $EXEC --profile aa-oci-stack-a -- \
+		$EXEC --config $I9/unconfined.json --profile unconfined -- cat /proc/self/attr/current
+	check "allowed, but the caller is confined (aa-oci-stack-a): exit 126, not run under the caller's label" \
+		holds '[ "$RC" = 126 ] && ! has "$OUT" "aa-oci-stack-a (enforce)"'
+	check "it says the process is confined" has "$OUT" "this process is confined"
+	unload aa-oci-stack-a
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1316,6 +1340,7 @@ all_tests() {
 	t "[i9-1] hook: a container names a host profile's file (usr.sbin.victimd) in complain mode: refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_hook
 	t "[i9-2] aa-oci-runtime (runc): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime runc
 	t "[i9-2] aa-oci-runtime (crun): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime crun
+	t "[i9-6] aa-oci-exec --profile unconfined: refused without allow_unconfined; allowed, runs unconfined; from a confined caller refused" t_exec_unconfined
 	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
