@@ -28,11 +28,13 @@ static void usage(FILE *f)
 	    "Usage: aa-oci COMMAND [OPTIONS]\n"
 	    "\n"
 	    "Commands:\n"
-	    "  generate TEMPLATE [--name NAME] [--apparmorfs DIR]\n"
-	    "        print a built-in default profile for this kernel; "
-	    "TEMPLATE is\n"
-	    "        docker-default, lxc-container-default or "
-	    "lxc-container-default-cgns\n"
+	    "  generate TEMPLATE [--name NAME] [--explain] [--apparmorfs DIR] "
+	    "[--config FILE]\n"
+	    "        print a built-in default profile for this kernel and "
+	    "parser; TEMPLATE\n"
+	    "        is docker-default, lxc-container-default or "
+	    "lxc-container-default-cgns;\n"
+	    "        --explain notes which engine rule each group mirrors\n"
 	    "  sync [--watch] [--apparmorfs DIR] [--config FILE] [--debug] "
 	    "DIR...\n"
 	    "        compile and load every profile file in the directories; a "
@@ -64,11 +66,16 @@ static int cmd_generate(int argc, char **argv)
 	static const struct option opts[] = {
 		{"name", required_argument, NULL, 'n'},
 		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"explain", no_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS, *name = NULL;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, explain = false;
 	_cleanup_free_ char *text = NULL;
+	struct aa_oci_config cfg = {0};
 	struct aa_oci_err err = {0};
 	struct aa_oci_kernel *k = NULL;
 	enum aa_oci_template t;
@@ -81,6 +88,13 @@ static int cmd_generate(int argc, char **argv)
 			break;
 		case 'a':
 			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'e':
+			explain = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -106,10 +120,14 @@ static int cmd_generate(int argc, char **argv)
 		log_error("generate: --name: %s", err.text);
 		return 1;
 	}
-	r = kernel_open(apparmorfs, &k, &err);
+	/* The settings name the parser, whose version decides some rules. */
+	r = config_load(config_path, config_required, &cfg, &err);
 	if (r == 0)
-		r = load_generate_text(k, NULL, t, name, &text, &err);
+		r = kernel_open(apparmorfs, &k, &err);
+	if (r == 0)
+		r = load_generate_text(k, &cfg, t, name, explain, &text, &err);
 	kernel_close(k);
+	config_free(&cfg);
 	if (r < 0) {
 		log_error("generate: %s", err.text[0] ? err.text : strerror(-r));
 		return 1;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -240,4 +241,79 @@ void compile_forget(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		(void)cache_remove(cache, key);
 		cache_close(cache);
 	}
+}
+
+/* The parser file as stat sees it: a new package is a new identity. */
+static int parser_identity(const char *parser, char *buf, size_t size)
+{
+	struct stat st;
+
+	if (stat(parser, &st) < 0)
+		return -errno;
+	snprintf(buf, size, "%lu %lu %lld %lld.%09ld %s",
+		 (unsigned long)st.st_dev, (unsigned long)st.st_ino,
+		 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec, parser);
+	return 0;
+}
+
+static int parse_version(const char *text, unsigned v[3])
+{
+	const char *p = strstr(text, "parser version ");
+
+	v[0] = v[1] = v[2] = 0;
+	if (!p || sscanf(p + 15, "%u.%u.%u", &v[0], &v[1], &v[2]) < 2)
+		return -EBADMSG;
+	return 0;
+}
+
+int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
+{
+	_cleanup_free_ char *memo = NULL, *text = NULL;
+	struct aa_oci_spawn_result res;
+	const char *argv[] = {cfg->parser, "--version", NULL};
+	char id[PATH_MAX + 128];
+	size_t idlen;
+	int r;
+
+	r = parser_identity(cfg->parser, id, sizeof(id));
+	if (r < 0)
+		return r;
+	idlen = strlen(id);
+	/* "IDENTITY\nVERSION-TEXT": asked once per parser file. */
+	if (cfg->rundir &&
+	    rundir_read(cfg->rundir, RUNDIR_PARSER, 4096, &memo, NULL) == 0 &&
+	    strncmp(memo, id, idlen) == 0 && memo[idlen] == '\n' &&
+	    parse_version(memo + idlen + 1, v) == 0)
+		return 0;
+	r = spawn_output(argv, cfg->parser_timeout_ms, &res);
+	if (r < 0)
+		return r;
+	if (res.timed_out || res.status != 0)
+		return -EIO;
+	r = parse_version(res.errout, v);
+	if (r < 0)
+		return r;
+	if (cfg->rundir && asprintf(&text, "%s\nparser version %u.%u.%u\n", id,
+				    v[0], v[1], v[2]) > 0)
+		(void)rundir_write(cfg->rundir, RUNDIR_PARSER, text,
+				   strlen(text));
+	return 0;
+}
+
+bool compile_parser_propagation_ok(const unsigned v[3])
+{
+	/* apparmor_parser compiled `mount options=(rw, make-*) -> ...`
+	 * rules so that they allowed mounts of every kind, until the fix
+	 * of apparmor merge request 333 (merged into the 3.0 and 3.1 stable
+	 * branches in March 2023; first tags 3.0.10 and 3.1.4; in 3.2 and
+	 * 4.x). LXC keeps these rules out on such parsers for the same
+	 * reason (lxc commit 890de075). */
+	if (v[0] != 3)
+		return v[0] > 3;
+	if (v[1] == 0)
+		return v[2] >= 10;
+	if (v[1] == 1)
+		return v[2] >= 4;
+	return true;
 }

@@ -146,23 +146,36 @@ static bool keep_loaded(const struct aa_oci_config *cfg, const char *name,
 	return keep;
 }
 
-int load_generate_text(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
-		       enum aa_oci_template t, const char *name,
-		       char **ret_text, struct aa_oci_err *err)
+int load_generate_text(struct aa_oci_kernel *k,
+		       const struct aa_oci_config *cfg, enum aa_oci_template t,
+		       const char *name, bool explain, char **ret_text,
+		       struct aa_oci_err *err)
 {
-	aa_features *features;
-	const char *abi = NULL;
+	struct aa_oci_generate_opts o = {.explain = explain};
+	unsigned version[3];
 	int r;
 
-	r = kernel_features(k, rd, &features);
+	r = kernel_features(k, cfg->rundir, &o.features);
 	if (r < 0)
 		return err_set(err, r,
 			       "cannot read the kernel's features in %s/features: %s",
 			       kernel_apparmorfs(k), strerror(-r));
 	if (faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/" GENERATED_ABI, R_OK,
 		      0) == 0)
-		abi = GENERATED_ABI;
-	r = generate_profile(t, name, features, abi, ret_text);
+		o.abi = GENERATED_ABI;
+	/* As the engines do: abstractions/base (and the tunables it needs)
+	 * where the host has them. */
+	o.base = faccessat(AT_FDCWD,
+			   AA_OCI_PARSER_INCLUDE_DIR "/abstractions/base", R_OK,
+			   0) == 0 &&
+		 faccessat(AT_FDCWD,
+			   AA_OCI_PARSER_INCLUDE_DIR "/tunables/global", R_OK,
+			   0) == 0;
+	/* Rules this parser would compile into more than they say are left
+	 * out; a parser that cannot say its version gets none of them. */
+	o.propagation = compile_parser_version(cfg, version) == 0 &&
+			compile_parser_propagation_ok(version);
+	r = generate_profile(t, name, &o, ret_text);
 	if (r < 0)
 		return err_set(err, r, "cannot generate %s: %s",
 			       generate_template_name(t), strerror(-r));
@@ -312,7 +325,7 @@ static int load_locked(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	r = load_find_source(cfg, name, &p.source, err);
 	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
 		err_clear(err);
-		r = load_generate_text(k, cfg->rundir, t, name, &p.text, err);
+		r = load_generate_text(k, cfg, t, name, false, &p.text, err);
 		if (r < 0)
 			return r;
 		ret->action = AA_OCI_LOAD_GENERATED;

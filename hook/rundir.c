@@ -16,6 +16,9 @@
  *                 when one changed.
  *   features      the kernel's features, tagged with the boot id (kernel.c);
  *                 replaced when the boot id differs.
+ *   parser        the parser's identity (path and stat) and its version, as
+ *                 `apparmor_parser --version` said it (compile.c); asked
+ *                 again when the identity differs.
  *   keys/         one file per profile source: its cache key and the stat of
  *                 every file that went into it (cache.c); recomputed when a
  *                 stat differs.

@@ -40,8 +40,8 @@ static bool drain(int fd, char *buf, size_t size, size_t *used)
 	return false;
 }
 
-int spawn_run(const char *const argv[], long timeout_ms, int nice,
-	      struct aa_oci_spawn_result *ret)
+static int spawn(const char *const argv[], long timeout_ms, int nice,
+		 bool stdout_too, struct aa_oci_spawn_result *ret)
 {
 	static const char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -68,7 +68,10 @@ int spawn_run(const char *const argv[], long timeout_ms, int nice,
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (stdout_too)
+		posix_spawn_file_actions_adddup2(&fa, wfd, 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, wfd, 2);
 	/* The child starts with no blocked and no ignored signals, whatever
 	 * the runtime that started us left behind, so SIGKILL and SIGPIPE act. */
@@ -141,4 +144,16 @@ int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	else if (WIFSIGNALED(status))
 		ret->status = 128 + WTERMSIG(status);
 	return 0;
+}
+
+int spawn_run(const char *const argv[], long timeout_ms, int nice,
+	      struct aa_oci_spawn_result *ret)
+{
+	return spawn(argv, timeout_ms, nice, false, ret);
+}
+
+int spawn_output(const char *const argv[], long timeout_ms,
+		 struct aa_oci_spawn_result *ret)
+{
+	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), true, ret);
 }

@@ -61,4 +61,19 @@ void compile_forget(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		    const char *src_path, const char *src_text,
 		    enum aa_oci_mode mode);
 
+/*
+ * compile_parser_version - the configured parser's version (@v: major,
+ * minor, micro), from `PARSER --version`, asked once per parser file (its
+ * path and stat) and remembered in run_dir.
+ * Returns: 0, -EBADMSG no version in its answer, -EIO it failed, -errno.
+ */
+int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3]);
+
+/*
+ * compile_parser_propagation_ok - does a parser of version @v compile mount
+ * propagation rules (`mount options=(rw, make-slave) -> PATH,`) as what
+ * they say? Older parsers made them allow every mount.
+ */
+bool compile_parser_propagation_ok(const unsigned v[3]);
+
 void compiled_free(struct aa_oci_compiled *c);

@@ -31,24 +31,35 @@ int generate_template_from_name(const char *name, enum aa_oci_template *ret);
  */
 const char *generate_template_name(enum aa_oci_template t);
 
+/* What the generated text depends on besides the template and the name. */
+struct aa_oci_generate_opts {
+	aa_features *features; /* the kernel's (libapparmor); required: rules
+				* the kernel does not mediate are left out */
+	const char *abi;  /* the abi file to pin (`abi <...>,`), relative to
+			   * the parser's include path, or NULL for none */
+	bool base;        /* the host has abstractions/base and
+			   * tunables/global: include them where the engine
+			   * does (docker-default) */
+	bool propagation; /* the parser compiles mount propagation rules
+			   * right (compile_parser_propagation_ok); without
+			   * it `%if parser-propagation` blocks are left out */
+	bool explain;     /* keep the templates' `%explain` notes as
+			   * "# mirrors: ..." comments */
+};
+
 /*
  * generate_profile - write the profile text for template @t, declaring
- * `profile @name`, into a newly allocated string.
+ * `profile @name`, into a newly allocated string, as @o says.
  * @name:     already validated with profile_name_validate(); it is placed
  *            in the text as it is.
- * @features: the kernel's features (libapparmor; from <apparmorfs>/features).
- *            Rules the kernel does not mediate are left out. Must not be NULL.
- * @abi:      the abi file to pin with an `abi <...>,` line, relative to the
- *            parser's include path (e.g. "abi/3.0"), or NULL to emit none
- *            (older parsers, or the file is not installed).
- * The text needs no abstractions or tunables: only the abi file, if any.
- * @name is checked once more here: anything that could change the
- * meaning of the text (whitespace, control bytes, quotes, braces,
- * brackets, parentheses, commas, '#', '/', backslash, '@', '=', pattern
- * characters, a leading ':') is refused, as is an @abi that is not one
- * token.
+ * The text needs no abstractions or tunables unless @o->base: only the abi
+ * file, if any. @name is checked once more here: anything that could
+ * change the meaning of the text (whitespace, control bytes, quotes,
+ * braces, brackets, parentheses, commas, '#', '/', backslash, '@', '=',
+ * pattern characters, a leading ':') is refused, as is an abi that is not
+ * one token.
  * Returns: 0 or -errno (-EINVAL bad template, name, abi or NULL argument,
  * -ENOMEM, -EBADMSG a malformed built-in template, which tests catch).
  */
 int generate_profile(enum aa_oci_template t, const char *name,
-		     aa_features *features, const char *abi, char **ret_text);
+		     const struct aa_oci_generate_opts *o, char **ret_text);

@@ -62,14 +62,19 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 
 /*
  * load_generate_text - the text of built-in default @t declaring `profile
- * @name`, for the features of the kernel behind @k (what the hook loads
- * and `aa-oci generate` prints are the same bytes). @rd: see
- * kernel_features (NULL: read the features from the kernel).
+ * @name`, for the kernel behind @k and the parser of @cfg (what the hook
+ * loads and `aa-oci generate` prints are the same bytes): rule classes the
+ * kernel does not mediate are left out, so are rules the parser would
+ * compile into more than they say (compile_parser_propagation_ok), and
+ * abstractions/base is included where the engine includes it and the host
+ * has it. @explain: keep the templates' notes of which engine rule each
+ * group mirrors.
  * Returns: 0 or -errno with a line in @err.
  */
-int load_generate_text(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
-		       enum aa_oci_template t, const char *name,
-		       char **ret_text, struct aa_oci_err *err);
+int load_generate_text(struct aa_oci_kernel *k,
+		       const struct aa_oci_config *cfg, enum aa_oci_template t,
+		       const char *name, bool explain, char **ret_text,
+		       struct aa_oci_err *err);
 
 /*
  * load_policy_names - the top-level profile names in compiled policy @buf

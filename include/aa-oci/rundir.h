@@ -24,6 +24,7 @@
 #define RUNDIR_KEYS "keys"
 #define RUNDIR_KDIR "kdir"
 #define RUNDIR_LOADED "loaded"
+#define RUNDIR_PARSER "parser"
 
 struct aa_oci_rundir;
 

@@ -20,3 +20,12 @@ struct aa_oci_spawn_result {
  */
 int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	      struct aa_oci_spawn_result *ret);
+
+/*
+ * spawn_output - the same at our own priority, with stdout captured with
+ * stderr (the start of both, in ret->errout), for a program's short
+ * answer such as `apparmor_parser --version`.
+ * Returns: as spawn_run.
+ */
+int spawn_output(const char *const argv[], long timeout_ms,
+		 struct aa_oci_spawn_result *ret);

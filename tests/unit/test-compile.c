@@ -14,6 +14,7 @@
 #include "fixture.h"
 #include "aa-oci/cache.h"
 #include "aa-oci/compile.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/config.h"
 #include "aa-oci/load.h"
 #include "aa-oci/util.h"
@@ -232,6 +233,63 @@ static void test_load_with_unusable_cache(void **state)
 	load_result_free(&res);
 }
 
+/* The parser's version: asked once per parser file, kept in run_dir. */
+static void test_parser_version(void **state)
+{
+	struct env *e = *state;
+	unsigned v[3];
+	char *script = fx_path(e->top, "parser"), *memo;
+
+	/* A parser double that says its version and counts the asking. */
+	fx_write(e->top, "parser",
+		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version 3.0.9'\n"
+		 "echo 'Copyright (C) 1999-2008 Novell Inc.'\n",
+		 e->top);
+	assert_int_equal(chmod(script, 0755), 0);
+	free(e->cfg.parser);
+	e->cfg.parser = strdup(script);
+	assert_int_equal(compile_parser_version(&e->cfg, v), 0);
+	assert_int_equal(v[0], 3);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(v[2], 9);
+	assert_int_equal(compile_parser_version(&e->cfg, v), 0);
+	memo = fx_read(e->top, "asked", NULL);
+	assert_string_equal(memo, "x\n"); /* asked once */
+	free(memo);
+	memo = fx_read(rundir_path(e->cfg.rundir), "parser", NULL);
+	assert_non_null(strstr(memo, "\nparser version 3.0.9\n"));
+	free(memo);
+	/* A new parser file (an upgrade) is asked again. */
+	fx_write(e->top, "parser",
+		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version 3.0.10'\n",
+		 e->top);
+	assert_int_equal(compile_parser_version(&e->cfg, v), 0);
+	assert_int_equal(v[2], 10);
+	/* One that says no version. */
+	fx_write(e->top, "parser", "#!/bin/sh\necho hello\n");
+	assert_int_equal(compile_parser_version(&e->cfg, v), -EBADMSG);
+	free(script);
+}
+
+static void test_parser_propagation_table(void **state)
+{
+	static const struct {
+		unsigned v[3];
+		bool ok;
+	} cases[] = {
+	    {{2, 13, 6}, false}, {{3, 0, 8}, false}, {{3, 0, 9}, false},
+	    {{3, 0, 10}, true},  {{3, 0, 13}, true}, {{3, 1, 3}, false},
+	    {{3, 1, 4}, true},   {{3, 1, 7}, true},  {{3, 2, 0}, true},
+	    {{4, 0, 1}, true},   {{4, 1, 0}, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+		if (compile_parser_propagation_ok(cases[i].v) != cases[i].ok)
+			fail_msg("%u.%u.%u: want %d", cases[i].v[0],
+				 cases[i].v[1], cases[i].v[2], cases[i].ok);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -241,6 +299,8 @@ int main(void)
 		T(test_corrupt_entry),      T(test_unusable_cache),
 		T(test_uncacheable_source), T(test_generated_text),
 		T(test_load_with_unusable_cache),
+		T(test_parser_version),
+		cmocka_unit_test(test_parser_propagation_table),
 	};
 
 	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);

@@ -164,7 +164,9 @@ static char *generate(enum aa_oci_template t, aa_features *features,
 {
 	char *text = NULL;
 
-	assert_int_equal(generate_profile(t, NAME, features, abi, &text), 0);
+	struct aa_oci_generate_opts o = {.features = features, .abi = abi};
+
+	assert_int_equal(generate_profile(t, NAME, &o, &text), 0);
 	assert_non_null(text);
 	return text;
 }
@@ -277,16 +279,28 @@ static void test_invalid(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = (char *)"untouched";
 
+		struct aa_oci_generate_opts o = {
+		    .features = cases[i].no_features ? NULL : fx->real,
+		    .abi = cases[i].abi};
+
 		assert_int_equal(
 		    generate_profile((enum aa_oci_template)cases[i].t,
-				     cases[i].name,
-				     cases[i].no_features ? NULL : fx->real,
-				     cases[i].abi, &text),
+				     cases[i].name, &o, &text),
 		    -EINVAL);
 		assert_string_equal(text, "untouched");
 	}
-	assert_int_equal(generate_profile(0, NAME, fx->real, NULL, NULL),
+	assert_int_equal(generate_profile(0, NAME,
+					  &(struct aa_oci_generate_opts){
+					      .features = fx->real},
+					  NULL),
 			 -EINVAL);
+	{
+		char *text0 = NULL;
+
+		assert_int_equal(generate_profile(0, NAME, NULL, &text0),
+				 -EINVAL);
+		assert_null(text0);
+	}
 }
 
 /* Names profile_name_validate() lets through are placed as they are. */
@@ -301,7 +315,9 @@ static void test_name_placed(void **state)
 
 		assert_int_equal(
 		    generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, ok[i],
-				     fx->real, NULL, &text),
+				     &(struct aa_oci_generate_opts){
+					 .features = fx->real},
+				     &text),
 		    0);
 		assert_true(asprintf(&decl, "\nprofile %s flags=", ok[i]) > 0);
 		assert_true(asprintf(&peer, " peer=%s,\n", ok[i]) > 0);
@@ -642,6 +658,88 @@ static void test_parser_compiles(void **state)
 	}
 }
 
+/* What the options add or leave out, and that every variant compiles. */
+static void test_options(void **state)
+{
+	struct fixture *fx = *state;
+	struct aa_oci_generate_opts o = {.features = fx->real};
+	_cleanup_free_ char *plain = NULL, *base = NULL, *lxc_old = NULL,
+			    *lxc_new = NULL, *explained = NULL, *lxc_base = NULL;
+
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
+					  &o, &plain),
+			 0);
+	/* Without the host's abstractions: self-contained. */
+	assert_null(strstr(plain, "include <"));
+	assert_non_null(strstr(plain, "\n@{PROC}=/proc/\n"));
+	assert_null(strstr(plain, "# mirrors:"));
+	/* With them, as moby does: tunables at the top, base inside. */
+	o.base = true;
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
+					  &o, &base),
+			 0);
+	assert_non_null(strstr(base, "\ninclude <tunables/global>\n"));
+	assert_non_null(strstr(base, "{\n  include <abstractions/base>\n"));
+	assert_null(strstr(base, "@{PROC}=/proc/"));
+	/* LXC's profiles include no abstractions/base. */
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT, NAME, &o,
+					  &lxc_base),
+			 0);
+	assert_null(strstr(lxc_base, "include <"));
+	/* Mount propagation rules only for parsers that compile them right. */
+	o.base = false;
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS,
+					  NAME, &o, &lxc_old),
+			 0);
+	assert_null(strstr(lxc_old, "make-slave"));
+	assert_non_null(strstr(lxc_old, "mount options=(rw, bind)"));
+	o.propagation = true;
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS,
+					  NAME, &o, &lxc_new),
+			 0);
+	assert_non_null(strstr(lxc_new, "mount options=(rw, make-slave) -> /{,**},"));
+	/* ... and not on a kernel that does not mediate mounts (%if A B). */
+	{
+		_cleanup_free_ char *min = NULL;
+		struct aa_oci_generate_opts m = {.features = fx->min,
+						 .propagation = true};
+
+		assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT,
+						  NAME, &m, &min),
+				 0);
+		assert_null(strstr(min, "make-slave"));
+	}
+	/* --explain: a note of the engine rule each group mirrors. */
+	o.explain = true;
+	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
+					  &o, &explained),
+			 0);
+	assert_non_null(strstr(explained, "  # mirrors: moby: umount; deny mount\n"));
+	assert_non_null(strstr(explained, "# mirrors: ours only: deny network alg"));
+	/* Notes are comments: without them the rules are the same bytes. */
+	{
+		_cleanup_free_ char *stripped = strdup(explained);
+		char *w = stripped;
+
+		for (const char *r = explained; *r;) {
+			const char *nl = strchr(r, '\n');
+			size_t n = nl ? (size_t)(nl - r + 1) : strlen(r);
+
+			if (strncmp(r, "  # mirrors: ", 13) != 0) {
+				memmove(w, r, n);
+				w += n;
+			}
+			r += n;
+		}
+		*w = '\0';
+		assert_string_equal(stripped, plain);
+	}
+	require_parser();
+	assert_compiles(base, FEATURES_REAL);
+	assert_compiles(lxc_new, FEATURES_REAL);
+	assert_compiles(explained, FEATURES_REAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +752,7 @@ int main(void)
 	    cmocka_unit_test(test_min_features),
 	    cmocka_unit_test(test_each_class),
 	    cmocka_unit_test(test_parser_compiles),
+	    cmocka_unit_test(test_options),
 	};
 
 	return cmocka_run_group_tests_name("generate", tests, group_setup,

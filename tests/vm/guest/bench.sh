@@ -83,9 +83,7 @@ say "set-up: profiles, a 20 KB config.json, the hook's settings"
 # docker-default as Docker writes it: our template for this kernel, with
 # the includes Docker's own template has (tunables, abstractions/base).
 gen_profile() {
-	aa-oci generate docker-default --name "$1" |
-		sed -e '/^abi /a include <tunables/global>' -e '/^@{PROC}=/d' \
-			-e '/^profile /a \  include <abstractions/base>' >"$W/profiles/$1"
+	aa-oci generate docker-default --name "$1" >"$W/profiles/$1"
 }
 gen_profile bench-default
 gen_profile bench-cold
