@@ -10,6 +10,8 @@
 #   AAOCI:result ok N - name    or "not ok N - name", or "ok N - name # SKIP why"
 # shellcheck source=tests/vm/engines/guest/lib.sh
 . /aa-oci-tests/lib.sh
+# shellcheck source=tests/vm/engines/guest/matrix.sh
+. /aa-oci-tests/matrix.sh
 
 PROFILE=aa-oci-engine-test
 
@@ -370,6 +372,12 @@ run_test() {
 	shift
 	N=$((N + 1))
 	rm -f /tmp/test-$N.skip
+	# aaoci_only=f1,f2 on the kernel command line (AA_OCI_ENGINES_ONLY on
+	# the host): run only those test functions, for working on one test.
+	if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$1,"* ]]; then
+		echo "AAOCI:result ok $N - $name # SKIP not selected (AA_OCI_ENGINES_ONLY)"
+		return 0
+	fi
 	# streamed, so a test that hangs still shows how far it got
 	(
 		FAILS=0
@@ -402,6 +410,7 @@ all_tests() {
 	t "[docker] run --runtime aa-oci --annotation aa-oci.profile=NAME: confined" t_docker_annotation
 	t "[docker] docker-default removed behind dockerd's back, run --runtime aa-oci: confined by docker-default again, sysrq-trigger denied; the loader named" t_docker_default aa-oci
 	t "[docker] docker-default removed behind dockerd's back, run with the default runtime: dockerd reloads it itself (control)" t_docker_default runc
+	t "[i10] behaviour matrix: the probe under Docker's docker-default (as dockerd loads it) and LXC's lxc-container-default[-cgns] (Debian's lxc) against ours; no difference that intended-differences does not explain" t_matrix
 	t "[podman] containers.conf (cgroupfs, runtime aa-oci), storage vfs; podman import of busybox" t_podman_setup
 	t "[podman] run --runtime /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_podman_annotation /usr/bin/aa-oci-runtime
 	t "[podman] run --runtime aa-oci (containers.conf) --annotation aa-oci.profile=NAME: loaded, confined" t_podman_annotation aa-oci
@@ -413,6 +422,7 @@ all_tests() {
 	t "kernel log: no audit records lost (printk rate limit)" bash -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
+ONLY=$(sed -n 's/.*aaoci_only=\([^ ]*\).*/\1/p' /proc/cmdline)
 # count first, so the host knows how many results to expect
 N=0
 t() { N=$((N + 1)); }
