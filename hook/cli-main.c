@@ -14,6 +14,7 @@
 #include "aa-oci/cache.h"
 #include "aa-oci/config.h"
 #include "aa-oci/generate.h"
+#include "aa-oci/status.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/load.h"
 #include "aa-oci/log.h"
@@ -28,6 +29,11 @@ static void usage(FILE *f)
 	    "Usage: aa-oci COMMAND [OPTIONS]\n"
 	    "\n"
 	    "Commands:\n"
+	    "  status [--json] [--apparmorfs DIR] [--config FILE]\n"
+	    "        each profile aa-oci knows (mode, who loaded it, source) "
+	    "and each\n"
+	    "        container (profile, mode, pid, and whether its process "
+	    "carries the label)\n"
 	    "  generate TEMPLATE [--name NAME] [--explain] [--apparmorfs DIR] "
 	    "[--config FILE]\n"
 	    "        print a built-in default profile for this kernel and "
@@ -402,6 +408,67 @@ static int cmd_cache(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, json = false;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_status st = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r < 0) {
+		log_error("status: %s", err.text);
+		return 1;
+	}
+	/* Without AppArmor the records still show; profiles as not loaded. */
+	if (kernel_open(apparmorfs, &k, &err) < 0)
+		log_warning("status: %s", err.text);
+	r = status_collect(k, &cfg, &st);
+	if (r == 0)
+		r = status_print(&st, json, stdout);
+	if (r < 0)
+		log_error("status: %s: %s", cfg.run_dir, strerror(-r));
+	status_free(&st);
+	kernel_close(k);
+	config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -420,6 +487,8 @@ int main(int argc, char **argv)
 		printf("aa-oci %s\n", AA_OCI_VERSION);
 		return 0;
 	}
+	if (streq(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
 	if (streq(cmd, "cache"))

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "aa-oci/config.h"
@@ -9,6 +10,8 @@
 #include "aa-oci/kernel.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/policy.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
 static const char *const stages[] = {
@@ -54,6 +57,31 @@ static int read_state(int fd, struct aa_oci_state *ret,
 	return oci_state_parse(buf, ret, err);
 }
 
+/* What this container runs under, for aa-oci status and logs. Best
+ * effort: a record that cannot be written costs the container nothing. */
+static void record(const struct aa_oci_state *state,
+		   const struct aa_oci_spec *spec,
+		   const struct aa_oci_config *cfg, const char *profile,
+		   enum aa_oci_mode mode)
+{
+	struct aa_oci_container c = {
+	    .id = state->id,
+	    .by = AA_OCI_BY_HOOK,
+	    .profile = (char *)profile,
+	    .mode = mode,
+	    .pid = state->pid,
+	    .since = time(NULL),
+	    .bundle = state->bundle,
+	};
+
+	resolve_k8s_names(state, spec, &c.k8s_namespace, &c.k8s_pod,
+			  &c.k8s_container);
+	(void)rundir_container_put(cfg->rundir, &c);
+	free(c.k8s_namespace);
+	free(c.k8s_pod);
+	free(c.k8s_container);
+}
+
 int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	     struct aa_oci_hook_report *ret, struct aa_oci_err *err)
 {
@@ -74,13 +102,14 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	if (r < 0)
 		goto out;
 	short_id(state.id, ret->id);
-	/* Nothing to unload: profiles are shared between containers. */
-	if (streq(o->stage, "poststop"))
-		goto out;
-
 	r = config_load(o->config_path, o->config_required, &cfg, err);
 	if (r < 0)
 		goto out;
+	/* The container ended: its record goes (profiles are shared). */
+	if (streq(o->stage, "poststop")) {
+		rundir_container_drop(cfg.rundir, state.id);
+		goto out;
+	}
 	r = oci_spec_read_bundle(state.bundle, &spec, err);
 	if (r < 0)
 		goto out;
@@ -90,17 +119,20 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 			  &cfg, &d, err);
 	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
-	if (r < 0 || !d.profile)
-		goto out; /* refused, or nothing to load */
-	ret->mode = d.mode;
-
-	r = kernel_open(o->apparmorfs, &k, err);
 	if (r < 0)
-		goto out;
-	r = load_ensure(k, &cfg, AA_OCI_BY_HOOK, d.profile, d.mode, &ret->load,
-			err);
-	if (r == 0)
+		goto out; /* refused */
+	ret->mode = d.mode;
+	if (d.profile) {
+		r = kernel_open(o->apparmorfs, &k, err);
+		if (r == 0)
+			r = load_ensure(k, &cfg, AA_OCI_BY_HOOK, d.profile,
+					d.mode, &ret->load, err);
+		if (r < 0)
+			goto out;
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
+	}
+	record(&state, &spec, &cfg, d.profile,
+	       d.profile ? ret->load.mode : d.mode);
 out:
 	kernel_close(k);
 	policy_decision_free(&d);

@@ -22,7 +22,8 @@
  * and for the calling task (libapparmor, which picks the path the kernel
  * has: /proc/<tid>/attr/apparmor/{current,exec} or /proc/<tid>/attr/...):
  *
- *   attr current  read:  the task's own label (aa_getcon)
+ *   attr current  read:  the task's own label (aa_getcon), or another
+ *                        task's (aa_gettaskcon, for aa-oci status)
  *   attr exec     write: the label to take at the next execve
  *                        (aa_change_onexec, aa_stack_onexec)
  *                 read:  that it is pending (aa_getprocattr)
@@ -497,6 +498,18 @@ int kernel_task_confined(bool *ret)
 		return -errno;
 	*ret = strcmp(label, "unconfined") != 0;
 	free(label); /* aa_getcon: mode points into label's buffer */
+	return 0;
+}
+
+int kernel_task_label(pid_t pid, char **ret_label, char **ret_mode)
+{
+	char *label = NULL, *mode = NULL;
+
+	if (aa_gettaskcon(pid, &label, &mode) < 0)
+		return -errno;
+	/* libapparmor splits "NAME (MODE)": @mode points into @label. */
+	*ret_mode = mode ? strdup(mode) : NULL;
+	*ret_label = label;
 	return 0;
 }
 

@@ -692,3 +692,93 @@ out:
 	yajl_gen_free(g);
 	return r;
 }
+
+/* --- JSON out: what aa-oci prints for machines (aa-oci status --json) --- */
+
+struct oci_json_writer {
+	yajl_gen g;
+	bool failed;
+};
+
+int oci_json_writer_new(struct oci_json_writer **ret)
+{
+	struct oci_json_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->g = yajl_gen_alloc(NULL);
+	if (!w->g) {
+		free(w);
+		return -ENOMEM;
+	}
+	yajl_gen_config(w->g, yajl_gen_validate_utf8, 1);
+	*ret = w;
+	return 0;
+}
+
+void oci_json_writer_free(struct oci_json_writer *w)
+{
+	if (!w)
+		return;
+	yajl_gen_free(w->g);
+	free(w);
+}
+
+static void wcheck(struct oci_json_writer *w, yajl_gen_status st)
+{
+	if (st != yajl_gen_status_ok)
+		w->failed = true;
+}
+
+void oci_json_open(struct oci_json_writer *w, bool array)
+{
+	wcheck(w, array ? yajl_gen_array_open(w->g) : yajl_gen_map_open(w->g));
+}
+
+void oci_json_close(struct oci_json_writer *w, bool array)
+{
+	wcheck(w, array ? yajl_gen_array_close(w->g) : yajl_gen_map_close(w->g));
+}
+
+void oci_json_key(struct oci_json_writer *w, const char *key)
+{
+	wcheck(w, yajl_gen_string(w->g, (const unsigned char *)key, strlen(key)));
+}
+
+void oci_json_string(struct oci_json_writer *w, const char *key,
+		     const char *value)
+{
+	if (key)
+		oci_json_key(w, key);
+	if (!value)
+		wcheck(w, yajl_gen_null(w->g));
+	else
+		wcheck(w, yajl_gen_string(w->g, (const unsigned char *)value,
+					  strlen(value)));
+}
+
+void oci_json_int(struct oci_json_writer *w, const char *key, long long v)
+{
+	if (key)
+		oci_json_key(w, key);
+	wcheck(w, yajl_gen_integer(w->g, v));
+}
+
+void oci_json_bool(struct oci_json_writer *w, const char *key, bool v)
+{
+	if (key)
+		oci_json_key(w, key);
+	wcheck(w, yajl_gen_bool(w->g, v));
+}
+
+int oci_json_writer_text(struct oci_json_writer *w, char **ret)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	if (w->failed ||
+	    yajl_gen_get_buf(w->g, &buf, &len) != yajl_gen_status_ok)
+		return -EINVAL;
+	*ret = strndup((const char *)buf, len);
+	return *ret ? 0 : -ENOMEM;
+}

@@ -31,6 +31,11 @@
  *                 whose mode in the kernel is not the recorded one, is
  *                 someone else's: containers never replace it. Dropped when
  *                 aa-oci unloads the profile.
+ *   containers/ID each container a hook or aa-oci-runtime let through: who,
+ *                 the profile and mode, the init pid when known, since when,
+ *                 the bundle and Kubernetes names (rundir_container_*).
+ *                 Removed by the hook at poststop and by aa-oci-runtime's
+ *                 delete; one whose pid is gone is pruned when listed.
  *   bin.XXXXXX, src.XXXXXX
  *                 a compile's output and a generated profile's text
  *                 (compile.c); unlinked when the compile ends. One left by a
@@ -40,8 +45,10 @@
  * [A-Za-z0-9_+-] (and '.' anywhere but first) written as %XX, so a name
  * like "/usr/bin/foo" is one path component.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -359,4 +366,291 @@ void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name)
 	    entry_name(RUNDIR_LOADED, name, entry, sizeof(entry)) < 0)
 		return;
 	(void)unlinkat(dfd, entry, 0);
+}
+
+/* runc's rule for container ids, and one path component. */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 1024 || id[0] == '.')
+		return false;
+	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789_.+-") == n;
+}
+
+/* A value on one line: no newline, no control bytes (annotations). */
+static bool line_ok(const char *v)
+{
+	for (; v && *v; v++)
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return false;
+	return true;
+}
+
+int rundir_container_put(struct aa_oci_rundir *rd,
+			 const struct aa_oci_container *c)
+{
+	_cleanup_free_ char *text = NULL, *entry = NULL;
+	const char *vals[] = {c->profile, c->bundle, c->k8s_namespace,
+			      c->k8s_pod, c->k8s_container};
+	int dfd, n;
+
+	if (!id_ok(c->id))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(vals) / sizeof(*vals); i++)
+		if (!line_ok(vals[i]) || (vals[i] && strlen(vals[i]) > 4096))
+			return -EINVAL;
+	n = asprintf(&text,
+		     "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
+		     "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
+		     "end\n",
+		     c->id, loader_name(c->by), c->profile ? c->profile : "-",
+		     mode_name(c->mode), (int)c->pid, (long long)c->since,
+		     c->bundle ? c->bundle : "-",
+		     c->k8s_namespace ? c->k8s_namespace : "-",
+		     c->k8s_pod ? c->k8s_pod : "-",
+		     c->k8s_container ? c->k8s_container : "-");
+	if (n < 0 || asprintf(&entry, RUNDIR_CONTAINERS "/%s", c->id) < 0)
+		return -ENOMEM;
+	dfd = sub_fd(rd, RUNDIR_CONTAINERS);
+	if (dfd < 0)
+		return dfd;
+	/* On every start: no fsync (run_dir ends with the boot, and a
+	 * record without its "end" line is refused when read). */
+	return write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
+}
+
+void rundir_container_drop(struct aa_oci_rundir *rd, const char *id)
+{
+	_cleanup_free_ char *entry = NULL;
+	int dfd = rundir_fd(rd, false, NULL);
+
+	if (dfd < 0 || !id_ok(id) ||
+	    asprintf(&entry, RUNDIR_CONTAINERS "/%s", id) < 0)
+		return;
+	(void)unlinkat(dfd, entry, 0);
+}
+
+void rundir_container_free(struct aa_oci_container *c)
+{
+	free(c->id);
+	free(c->profile);
+	free(c->bundle);
+	free(c->k8s_namespace);
+	free(c->k8s_pod);
+	free(c->k8s_container);
+	*c = (struct aa_oci_container){0};
+}
+
+void rundir_container_list_free(struct aa_oci_container *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		rundir_container_free(&v[i]);
+	free(v);
+}
+
+/* "-" stands for none. */
+static int take(const char *v, char **ret)
+{
+	free(*ret);
+	*ret = NULL;
+	if (streq(v, "-"))
+		return 0;
+	*ret = strdup(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A whole record ("key value" lines, the last "end"), or -EBADMSG. */
+static int container_parse(char *buf, struct aa_oci_container *ret)
+{
+	struct aa_oci_container c = {0};
+	bool ended = false;
+	char *line, *save = NULL;
+	int r = 0;
+
+	for (line = strtok_r(buf, "\n", &save); line && r == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, ' '), *end;
+
+		if (streq(line, "end")) {
+			ended = true;
+			break;
+		}
+		if (!v) {
+			r = -EBADMSG;
+			break;
+		}
+		*v++ = '\0';
+		if (streq(line, "id"))
+			r = take(v, &c.id);
+		else if (streq(line, "by"))
+			c.by = streq(v, "runtime") ? AA_OCI_BY_RUNTIME
+						   : AA_OCI_BY_HOOK;
+		else if (streq(line, "profile"))
+			r = take(v, &c.profile);
+		else if (streq(line, "mode"))
+			c.mode = streq(v, "complain") ? AA_OCI_MODE_COMPLAIN
+			       : streq(v, "enforce")  ? AA_OCI_MODE_ENFORCE
+						      : AA_OCI_MODE_OTHER;
+		else if (streq(line, "pid") || streq(line, "since")) {
+			long long x = strtoll(v, &end, 10);
+
+			if (*end || x < 0)
+				r = -EBADMSG;
+			else if (line[0] == 'p')
+				c.pid = (pid_t)x;
+			else
+				c.since = (time_t)x;
+		} else if (streq(line, "bundle"))
+			r = take(v, &c.bundle);
+		else if (streq(line, "k8s-namespace"))
+			r = take(v, &c.k8s_namespace);
+		else if (streq(line, "k8s-pod"))
+			r = take(v, &c.k8s_pod);
+		else if (streq(line, "k8s-container"))
+			r = take(v, &c.k8s_container);
+	}
+	if (r == 0 && (!ended || !c.id))
+		r = -EBADMSG;
+	if (r < 0) {
+		rundir_container_free(&c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int by_since(const void *a, const void *b)
+{
+	const struct aa_oci_container *x = a, *y = b;
+
+	if (x->since != y->since)
+		return x->since < y->since ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
+			  struct aa_oci_container **ret, size_t *ret_n)
+{
+	struct aa_oci_container *v = NULL;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int dfd = rundir_fd(rd, false, NULL), sfd;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	sfd = openat(dfd, RUNDIR_CONTAINERS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *buf = NULL;
+		struct aa_oci_container c, *nv;
+
+		if (!id_ok(de->d_name))
+			continue; /* ., .., temporary files */
+		if (read_file_at(sfd, de->d_name, true, 64 << 10, &buf, NULL) < 0 ||
+		    container_parse(buf, &c) < 0 || !streq(c.id, de->d_name)) {
+			/* torn or foreign: of no use to anyone */
+			(void)unlinkat(sfd, de->d_name, 0);
+			continue;
+		}
+		if (prune && c.pid > 0 && kill(c.pid, 0) < 0 && errno == ESRCH) {
+			(void)unlinkat(sfd, de->d_name, 0);
+			rundir_container_free(&c);
+			continue;
+		}
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			rundir_container_free(&c);
+			rundir_container_list_free(v, n);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n++] = c;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_since);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* The profile name behind an entry of kdir/ or loaded/ (%XX decoded). */
+static char *entry_decode(const char *e)
+{
+	char *out = malloc(strlen(e) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (; *e; e++) {
+		unsigned x;
+
+		if (*e == '%' && sscanf(e + 1, "%2x", &x) == 1) {
+			*o++ = (char)x;
+			e += 2;
+		} else {
+			*o++ = *e;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int rundir_loaded_list(struct aa_oci_rundir *rd, char ***ret_names)
+{
+	char **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	DIR *d;
+	int dfd = rundir_fd(rd, false, NULL), sfd;
+
+	*ret_names = NULL;
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	sfd = openat(dfd, RUNDIR_LOADED, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(sfd);
+	if (!d) {
+		close(sfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		char **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv || !(nv[n] = entry_decode(de->d_name))) {
+			v = nv ? nv : v;
+			if (v)
+				v[n] = NULL;
+			strv_free(v);
+			closedir(d);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[++n] = NULL;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret_names = v;
+	return 0;
 }

@@ -95,9 +95,14 @@ int main(int argc, char **argv)
 		short_id(a.id, id);
 	/* Pass-through commands read the config file only to find the
 	 * runtime, and not even that when AA_OCI_RUNTIME is set. */
-	if (a.prepare || !env || !env[0]) {
+	if (a.prepare || a.delete || !env || !env[0]) {
 		r = config_load(config_path, config_required, &cfg, &err);
-		if (r < 0) {
+		/* A broken config file must not keep a container from
+		 * being deleted: only its record is then left behind. */
+		if (r < 0 && a.delete && env && env[0] &&
+		    config_init(&cfg) == 0) {
+			log_warning("%s: %s", id, err.text);
+		} else if (r < 0) {
 			log_error("%s: %s", id, err.text);
 			return 1;
 		}
@@ -114,7 +119,7 @@ int main(int argc, char **argv)
 		struct aa_oci_runtime_report rep;
 		const char *bundle = a.bundle ? a.bundle : ".";
 
-		r = runtime_prepare(apparmorfs, &cfg, bundle, &rep, &err);
+		r = runtime_prepare(apparmorfs, &cfg, bundle, a.id, &rep, &err);
 		if (r < 0) {
 			char line[AA_OCI_ERR_MAX + 300];
 
@@ -146,6 +151,9 @@ int main(int argc, char **argv)
 				 rep.written ? "set in config.json" : "");
 		runtime_report_free(&rep);
 	}
+	/* The container goes: so does what aa-oci recorded of it. */
+	if (a.delete && a.id)
+		rundir_container_drop(cfg.rundir, a.id);
 	config_free(&cfg);
 
 	nargv = argv;

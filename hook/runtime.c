@@ -11,6 +11,8 @@
 #include "cleanup.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/policy.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/rewrite.h"
 #include "aa-oci/runtime.h"
 #include "aa-oci/util.h"
@@ -81,7 +83,8 @@ int runtime_parse_args(int argc, char *const argv[],
 	}
 	a.command = i;
 	a.prepare = streq(argv[i], "create") || streq(argv[i], "run");
-	if (!a.prepare) {
+	a.delete = streq(argv[i], "delete");
+	if (!a.prepare && !a.delete) {
 		*ret = a;
 		return 0;
 	}
@@ -200,9 +203,36 @@ void runtime_report_free(struct aa_oci_runtime_report *r)
 	*r = (struct aa_oci_runtime_report){0};
 }
 
+/* What this container will run under, for aa-oci status and logs (no pid
+ * yet: the runtime has not made the container). Best effort. */
+static void record(const char *id, const char *bundle,
+		   const struct aa_oci_spec *spec,
+		   const struct aa_oci_config *cfg,
+		   const struct aa_oci_decision *d, enum aa_oci_mode mode)
+{
+	_cleanup_free_ char *abs = realpath(bundle, NULL);
+	struct aa_oci_container c = {
+	    .id = (char *)id,
+	    .by = AA_OCI_BY_RUNTIME,
+	    .profile = d->profile,
+	    .mode = mode,
+	    .since = time(NULL),
+	    .bundle = abs,
+	};
+
+	if (!id)
+		return;
+	resolve_k8s_names(NULL, spec, &c.k8s_namespace, &c.k8s_pod,
+			  &c.k8s_container);
+	(void)rundir_container_put(cfg->rundir, &c);
+	free(c.k8s_namespace);
+	free(c.k8s_pod);
+	free(c.k8s_container);
+}
+
 int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
-		    const char *bundle, struct aa_oci_runtime_report *ret,
-		    struct aa_oci_err *err)
+		    const char *bundle, const char *id,
+		    struct aa_oci_runtime_report *ret, struct aa_oci_err *err)
 {
 	struct aa_oci_bundle_config conf = {.dirfd = -1};
 	struct aa_oci_spec spec = {0};
@@ -244,6 +274,7 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 			goto out;
 		ret->written = true;
 	}
+	record(id, bundle, &spec, cfg, &d, d.profile ? ret->load.mode : d.mode);
 out:
 	kernel_close(k);
 	policy_decision_free(&d);

@@ -100,7 +100,8 @@ int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
 }
 
 static int write_atomic(int dirfd, const char *path, const void *buf,
-			size_t len, mode_t mode, const struct stat *like)
+			size_t len, mode_t mode, const struct stat *like,
+			bool durable)
 {
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
@@ -130,7 +131,8 @@ static int write_atomic(int dirfd, const char *path, const void *buf,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, path) < 0) {
+	if ((durable && fsync(fd) < 0) ||
+	    renameat(dirfd, tmp, dirfd, path) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -143,13 +145,19 @@ fail:
 int write_file_atomic_at(int dirfd, const char *path, const void *buf,
 			 size_t len, unsigned mode)
 {
-	return write_atomic(dirfd, path, buf, len, (mode_t)mode, NULL);
+	return write_atomic(dirfd, path, buf, len, (mode_t)mode, NULL, true);
+}
+
+int write_file_replace_at(int dirfd, const char *path, const void *buf,
+			  size_t len, unsigned mode)
+{
+	return write_atomic(dirfd, path, buf, len, (mode_t)mode, NULL, false);
 }
 
 int write_file_atomic_like_at(int dirfd, const char *path, const void *buf,
 			      size_t len, const struct stat *like)
 {
-	return write_atomic(dirfd, path, buf, len, 0600, like);
+	return write_atomic(dirfd, path, buf, len, 0600, like, true);
 }
 
 void short_id(const char *id, char ret[static 13])

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <sys/apparmor.h>
 
 #include "aa-oci/err.h"
@@ -86,6 +87,14 @@ int kernel_remove_profile(struct aa_oci_kernel *k, const char *name);
  * Returns: 0 with *@ret set, or -errno (-ENOENT/-EINVAL: no AppArmor).
  */
 int kernel_task_confined(bool *ret);
+
+/*
+ * kernel_task_label - the label task @pid runs under (its
+ * /proc/PID/attr/current, through libapparmor), and its mode ("enforce",
+ * "complain"; NULL for unconfined), in new strings.
+ * Returns: 0 or -errno (-ENOENT: no such task).
+ */
+int kernel_task_label(pid_t pid, char **ret_label, char **ret_mode);
 
 /*
  * kernel_set_exec_label - ask the kernel to put the calling task under

@@ -136,3 +136,21 @@ int oci_log_line(const char *level, const char *msg, const char *time,
 /* oci_annotation_get - the value of @key, or NULL. */
 const char *oci_annotation_get(const struct aa_oci_annotations *a,
 			       const char *key);
+
+/*
+ * A JSON writer for what aa-oci prints for machines: open and close
+ * objects and arrays, members (a NULL @key inside an array; a NULL string
+ * value is null). Text that is not UTF-8 makes the document fail.
+ */
+struct oci_json_writer;
+int oci_json_writer_new(struct oci_json_writer **ret);
+void oci_json_writer_free(struct oci_json_writer *w);
+void oci_json_open(struct oci_json_writer *w, bool array);
+void oci_json_close(struct oci_json_writer *w, bool array);
+void oci_json_key(struct oci_json_writer *w, const char *key);
+void oci_json_string(struct oci_json_writer *w, const char *key,
+		     const char *value);
+void oci_json_int(struct oci_json_writer *w, const char *key, long long v);
+void oci_json_bool(struct oci_json_writer *w, const char *key, bool v);
+/* oci_json_writer_text - the document. Returns: 0, -EINVAL, -ENOMEM. */
+int oci_json_writer_text(struct oci_json_writer *w, char **ret);

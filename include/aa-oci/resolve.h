@@ -87,3 +87,12 @@ bool resolve_engine_default(const char *name);
 const char *resolve_source_name(enum aa_oci_source s);
 
 void resolve_request_free(struct aa_oci_request *req);
+
+/*
+ * resolve_k8s_names - the Kubernetes namespace, pod and container names a
+ * container carries in its annotations (CRI-O's and containerd's keys), in
+ * new strings, NULL where absent (or over 253 bytes). @state may be NULL.
+ */
+void resolve_k8s_names(const struct aa_oci_state *state,
+		       const struct aa_oci_spec *spec, char **ret_namespace,
+		       char **ret_pod, char **ret_container);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "aa-oci/err.h"
@@ -25,6 +26,7 @@
 #define RUNDIR_KDIR "kdir"
 #define RUNDIR_LOADED "loaded"
 #define RUNDIR_PARSER "parser"
+#define RUNDIR_CONTAINERS "containers"
 
 struct aa_oci_rundir;
 
@@ -138,3 +140,46 @@ int rundir_loaded_get(struct aa_oci_rundir *rd, const char *name,
 void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name);
 
 void rundir_loaded_free(struct aa_oci_loaded *rec);
+
+/*
+ * rundir_loaded_list - the names of every profile with a record in
+ * loaded/, sorted. Returns: 0 with a NULL-terminated list (NULL when there
+ * is none), or -errno.
+ */
+int rundir_loaded_list(struct aa_oci_rundir *rd, char ***ret_names);
+
+/* What a front-end let through: one container, and what it runs under. */
+struct aa_oci_container {
+	char *id;
+	enum aa_oci_loader by; /* hook or runtime */
+	char *profile;         /* NULL: unconfined or none asked */
+	enum aa_oci_mode mode;
+	pid_t pid;             /* the init pid when the stage has it, else 0 */
+	time_t since;
+	char *bundle;
+	char *k8s_namespace, *k8s_pod, *k8s_container; /* from annotations */
+};
+
+/*
+ * rundir_container_put - record @c under containers/<id> (atomically);
+ * an id that is not one path component of [A-Za-z0-9_.+-] (runc's rule)
+ * is refused. Returns: 0 or -errno.
+ */
+int rundir_container_put(struct aa_oci_rundir *rd,
+			 const struct aa_oci_container *c);
+
+/* rundir_container_drop - remove @id's record, if any. */
+void rundir_container_drop(struct aa_oci_rundir *rd, const char *id);
+
+/*
+ * rundir_container_list - every record, oldest first. A torn or unreadable
+ * record is skipped (and removed); with @prune, so is one whose pid is
+ * gone (a container that ended without poststop or delete).
+ * Returns: 0 with a new array (free with rundir_container_list_free), or
+ * -errno; no directory is an empty list.
+ */
+int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
+			  struct aa_oci_container **ret, size_t *ret_n);
+
+void rundir_container_free(struct aa_oci_container *c);
+void rundir_container_list_free(struct aa_oci_container *v, size_t n);

@@ -16,6 +16,7 @@
 struct aa_oci_runtime_args {
 	int command;        /* index of the command in argv, or -1 */
 	bool prepare;       /* create or run: the bundle needs us */
+	bool delete;        /* delete: the container's record goes */
 	const char *bundle; /* --bundle/-b value, NULL for the current dir */
 	const char *id;     /* the container id, when given */
 	const char *log;    /* the runtime's --log file, when given */
@@ -62,12 +63,13 @@ struct aa_oci_runtime_report {
 
 /*
  * runtime_prepare - the create/run work on @bundle: resolve, check, load,
- * rewrite config.json. On failure config.json is untouched and the runtime
+ * rewrite config.json, and record container @id (NULL: no record) in
+ * run_dir. On failure config.json is untouched and the runtime
  * must not be started.
  * Returns: 0 or -errno with one line in @err.
  */
 int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
-		    const char *bundle, struct aa_oci_runtime_report *ret,
-		    struct aa_oci_err *err);
+		    const char *bundle, const char *id,
+		    struct aa_oci_runtime_report *ret, struct aa_oci_err *err);
 
 void runtime_report_free(struct aa_oci_runtime_report *r);

@@ -38,6 +38,16 @@ int write_file_atomic_at(int dirfd, const char *path, const void *buf,
 			 size_t len, unsigned mode);
 
 /*
+ * write_file_replace_at - the same without the fsync: readers see the old
+ * file or the whole new one, but after a crash the new one may be empty.
+ * For run_dir entries (a tmpfs, gone at the next boot) written on a
+ * container's start, whose readers refuse an incomplete file.
+ * Returns: 0 or -errno.
+ */
+int write_file_replace_at(int dirfd, const char *path, const void *buf,
+			  size_t len, unsigned mode);
+
+/*
  * write_file_atomic_like_at - write_file_atomic_at, with the mode and owner
  * of @like (the file being replaced).
  * Returns: 0 or -errno.

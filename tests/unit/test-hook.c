@@ -13,6 +13,7 @@
 
 #include "fixture.h"
 #include "aa-oci/hook.h"
+#include "aa-oci/rundir.h"
 
 struct env {
 	char *top, *fs, *bundle, *dir, *run, *config, *statefile;
@@ -296,6 +297,49 @@ static void test_legacy_bundle_path(void **state)
 	hook_report_free(&rep);
 }
 
+/* Each container let through is recorded in run_dir (profile, mode, pid,
+ * Kubernetes names), and its record goes at poststop. */
+static void test_records(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_hook_report rep;
+	struct aa_oci_err err;
+	struct aa_oci_rundir *rd = NULL;
+	struct aa_oci_container *v = NULL;
+	size_t n = 0;
+
+	bundle(e, ", \"annotations\": {\"io.kubernetes.cri.sandbox-namespace\": \"shop\"}",
+	       "{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": \"pay-0\", "
+	       "\"io.kubernetes.cri.container-name\": \"api\"}, "
+	       "\"process\": {\"apparmorProfile\": \"web\"}}");
+	assert_int_equal(run(e, "createRuntime", &rep, &err), 0);
+	hook_report_free(&rep);
+	assert_int_equal(rundir_new(e->run, &rd), 0);
+	assert_int_equal(rundir_container_list(rd, false, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "3f2a9c1b7e04aa55bb");
+	assert_int_equal(v[0].by, AA_OCI_BY_HOOK);
+	assert_string_equal(v[0].profile, "web");
+	assert_int_equal(v[0].mode, AA_OCI_MODE_ENFORCE);
+	assert_int_equal(v[0].pid, 42);
+	assert_string_equal(v[0].bundle, e->bundle);
+	assert_string_equal(v[0].k8s_namespace, "shop");
+	assert_string_equal(v[0].k8s_pod, "pay-0");
+	assert_string_equal(v[0].k8s_container, "api");
+	rundir_container_list_free(v, n);
+	/* A refused container is not recorded. */
+	assert_int_equal(run(e, "poststop", &rep, &err), 0);
+	hook_report_free(&rep);
+	assert_int_equal(rundir_container_list(rd, false, &v, &n), 0);
+	assert_int_equal(n, 0);
+	bundle(e, "", "{\"annotations\": {\"aa-oci.profile\": \"web\"}, \"process\": {}}");
+	assert_true(run(e, "createRuntime", &rep, &err) < 0);
+	hook_report_free(&rep);
+	assert_int_equal(rundir_container_list(rd, false, &v, &n), 0);
+	assert_int_equal(n, 0);
+	rundir_free(rd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -307,6 +351,7 @@ int main(void)
 		T(test_config_errors),
 		T(test_state_limits),
 		T(test_legacy_bundle_path),
+		T(test_records),
 	};
 
 	return cmocka_run_group_tests_name("hook", tests, NULL, NULL);

@@ -70,6 +70,22 @@ static const struct args_case args_cases[] = {
 	{{"runc", "--root"}, -EINVAL, 0, false, NULL, NULL},
 };
 
+/* delete names the container whose record goes; other commands none. */
+static void test_parse_delete(void **state)
+{
+	const char *const del[] = {"runc", "--root", "/r", "delete", "--force", "ctr-1", NULL};
+	const char *const kill_[] = {"runc", "kill", "ctr-1", "KILL", NULL};
+	struct aa_oci_runtime_args a;
+
+	(void)state;
+	assert_int_equal(runtime_parse_args(6, (char *const *)del, &a), 0);
+	assert_true(a.delete);
+	assert_false(a.prepare);
+	assert_string_equal(a.id, "ctr-1");
+	assert_int_equal(runtime_parse_args(4, (char *const *)kill_, &a), 0);
+	assert_false(a.delete);
+}
+
 static void test_parse_args(void **state)
 {
 	for (size_t i = 0; i < sizeof(args_cases) / sizeof(*args_cases); i++) {
@@ -399,7 +415,7 @@ static void test_prepare(void **state)
 
 	/* Not loadable: refused, config.json byte for byte as it was. */
 	fx_write(bundle, "config.json", "%s", before);
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), -ENOENT);
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, "ctr-1", &rep, &err), -ENOENT);
 	assert_string_equal(rep.profile, "nowhere");
 	got = fx_read(bundle, "config.json", NULL);
 	assert_string_equal(got, before);
@@ -410,7 +426,7 @@ static void test_prepare(void **state)
 	fx_write(bundle, "config.json",
 		 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
 		 " \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": \"docker-default\"}}");
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), 0);
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, "ctr-1", &rep, &err), 0);
 	assert_true(rep.loaded);
 	assert_true(rep.written);
 	got = fx_read(bundle, "config.json", NULL);
@@ -422,7 +438,7 @@ static void test_prepare(void **state)
 	runtime_report_free(&rep);
 
 	/* Again: already loaded and already written; nothing to do. */
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &rep, &err), 0);
+	assert_int_equal(runtime_prepare(fs, &cfg, bundle, "ctr-1", &rep, &err), 0);
 	assert_false(rep.loaded);
 	assert_false(rep.written);
 	runtime_report_free(&rep);
@@ -507,6 +523,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_args),
+	    cmocka_unit_test(test_parse_delete),
 	    cmocka_unit_test(test_round_trip_runc),
 	    cmocka_unit_test(test_round_trip_crun),
 	    cmocka_unit_test(test_round_trip_seccomp),

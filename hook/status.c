@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/status.h"
+#include "aa-oci/util.h"
+
+void status_free(struct aa_oci_status *s)
+{
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		free(s->profiles[i].name);
+		rundir_loaded_free(&s->profiles[i].rec);
+	}
+	free(s->profiles);
+	for (size_t i = 0; i < s->n_containers; i++) {
+		free(s->labels[i].label);
+		free(s->labels[i].mode);
+	}
+	free(s->labels);
+	rundir_container_list_free(s->containers, s->n_containers);
+	*s = (struct aa_oci_status){0};
+}
+
+static int add_profile(struct aa_oci_status *s, struct aa_oci_kernel *k,
+		       struct aa_oci_rundir *rd, const char *name)
+{
+	struct aa_oci_status_profile *p, *np;
+
+	for (size_t i = 0; i < s->n_profiles; i++)
+		if (streq(s->profiles[i].name, name))
+			return 0;
+	np = realloc(s->profiles, (s->n_profiles + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	s->profiles = np;
+	p = &s->profiles[s->n_profiles];
+	*p = (struct aa_oci_status_profile){0};
+	p->name = strdup(name);
+	if (!p->name)
+		return -ENOMEM;
+	s->n_profiles++;
+	p->loaded = k && kernel_profile_state(k, rd, name, &p->mode) == 0;
+	p->ours = rundir_loaded_get(rd, name, &p->rec) == 0;
+	/* A record of a mode the kernel no longer shows: someone else's now. */
+	if (p->ours && p->loaded && p->rec.mode != p->mode)
+		p->ours = false;
+	return 0;
+}
+
+int status_collect(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		   struct aa_oci_status *ret)
+{
+	struct aa_oci_status s = {0};
+	_cleanup_free_ char **names = NULL;
+	int r;
+
+	r = rundir_container_list(cfg->rundir, true, &s.containers,
+				  &s.n_containers);
+	if (r < 0)
+		return r;
+	s.labels = calloc(s.n_containers ? s.n_containers : 1,
+			  sizeof(*s.labels));
+	if (!s.labels) {
+		status_free(&s);
+		return -ENOMEM;
+	}
+	r = rundir_loaded_list(cfg->rundir, &names);
+	for (char **n = names; r == 0 && n && *n; n++)
+		r = add_profile(&s, k, cfg->rundir, *n);
+	for (size_t i = 0; r == 0 && i < s.n_containers; i++) {
+		struct aa_oci_container *c = &s.containers[i];
+		struct aa_oci_status_label *l = &s.labels[i];
+
+		if (c->profile)
+			r = add_profile(&s, k, cfg->rundir, c->profile);
+		/* What the kernel says the container's process runs under. */
+		if (r == 0 && c->pid > 0)
+			l->read = kernel_task_label(c->pid, &l->label,
+						    &l->mode) == 0;
+	}
+	strv_free(TAKE_PTR(names));
+	if (r < 0) {
+		status_free(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+bool status_label_matches(const struct aa_oci_container *c,
+			  const struct aa_oci_status_label *l)
+{
+	if (!l->read)
+		return false;
+	if (!c->profile)
+		return streq(l->label, "unconfined");
+	return streq(l->label, c->profile);
+}
+
+static const char *label_state(const struct aa_oci_container *c,
+			       const struct aa_oci_status_label *l)
+{
+	if (!l->read)
+		return c->pid > 0 ? "unreadable" : "unknown";
+	return status_label_matches(c, l) ? "yes" : "NO";
+}
+
+static void when(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t <= 0 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "-");
+}
+
+static const char *dash(const char *s)
+{
+	return s && s[0] ? s : "-";
+}
+
+int status_print(const struct aa_oci_status *s, bool json, FILE *out)
+{
+	char t[32];
+
+	if (json) {
+		struct oci_json_writer *w = NULL;
+		_cleanup_free_ char *text = NULL;
+		int r = oci_json_writer_new(&w);
+
+		if (r < 0)
+			return r;
+		oci_json_open(w, false);
+		oci_json_key(w, "profiles");
+		oci_json_open(w, true);
+		for (size_t i = 0; i < s->n_profiles; i++) {
+			const struct aa_oci_status_profile *p = &s->profiles[i];
+
+			oci_json_open(w, false);
+			oci_json_string(w, "name", p->name);
+			oci_json_string(w, "mode",
+					p->loaded ? mode_name(p->mode) : NULL);
+			oci_json_bool(w, "loaded", p->loaded);
+			oci_json_string(w, "loaded_by",
+					p->ours ? loader_name(p->rec.by)
+						: (p->loaded ? "other" : NULL));
+			oci_json_string(w, "source", p->ours ? p->rec.source : NULL);
+			oci_json_string(w, "cache_key",
+					p->ours && p->rec.key[0] ? p->rec.key
+								 : NULL);
+			oci_json_close(w, false);
+		}
+		oci_json_close(w, true);
+		oci_json_key(w, "containers");
+		oci_json_open(w, true);
+		for (size_t i = 0; i < s->n_containers; i++) {
+			const struct aa_oci_container *c = &s->containers[i];
+			const struct aa_oci_status_label *l = &s->labels[i];
+
+			when(c->since, t, sizeof(t));
+			oci_json_open(w, false);
+			oci_json_string(w, "id", c->id);
+			oci_json_string(w, "by", loader_name(c->by));
+			oci_json_string(w, "namespace", c->k8s_namespace);
+			oci_json_string(w, "pod", c->k8s_pod);
+			oci_json_string(w, "container", c->k8s_container);
+			oci_json_string(w, "profile", c->profile);
+			oci_json_string(w, "mode", mode_name(c->mode));
+			oci_json_int(w, "pid", c->pid);
+			oci_json_string(w, "since", t);
+			oci_json_string(w, "bundle", c->bundle);
+			oci_json_string(w, "label", l->read ? l->label : NULL);
+			oci_json_string(w, "label_mode", l->read ? l->mode : NULL);
+			if (l->read)
+				oci_json_bool(w, "label_matches",
+					      status_label_matches(c, l));
+			else
+				oci_json_string(w, "label_matches", NULL);
+			oci_json_close(w, false);
+		}
+		oci_json_close(w, true);
+		oci_json_close(w, false);
+		r = oci_json_writer_text(w, &text);
+		oci_json_writer_free(w);
+		if (r < 0)
+			return r;
+		fprintf(out, "%s\n", text);
+		return ferror(out) ? -EIO : 0;
+	}
+
+	fprintf(out, "%zu profiles aa-oci knows:\n", s->n_profiles);
+	fprintf(out, "  %-32s %-10s %-9s %s\n", "PROFILE", "MODE", "LOADED-BY",
+		"SOURCE");
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		const struct aa_oci_status_profile *p = &s->profiles[i];
+
+		fprintf(out, "  %-32s %-10s %-9s %s\n", p->name,
+			p->loaded ? mode_name(p->mode) : "(not loaded)",
+			p->ours ? loader_name(p->rec.by)
+				: (p->loaded ? "other" : "-"),
+			p->ours ? dash(p->rec.source) : "-");
+	}
+	fprintf(out, "%zu containers:\n", s->n_containers);
+	fprintf(out, "  %-12s %-36s %-24s %-8s %-7s %-20s %s\n", "ID",
+		"KUBERNETES (NS/POD/CONTAINER)", "PROFILE", "MODE", "PID",
+		"SINCE", "LABELLED");
+	for (size_t i = 0; i < s->n_containers; i++) {
+		const struct aa_oci_container *c = &s->containers[i];
+		char id[13], k8s[300];
+
+		short_id(c->id, id);
+		if (c->k8s_namespace || c->k8s_pod || c->k8s_container)
+			snprintf(k8s, sizeof(k8s), "%s/%s/%s",
+				 dash(c->k8s_namespace), dash(c->k8s_pod),
+				 dash(c->k8s_container));
+		else
+			snprintf(k8s, sizeof(k8s), "-");
+		when(c->since, t, sizeof(t));
+		fprintf(out, "  %-12s %-36s %-24s %-8s %-7d %-20s %s\n", id, k8s,
+			c->profile ? c->profile : "unconfined",
+			c->profile ? mode_name(c->mode) : "-", (int)c->pid, t,
+			label_state(c, &s->labels[i]));
+	}
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rundir.c: the records of loads and of containers, their names, and what
+ * a torn, foreign or stale record does.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/rundir.h"
+#include "aa-oci/util.h"
+
+struct env {
+	char *dir;
+	struct aa_oci_rundir *rd;
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+
+	e->dir = fx_tmpdir();
+	assert_int_equal(rundir_new(e->dir, &e->rd), 0);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	rundir_free(e->rd);
+	fx_rm_rf(e->dir);
+	free(e->dir);
+	free(e);
+	return 0;
+}
+
+static void test_loaded_records(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_loaded rec = {.by = AA_OCI_BY_SYNC,
+				    .mode = AA_OCI_MODE_COMPLAIN,
+				    .source = (char *)"/etc/apparmor.d/x",
+				    .time = 42};
+	struct aa_oci_loaded got = {0};
+	char **names = NULL;
+
+	memset(rec.key, 'a', 64);
+	assert_int_equal(rundir_loaded_get(e->rd, "web", &got), -ENOENT);
+	assert_int_equal(rundir_loaded_put(e->rd, "web", &rec), 0);
+	/* A name with '/' is one entry too, and listed as it is. */
+	assert_int_equal(rundir_loaded_put(e->rd, "/usr/sbin/victimd", &rec), 0);
+	assert_int_equal(rundir_loaded_get(e->rd, "/usr/sbin/victimd", &got), 0);
+	assert_int_equal(got.by, AA_OCI_BY_SYNC);
+	assert_int_equal(got.mode, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(got.time, 42);
+	assert_string_equal(got.source, "/etc/apparmor.d/x");
+	assert_int_equal(strlen(got.key), 64);
+	rundir_loaded_free(&got);
+	assert_int_equal(rundir_loaded_list(e->rd, &names), 0);
+	assert_string_equal(names[0], "/usr/sbin/victimd");
+	assert_string_equal(names[1], "web");
+	assert_null(names[2]);
+	strv_free(names);
+	/* A record that does not parse is none: the safe side. */
+	{
+		char *d = fx_path(e->dir, "loaded");
+
+		fx_write(d, "web", "by hook\nmode kill\n");
+		free(d);
+	}
+	assert_int_equal(rundir_loaded_get(e->rd, "web", &got), -ENOENT);
+	rundir_loaded_drop(e->rd, "web");
+	assert_int_equal(rundir_loaded_get(e->rd, "web", &got), -ENOENT);
+}
+
+static void test_container_records(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_container c = {
+	    .id = (char *)"3f2a9c1b7e04aa",
+	    .by = AA_OCI_BY_RUNTIME,
+	    .profile = (char *)"payment-api",
+	    .mode = AA_OCI_MODE_COMPLAIN,
+	    .pid = getpid(),
+	    .since = 100,
+	    .bundle = (char *)"/run/b",
+	    .k8s_namespace = (char *)"shop",
+	    .k8s_pod = (char *)"pay-0",
+	};
+	struct aa_oci_container *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(rundir_container_list(e->rd, true, &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(rundir_container_put(e->rd, &c), 0);
+	c.id = (char *)"older";
+	c.since = 50;
+	c.profile = NULL;
+	c.k8s_namespace = c.k8s_pod = NULL;
+	assert_int_equal(rundir_container_put(e->rd, &c), 0);
+	assert_int_equal(rundir_container_list(e->rd, true, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].id, "older"); /* oldest first */
+	assert_null(v[0].profile);
+	assert_null(v[0].k8s_namespace);
+	assert_string_equal(v[1].id, "3f2a9c1b7e04aa");
+	assert_int_equal(v[1].by, AA_OCI_BY_RUNTIME);
+	assert_string_equal(v[1].profile, "payment-api");
+	assert_int_equal(v[1].mode, AA_OCI_MODE_COMPLAIN);
+	assert_int_equal(v[1].pid, getpid());
+	assert_string_equal(v[1].bundle, "/run/b");
+	assert_string_equal(v[1].k8s_namespace, "shop");
+	assert_string_equal(v[1].k8s_pod, "pay-0");
+	assert_null(v[1].k8s_container);
+	rundir_container_list_free(v, n);
+	rundir_container_drop(e->rd, "older");
+	assert_int_equal(rundir_container_list(e->rd, true, &v, &n), 0);
+	assert_int_equal(n, 1);
+	rundir_container_list_free(v, n);
+}
+
+static void test_container_refusals(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_container c = {.id = (char *)"ok", .since = 1};
+	static const char *const bad_ids[] = {"", "../x", "a/b", ".hidden",
+					      "a b", "a\nb"};
+
+	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++) {
+		c.id = (char *)bad_ids[i];
+		assert_int_equal(rundir_container_put(e->rd, &c), -EINVAL);
+	}
+	/* A value that would add a line to the record. */
+	c.id = (char *)"ok";
+	c.k8s_pod = (char *)"pay\nprofile unconfined";
+	assert_int_equal(rundir_container_put(e->rd, &c), -EINVAL);
+}
+
+static void test_container_prune_and_torn(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_container c = {.id = (char *)"gone", .since = 1};
+	struct aa_oci_container *v = NULL;
+	char *sub = fx_path(e->dir, "containers");
+	size_t n = 0;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	/* A record of a process that is gone: pruned when listed. */
+	c.pid = child;
+	assert_int_equal(rundir_container_put(e->rd, &c), 0);
+	/* A torn one (no "end" line) and one naming another id. */
+	fx_write(sub, "torn", "id torn\nby hook\nprofile web\n");
+	fx_write(sub, "liar", "id other\nby hook\nend\n");
+	c.id = (char *)"alive";
+	c.pid = getpid();
+	assert_int_equal(rundir_container_put(e->rd, &c), 0);
+	/* Without pruning the gone one stays listed. */
+	assert_int_equal(rundir_container_list(e->rd, false, &v, &n), 0);
+	assert_int_equal(n, 2);
+	rundir_container_list_free(v, n);
+	assert_int_equal(rundir_container_list(e->rd, true, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "alive");
+	rundir_container_list_free(v, n);
+	/* Removed from the directory, not only skipped. */
+	assert_int_equal(access(fx_path(sub, "torn"), F_OK), -1);
+	assert_int_equal(access(fx_path(sub, "gone"), F_OK), -1);
+	free(sub);
+}
+
+static void test_container_unwritable(void **state)
+{
+	struct aa_oci_rundir *rd = NULL;
+	struct aa_oci_container c = {.id = (char *)"x", .since = 1};
+	struct aa_oci_container *v = NULL;
+	size_t n = 0;
+
+	(void)state;
+	/* A run_dir that cannot be made: the write fails, nothing else. */
+	assert_int_equal(rundir_new("/proc/aa-oci-cannot-exist", &rd), 0);
+	assert_true(rundir_container_put(rd, &c) < 0);
+	assert_int_equal(rundir_container_list(rd, true, &v, &n), 0);
+	assert_int_equal(n, 0);
+	rundir_free(rd);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_loaded_records),
+	    T(test_container_records),
+	    T(test_container_refusals),
+	    T(test_container_prune_and_torn),
+	    cmocka_unit_test(test_container_unwritable),
+	};
+
+	return cmocka_run_group_tests_name("rundir", tests, NULL, NULL);
+}
