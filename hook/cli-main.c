@@ -29,6 +29,12 @@ static void usage(FILE *f)
 	    "Usage: aa-oci COMMAND [OPTIONS]\n"
 	    "\n"
 	    "Commands:\n"
+	    "  reload [--force] [NAME...]   enforce [--force] NAME   complain [--force] NAME\n"
+	    "        load profiles again from their sources (all aa-oci loaded, "
+	    "without\n"
+	    "        NAME), or in enforce / complain mode; only profiles aa-oci "
+	    "loaded,\n"
+	    "        unless --force\n"
 	    "  status [--json] [--apparmorfs DIR] [--config FILE]\n"
 	    "        each profile aa-oci knows (mode, who loaded it, source) "
 	    "and each\n"
@@ -408,6 +414,90 @@ static int cmd_cache(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+/* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
+static int cmd_reload(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, force = false;
+	enum aa_oci_mode mode = streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN
+						       : AA_OCI_MODE_ENFORCE;
+	const enum aa_oci_mode *want = streq(cmd, "reload") ? NULL : &mode;
+	_cleanup_free_ char **all = NULL;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	char **names;
+	int c, r, failed = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (want && optind != argc - 1) {
+		log_error("%s: name one profile", cmd);
+		return 2;
+	}
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r == 0)
+		r = kernel_open(apparmorfs, &k, &err);
+	if (r < 0) {
+		log_error("%s: %s", cmd, err.text);
+		config_free(&cfg);
+		return 1;
+	}
+	names = argv + optind;
+	/* reload with no names: every profile aa-oci loaded. */
+	if (optind == argc && rundir_loaded_list(cfg.rundir, &all) == 0)
+		names = all;
+	for (char **n = names; n && *n; n++) {
+		struct aa_oci_load_result res = {0};
+
+		err_clear(&err);
+		r = profile_name_validate(*n, &err);
+		if (r == 0)
+			r = load_again(k, &cfg, *n, want, force, &res, &err);
+		if (r < 0) {
+			log_error("%s: profile \"%s\": %s", cmd, *n, err.text);
+			failed++;
+		} else {
+			printf("%s: loaded (%s) from %s%s\n", *n,
+			       mode_name(res.mode),
+			       res.source ? res.source : "the built-in default",
+			       res.from_cache ? ", compiled policy from the cache"
+					      : "");
+		}
+		load_result_free(&res);
+	}
+	strv_free(TAKE_PTR(all));
+	kernel_close(k);
+	config_free(&cfg);
+	return failed ? 1 : 0;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -489,6 +579,9 @@ int main(int argc, char **argv)
 	}
 	if (streq(cmd, "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (streq(cmd, "reload") || streq(cmd, "enforce") ||
+	    streq(cmd, "complain"))
+		return cmd_reload(cmd, argc - 1, argv + 1);
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
 	if (streq(cmd, "cache"))

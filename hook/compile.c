@@ -286,7 +286,8 @@ int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
 	    strncmp(memo, id, idlen) == 0 && memo[idlen] == '\n' &&
 	    parse_version(memo + idlen + 1, v) == 0)
 		return 0;
-	r = spawn_output(argv, cfg->parser_timeout_ms, &res);
+	r = spawn_output(argv, cfg->parser_timeout_ms, res.errout,
+			 sizeof(res.errout), &res);
 	if (r < 0)
 		return r;
 	if (res.timed_out || res.status != 0)

@@ -115,7 +115,8 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 		goto out;
 	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_HOOK,
 					       .state = &state,
-					       .spec = &spec},
+					       .spec = &spec,
+					       .id = state.id},
 			  &cfg, &d, err);
 	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
@@ -124,14 +125,17 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	ret->mode = d.mode;
 	if (d.profile) {
 		r = kernel_open(o->apparmorfs, &k, err);
-		if (r == 0)
+		if (r == 0 && d.copy)
+			r = load_copy(k, &cfg, AA_OCI_BY_HOOK, d.profile,
+				      d.copy, &ret->load, err);
+		else if (r == 0)
 			r = load_ensure(k, &cfg, AA_OCI_BY_HOOK, d.profile,
 					d.mode, &ret->load, err);
 		if (r < 0)
 			goto out;
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
 	}
-	record(&state, &spec, &cfg, d.profile,
+	record(&state, &spec, &cfg, d.copy ? d.copy : d.profile,
 	       d.profile ? ret->load.mode : d.mode);
 out:
 	kernel_close(k);

@@ -354,6 +354,154 @@ static int load_locked(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	return r;
 }
 
+/* The first `profile BASE` declaration of a text (index.c's reading). */
+struct decl {
+	const char *name;
+	const char *at;
+};
+
+static int find_decl(const char *name, size_t len, void *data)
+{
+	struct decl *d = data;
+
+	if (len != strlen(d->name) || memcmp(name, d->name, len) != 0)
+		return 0;
+	d->at = name;
+	return 1;
+}
+
+/* @src's text with its declaration of @base renamed @copy. */
+static int copy_text(const char *src, const char *base, const char *copy,
+		     char **ret, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct decl d = {.name = base};
+	size_t len, head;
+	int r;
+
+	r = read_file_at(AT_FDCWD, src, false, AA_OCI_PROFILE_FILE_MAX, &text,
+			 &len);
+	if (r < 0)
+		return err_set(err, r, "cannot read %s: %s", src, strerror(-r));
+	if (index_declared(text, find_decl, &d) <= 0 || !d.at)
+		return err_set(err, -ENOENT,
+			       "%s does not declare \"profile %s\", so no per-container copy can be made of it",
+			       src, base);
+	head = (size_t)(d.at - text);
+	if (asprintf(ret, "%.*s%s%s", (int)head, text, copy,
+		     d.at + strlen(base)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int load_copy_locked(struct aa_oci_kernel *k,
+			    const struct aa_oci_config *cfg,
+			    enum aa_oci_loader by, const char *base,
+			    const char *copy, struct aa_oci_load_result *ret,
+			    struct aa_oci_err *err)
+{
+	struct plan p = {.by = by, .name = copy,
+			 .mode = AA_OCI_MODE_COMPLAIN};
+	_cleanup_free_ char *src = NULL;
+	enum aa_oci_template t;
+	int r;
+
+	r = load_find_source(cfg, base, &src, err);
+	if (r == -ENOENT && generate_template_from_name(base, &t) == 0) {
+		err_clear(err);
+		r = load_generate_text(k, cfg, t, copy, false, &p.text, err);
+		ret->action = AA_OCI_LOAD_GENERATED;
+		p.what = generate_template_name(t);
+	} else if (r == 0) {
+		r = policy_source(src, err);
+		if (r == 0)
+			r = copy_text(src, base, copy, &p.text, err);
+		ret->action = AA_OCI_LOAD_FILE;
+		p.what = src;
+	}
+	if (r == 0)
+		r = plan_compile(k, cfg, &p, err);
+	if (r == 0)
+		r = plan_check(cfg, &p, err);
+	if (r == 0)
+		r = commit(k, cfg, &p, err);
+	ret->from_cache = p.c.from_cache;
+	if (r == 0)
+		r = record(k, cfg, &p, &ret->mode, err);
+	if (r == 0 && src)
+		ret->source = TAKE_PTR(src);
+	plan_free(&p);
+	return r;
+}
+
+int load_copy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	      enum aa_oci_loader by, const char *base, const char *copy,
+	      struct aa_oci_load_result *ret, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct aa_oci_load_result res = {0};
+	enum aa_oci_mode have;
+	int r;
+
+	/* A copy belongs to one container: there when loaded, whatever
+	 * mode it is in now. */
+	r = kernel_profile_state(k, cfg->rundir, copy, &have);
+	if (r == 0) {
+		*ret = (struct aa_oci_load_result){.action = AA_OCI_LOAD_ALREADY,
+						   .mode = have};
+		return 0;
+	}
+	r = lock_take(cfg, &lock, err);
+	if (r < 0)
+		return r;
+	r = load_copy_locked(k, cfg, by, base, copy, &res, err);
+	if (r < 0) {
+		load_result_free(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
+int load_again(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	       const char *name, const enum aa_oci_mode *mode, bool force,
+	       struct aa_oci_load_result *ret, struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_loaded rec = {0};
+	enum aa_oci_mode have, want;
+	bool ours;
+	int r;
+
+	r = lock_take(cfg, &lock, err);
+	if (r < 0)
+		return r;
+	r = kernel_profile_state(k, cfg->rundir, name, &have);
+	if (r < 0 && r != -ENOENT)
+		return err_set(err, r, "cannot read %s/profiles: %s",
+			       kernel_apparmorfs(k), strerror(-r));
+	ours = rundir_loaded_get(cfg->rundir, name, &rec) == 0 &&
+	       (r == -ENOENT || rec.mode == have);
+	rundir_loaded_free(&rec);
+	if (!ours && !force)
+		return err_set(err, -EPERM,
+			       r == -ENOENT
+				   ? "\"%s\" is not loaded, and aa-oci did not load it; add --force to load it"
+				   : "\"%s\" was not loaded by aa-oci (or its mode was changed since); add --force to replace it",
+			       name);
+	want = mode ? *mode
+	       : r == 0 && have == AA_OCI_MODE_COMPLAIN ? AA_OCI_MODE_COMPLAIN
+							  : AA_OCI_MODE_ENFORCE;
+	r = load_locked(k, cfg, AA_OCI_BY_CLI, name, want, &res, err);
+	if (r < 0) {
+		load_result_free(&res);
+		return r;
+	}
+	*ret = res;
+	return 0;
+}
+
 int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		enum aa_oci_loader by, const char *name, enum aa_oci_mode mode,
 		struct aa_oci_load_result *ret, struct aa_oci_err *err)

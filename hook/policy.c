@@ -19,16 +19,66 @@ void policy_decision_free(struct aa_oci_decision *d)
 {
 	free(d->origin);
 	free(d->profile);
+	free(d->copy);
 	*d = (struct aa_oci_decision){0};
+}
+
+#define COPY_MARK "--aa-oci-"
+
+int policy_copy_name(const char *profile, const char *id, char **ret)
+{
+	_cleanup_free_ char *name = NULL;
+
+	if (!id || !id[0])
+		return -EINVAL;
+	if (asprintf(&name, "%s" COPY_MARK "%.12s", profile, id) < 0)
+		return -ENOMEM;
+	if (profile_name_validate(name, NULL) < 0)
+		return -EINVAL;
+	*ret = TAKE_PTR(name);
+	return 0;
+}
+
+bool policy_copy_base(const char *name, const char *id, char **ret_base)
+{
+	char tail[sizeof(COPY_MARK) + 12];
+	size_t n = strlen(name), t;
+
+	if (!id || !id[0])
+		return false;
+	snprintf(tail, sizeof(tail), COPY_MARK "%.12s", id);
+	t = strlen(tail);
+	if (n <= t || strcmp(name + n - t, tail) != 0)
+		return false;
+	if (ret_base && !(*ret_base = strndup(name, n - t)))
+		return false;
+	return true;
 }
 
 /* A hook cannot change the label the runtime applies: what is asked
  * outside process.apparmorProfile must be what it holds. */
-static int hook_applies(const struct aa_oci_decision *d,
-			const struct aa_oci_spec *spec, struct aa_oci_err *err)
+static int hook_applies(struct aa_oci_decision *d,
+			const struct aa_oci_spec *spec, const char *id,
+			struct aa_oci_err *err)
 {
 	const char *have = spec->apparmor_profile;
 
+	/* Complain for this container alone runs under its private copy,
+	 * which only the label the runtime applies can name. */
+	if (d->profile && d->mode_asked && d->mode == AA_OCI_MODE_COMPLAIN &&
+	    !d->copy) {
+		_cleanup_free_ char *copy = NULL;
+
+		if (have && policy_copy_name(d->profile, id, &copy) == 0 &&
+		    streq(have, copy)) {
+			d->copy = TAKE_PTR(copy);
+			return 0;
+		}
+		return err_set(err, -EPERM,
+			       "annotation " AA_OCI_ANN_MODE
+			       " asks for complain mode, which is per container: run it through aa-oci-runtime, which loads a private copy of \"%s\" and applies it (a hook cannot change the label)",
+			       d->profile);
+	}
 	if (d->source == AA_OCI_SOURCE_NONE || d->source == AA_OCI_SOURCE_SPEC)
 		return 0;
 	if (d->unconfined) {
@@ -65,7 +115,9 @@ static int runtime_writes(struct aa_oci_decision *d,
 			  struct aa_oci_err *err)
 {
 	const char *have = spec->apparmor_profile;
-	const char *want = d->unconfined ? "unconfined" : d->profile;
+	const char *want = d->unconfined ? "unconfined"
+			   : d->copy     ? d->copy
+					 : d->profile;
 
 	d->write = NULL;
 	switch (d->source) {
@@ -241,10 +293,29 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 		if (d.source == AA_OCI_SOURCE_NONE)
 			d.source = AA_OCI_SOURCE_COMMAND;
 	}
+	/* process.apparmorProfile naming this container's private copy:
+	 * the profile is its base, in complain mode (the copy's mode). */
+	if (r == 0 && d.source == AA_OCI_SOURCE_SPEC && d.profile) {
+		char *base = NULL;
+
+		if (policy_copy_base(d.profile, ask->id, &base)) {
+			d.copy = d.profile;
+			d.profile = base;
+			d.mode = AA_OCI_MODE_COMPLAIN;
+			d.mode_asked = true;
+		}
+	}
 	if (r == 0 && !d.skipped)
 		r = gates(&d, cfg, err);
 	if (r == 0 && ask->fe == AA_OCI_BY_HOOK)
-		r = hook_applies(&d, ask->spec, err);
+		r = hook_applies(&d, ask->spec, ask->id, err);
+	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME && d.profile &&
+	    d.mode_asked && d.mode == AA_OCI_MODE_COMPLAIN && !d.copy) {
+		r = policy_copy_name(d.profile, ask->id, &d.copy);
+		if (r == -EINVAL)
+			r = err_set(err, r,
+				    "complain mode is per container, and this create names no container id (or one that makes no profile name); give the id");
+	}
 	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME)
 		r = runtime_writes(&d, ask->spec, err);
 	if (r < 0) {

@@ -392,8 +392,9 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 			 const struct aa_oci_container *c)
 {
 	_cleanup_free_ char *text = NULL, *entry = NULL;
-	const char *vals[] = {c->profile, c->bundle, c->k8s_namespace,
-			      c->k8s_pod, c->k8s_container};
+	const char *vals[] = {c->profile,	c->bundle,  c->k8s_namespace,
+			      c->k8s_pod,	c->k8s_container, c->runtime,
+			      c->root};
 	int dfd, n;
 
 	if (!id_ok(c->id))
@@ -404,13 +405,14 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 	n = asprintf(&text,
 		     "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
 		     "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
-		     "end\n",
+		     "runtime %s\nroot %s\nend\n",
 		     c->id, loader_name(c->by), c->profile ? c->profile : "-",
 		     mode_name(c->mode), (int)c->pid, (long long)c->since,
 		     c->bundle ? c->bundle : "-",
 		     c->k8s_namespace ? c->k8s_namespace : "-",
 		     c->k8s_pod ? c->k8s_pod : "-",
-		     c->k8s_container ? c->k8s_container : "-");
+		     c->k8s_container ? c->k8s_container : "-",
+		     c->runtime ? c->runtime : "-", c->root ? c->root : "-");
 	if (n < 0 || asprintf(&entry, RUNDIR_CONTAINERS "/%s", c->id) < 0)
 		return -ENOMEM;
 	dfd = sub_fd(rd, RUNDIR_CONTAINERS);
@@ -440,6 +442,8 @@ void rundir_container_free(struct aa_oci_container *c)
 	free(c->k8s_namespace);
 	free(c->k8s_pod);
 	free(c->k8s_container);
+	free(c->runtime);
+	free(c->root);
 	*c = (struct aa_oci_container){0};
 }
 
@@ -510,6 +514,10 @@ static int container_parse(char *buf, struct aa_oci_container *ret)
 			r = take(v, &c.k8s_pod);
 		else if (streq(line, "k8s-container"))
 			r = take(v, &c.k8s_container);
+		else if (streq(line, "runtime"))
+			r = take(v, &c.runtime);
+		else if (streq(line, "root"))
+			r = take(v, &c.root);
 	}
 	if (r == 0 && (!ended || !c.id))
 		r = -EBADMSG;

@@ -119,7 +119,8 @@ int main(int argc, char **argv)
 		struct aa_oci_runtime_report rep;
 		const char *bundle = a.bundle ? a.bundle : ".";
 
-		r = runtime_prepare(apparmorfs, &cfg, bundle, a.id, &rep, &err);
+		r = runtime_prepare(apparmorfs, &cfg, bundle, &a, runtime, &rep,
+				    &err);
 		if (r < 0) {
 			char line[AA_OCI_ERR_MAX + 300];
 
@@ -151,9 +152,10 @@ int main(int argc, char **argv)
 				 rep.written ? "set in config.json" : "");
 		runtime_report_free(&rep);
 	}
-	/* The container goes: so does what aa-oci recorded of it. */
-	if (a.delete && a.id)
-		rundir_container_drop(cfg.rundir, a.id);
+	/* The container goes: so do its private copy and its record. A
+	 * failure is said, and the runtime still deletes the container. */
+	if (a.delete && a.id && runtime_forget(apparmorfs, &cfg, a.id, &err) < 0)
+		log_warning("%s: %s", id, err.text);
 	config_free(&cfg);
 
 	nargv = argv;

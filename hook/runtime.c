@@ -76,6 +76,8 @@ int runtime_parse_args(int argc, char *const argv[],
 			a.log = value;
 		else if (len == 10 && memcmp(name, "log-format", 10) == 0)
 			a.log_json = value && streq(value, "json");
+		else if (len == 4 && memcmp(name, "root", 4) == 0)
+			a.root = value;
 	}
 	if (i >= argc) {
 		*ret = a; /* no command: --version, --help, nothing */
@@ -205,16 +207,19 @@ void runtime_report_free(struct aa_oci_runtime_report *r)
 
 /* What this container will run under, for aa-oci status and logs (no pid
  * yet: the runtime has not made the container). Best effort. */
-static void record(const char *id, const char *bundle,
-		   const struct aa_oci_spec *spec,
+static void record(const struct aa_oci_runtime_args *a, const char *runtime,
+		   const char *bundle, const struct aa_oci_spec *spec,
 		   const struct aa_oci_config *cfg,
 		   const struct aa_oci_decision *d, enum aa_oci_mode mode)
 {
 	_cleanup_free_ char *abs = realpath(bundle, NULL);
+	const char *id = a ? a->id : NULL;
 	struct aa_oci_container c = {
 	    .id = (char *)id,
+	    .runtime = (char *)runtime,
+	    .root = a ? (char *)a->root : NULL,
 	    .by = AA_OCI_BY_RUNTIME,
-	    .profile = d->profile,
+	    .profile = d->copy ? d->copy : d->profile,
 	    .mode = mode,
 	    .since = time(NULL),
 	    .bundle = abs,
@@ -231,9 +236,11 @@ static void record(const char *id, const char *bundle,
 }
 
 int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
-		    const char *bundle, const char *id,
-		    struct aa_oci_runtime_report *ret, struct aa_oci_err *err)
+		    const char *bundle, const struct aa_oci_runtime_args *a,
+		    const char *runtime, struct aa_oci_runtime_report *ret,
+		    struct aa_oci_err *err)
 {
+	const char *id = a ? a->id : NULL;
 	struct aa_oci_bundle_config conf = {.dirfd = -1};
 	struct aa_oci_spec spec = {0};
 	struct aa_oci_decision d = {0};
@@ -248,9 +255,10 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 	r = oci_spec_parse(conf.buf, &spec, err);
 	if (r < 0)
 		goto out;
-	r = policy_decide(
-	    &(struct aa_oci_ask){.fe = AA_OCI_BY_RUNTIME, .spec = &spec}, cfg,
-	    &d, err);
+	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_RUNTIME,
+						.spec = &spec,
+						.id = id},
+			  cfg, &d, err);
 	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
 	if (r < 0)
@@ -262,8 +270,12 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 		r = kernel_open(apparmorfs, &k, err);
 		if (r < 0)
 			goto out;
-		r = load_ensure(k, cfg, AA_OCI_BY_RUNTIME, d.profile, d.mode,
-				&ret->load, err);
+		if (d.copy)
+			r = load_copy(k, cfg, AA_OCI_BY_RUNTIME, d.profile,
+				      d.copy, &ret->load, err);
+		else
+			r = load_ensure(k, cfg, AA_OCI_BY_RUNTIME, d.profile,
+					d.mode, &ret->load, err);
 		if (r < 0)
 			goto out;
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
@@ -274,7 +286,8 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 			goto out;
 		ret->written = true;
 	}
-	record(id, bundle, &spec, cfg, &d, d.profile ? ret->load.mode : d.mode);
+	record(a, runtime, bundle, &spec, cfg, &d,
+	       d.profile ? ret->load.mode : d.mode);
 out:
 	kernel_close(k);
 	policy_decision_free(&d);
@@ -282,3 +295,33 @@ out:
 	oci_bundle_config_free(&conf);
 	return r;
 }
+
+int runtime_forget(const char *apparmorfs, const struct aa_oci_config *cfg,
+		   const char *id, struct aa_oci_err *err)
+{
+	struct aa_oci_container *v = NULL;
+	struct aa_oci_kernel *k = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	/* Its private copy, if it had one, goes with it. */
+	if (rundir_container_list(cfg->rundir, false, &v, &n) == 0)
+		for (size_t i = 0; i < n; i++) {
+			if (!streq(v[i].id, id) || !v[i].profile ||
+			    !policy_copy_base(v[i].profile, id, NULL))
+				continue;
+			r = kernel_open(apparmorfs, &k, err);
+			if (r == 0)
+				r = load_unload(k, cfg, v[i].profile, err);
+			if (r == -ENOENT) {
+				err_clear(err);
+				r = 0;
+			}
+			kernel_close(k);
+			break;
+		}
+	rundir_container_list_free(v, n);
+	rundir_container_drop(cfg->rundir, id);
+	return r;
+}
+

@@ -41,7 +41,8 @@ static bool drain(int fd, char *buf, size_t size, size_t *used)
 }
 
 static int spawn(const char *const argv[], long timeout_ms, int nice,
-		 bool stdout_too, struct aa_oci_spawn_result *ret)
+		 bool stdout_too, char *out, size_t out_size,
+		 struct aa_oci_spawn_result *ret)
 {
 	static const char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -130,13 +131,13 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 			break;
 		}
 		if (!eof && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			eof = drain(rfd, ret->errout, sizeof(ret->errout), &used);
+			eof = drain(rfd, out, out_size, &used);
 	}
 	/* Whatever it wrote before exiting is still in the pipe. */
 	if (fcntl(rfd, F_SETFL, O_NONBLOCK) == 0)
-		while (!drain(rfd, ret->errout, sizeof(ret->errout), &used))
+		while (!drain(rfd, out, out_size, &used))
 			;
-	ret->errout[used] = '\0';
+	out[used] = '\0';
 	if (pid > 0 && waitpid(pid, &status, 0) != pid)
 		return -ECHILD;
 	if (WIFEXITED(status))
@@ -149,11 +150,13 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	      struct aa_oci_spawn_result *ret)
 {
-	return spawn(argv, timeout_ms, nice, false, ret);
+	return spawn(argv, timeout_ms, nice, false, ret->errout,
+		     sizeof(ret->errout), ret);
 }
 
-int spawn_output(const char *const argv[], long timeout_ms,
-		 struct aa_oci_spawn_result *ret)
+int spawn_output(const char *const argv[], long timeout_ms, char *out,
+		 size_t out_size, struct aa_oci_spawn_result *ret)
 {
-	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), true, ret);
+	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), true, out,
+		     out_size, ret);
 }

@@ -8,8 +8,11 @@
 #include "cleanup.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/oci.h"
+#include "aa-oci/spawn.h"
 #include "aa-oci/status.h"
 #include "aa-oci/util.h"
+
+#define STATE_OUT_MAX (1u << 20)
 
 void status_free(struct aa_oci_status *s)
 {
@@ -53,6 +56,36 @@ static int add_profile(struct aa_oci_status *s, struct aa_oci_kernel *k,
 	return 0;
 }
 
+/* A container aa-oci-runtime started: its pid, from the runtime's own
+ * `state` (the wrapper execs the runtime, so never knew it). */
+static pid_t runtime_pid(const struct aa_oci_container *c)
+{
+	_cleanup_free_ char *out = malloc(STATE_OUT_MAX);
+	struct aa_oci_state st = {0};
+	struct aa_oci_spawn_result res;
+	const char *argv[6];
+	pid_t pid = 0;
+	int i = 0;
+
+	if (!out || !c->runtime || c->runtime[0] != '/')
+		return 0;
+	argv[i++] = c->runtime;
+	if (c->root) {
+		argv[i++] = "--root";
+		argv[i++] = c->root;
+	}
+	argv[i++] = "state";
+	argv[i++] = c->id;
+	argv[i] = NULL;
+	if (spawn_output(argv, 5000, out, STATE_OUT_MAX, &res) < 0 ||
+	    res.timed_out || res.status != 0)
+		return 0;
+	if (oci_state_parse(out, &st, NULL) == 0 && streq(st.id, c->id))
+		pid = st.pid;
+	oci_state_free(&st);
+	return pid;
+}
+
 int status_collect(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		   struct aa_oci_status *ret)
 {
@@ -79,6 +112,8 @@ int status_collect(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 
 		if (c->profile)
 			r = add_profile(&s, k, cfg->rundir, c->profile);
+		if (r == 0 && c->pid <= 0)
+			c->pid = runtime_pid(c);
 		/* What the kernel says the container's process runs under. */
 		if (r == 0 && c->pid > 0)
 			l->read = kernel_task_label(c->pid, &l->label,

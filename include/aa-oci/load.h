@@ -61,6 +61,32 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		struct aa_oci_load_result *ret, struct aa_oci_err *err);
 
 /*
+ * load_again - `aa-oci reload`, `enforce` and `complain`: load @name again
+ * from its source through plan, check and commit, in *@mode (NULL: the
+ * mode the kernel has it in, enforce when not loaded), under the load
+ * lock. Only a profile aa-oci loaded itself (its record, in the mode the
+ * kernel still shows) unless @force.
+ * Returns: 0 with @ret filled, -EPERM not aa-oci's, or -errno with one
+ * line in @err.
+ */
+int load_again(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	       const char *name, const enum aa_oci_mode *mode, bool force,
+	       struct aa_oci_load_result *ret, struct aa_oci_err *err);
+
+/*
+ * load_copy - load @copy, a private copy of profile @base for one
+ * container, in complain mode: @base's source (or built-in) with its
+ * declaration renamed @copy, through the same plan, check (exactly @copy
+ * and its children) and commit as load_ensure. Other containers that use
+ * @base keep it as it is.
+ * Returns: 0 with @ret filled (ALREADY when @copy is loaded), or -errno
+ * with one line in @err.
+ */
+int load_copy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+	      enum aa_oci_loader by, const char *base, const char *copy,
+	      struct aa_oci_load_result *ret, struct aa_oci_err *err);
+
+/*
  * load_generate_text - the text of built-in default @t declaring `profile
  * @name`, for the kernel behind @k and the parser of @cfg (what the hook
  * loads and `aa-oci generate` prints are the same bytes): rule classes the

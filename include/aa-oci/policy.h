@@ -34,6 +34,7 @@ struct aa_oci_ask {
 	const char *value; /* exec --profile; lxc: lxc.apparmor.profile */
 	const char *mode;  /* exec --mode; NULL when not given */
 	bool lxc_cgns;	   /* lxc: LXC_CGNS_AWARE=1 */
+	const char *id; /* the container\'s id (hook, runtime), or NULL */
 };
 
 /* What is to be done, decided before anything is touched. */
@@ -47,6 +48,8 @@ struct aa_oci_decision {
 	const char *write;   /* runtime: the new process.apparmorProfile */
 	const char *skipped; /* lxc: why there is nothing to do */
 	bool defaulted;	     /* lxc: the engine's default, nothing asked */
+	char *copy; /* complain for one container: the private copy of
+		     * profile to load and apply, or NULL */
 };
 
 /*
@@ -65,6 +68,22 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 		  struct aa_oci_decision *ret, struct aa_oci_err *err);
 
 void policy_decision_free(struct aa_oci_decision *d);
+
+/*
+ * policy_copy_name - the name of container @id's private copy of
+ * @profile, for complain mode in that container alone:
+ * "PROFILE--aa-oci-ID12", ID12 the first 12 characters of the id.
+ * Returns: 0, -EINVAL (no id, or the name would not be a valid profile
+ * name), -ENOMEM.
+ */
+int policy_copy_name(const char *profile, const char *id, char **ret);
+
+/*
+ * policy_copy_base - is @name container @id's private copy of a profile?
+ * Then *@ret_base (may be NULL) gets that profile's name.
+ * Returns: true or false.
+ */
+bool policy_copy_base(const char *name, const char *id, char **ret_base);
 
 /*
  * policy_loaded - @name is loaded in mode @have and @want is asked:

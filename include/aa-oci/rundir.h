@@ -158,6 +158,7 @@ struct aa_oci_container {
 	time_t since;
 	char *bundle;
 	char *k8s_namespace, *k8s_pod, *k8s_container; /* from annotations */
+	char *runtime, *root; /* aa-oci-runtime: the real runtime, its --root */
 };
 
 /*

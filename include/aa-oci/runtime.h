@@ -21,6 +21,7 @@ struct aa_oci_runtime_args {
 	const char *id;     /* the container id, when given */
 	const char *log;    /* the runtime's --log file, when given */
 	bool log_json;      /* --log-format json */
+	const char *root;   /* the runtime's --root, when given */
 };
 
 /*
@@ -63,13 +64,25 @@ struct aa_oci_runtime_report {
 
 /*
  * runtime_prepare - the create/run work on @bundle: resolve, check, load,
- * rewrite config.json, and record container @id (NULL: no record) in
- * run_dir. On failure config.json is untouched and the runtime
+ * rewrite config.json, and record the container (@a's id; none when @a
+ * is NULL or names no id) in run_dir, with the real @runtime and @a's
+ * --root, so `aa-oci status` can ask the runtime for its pid. On failure config.json is untouched and the runtime
  * must not be started.
  * Returns: 0 or -errno with one line in @err.
  */
 int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
-		    const char *bundle, const char *id,
-		    struct aa_oci_runtime_report *ret, struct aa_oci_err *err);
+		    const char *bundle, const struct aa_oci_runtime_args *a,
+		    const char *runtime, struct aa_oci_runtime_report *ret,
+		    struct aa_oci_err *err);
+
+/*
+ * runtime_forget - the delete work for container @id: unload its private
+ * copy of a profile (complain for this container alone), if it had one,
+ * and drop its record.
+ * Returns: 0 or -errno with a line in @err (the record is dropped all the
+ * same).
+ */
+int runtime_forget(const char *apparmorfs, const struct aa_oci_config *cfg,
+		   const char *id, struct aa_oci_err *err);
 
 void runtime_report_free(struct aa_oci_runtime_report *r);

@@ -23,9 +23,10 @@ int spawn_run(const char *const argv[], long timeout_ms, int nice,
 
 /*
  * spawn_output - the same at our own priority, with stdout captured with
- * stderr (the start of both, in ret->errout), for a program's short
- * answer such as `apparmor_parser --version`.
+ * stderr: the first @out_size - 1 bytes of both, NUL-terminated, in @out
+ * (ret->errout is then unused), for a program's answer such as
+ * `apparmor_parser --version` or `runc state ID`.
  * Returns: as spawn_run.
  */
-int spawn_output(const char *const argv[], long timeout_ms,
-		 struct aa_oci_spawn_result *ret);
+int spawn_output(const char *const argv[], long timeout_ms, char *out,
+		 size_t out_size, struct aa_oci_spawn_result *ret);

@@ -209,13 +209,23 @@ static void test_complain_mode(void **state)
 	struct aa_oci_err err;
 	char *profiles;
 
+	/* Complain mode is per container: the shared profile is refused,
+	 * with the way to get it. */
 	bundle(e, "", "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
 		      " \"process\": {\"apparmorProfile\": \"web\"}}");
+	assert_int_equal(run(e, "createRuntime", &rep, &err), -EPERM);
+	assert_non_null(strstr(err.text, "run it through aa-oci-runtime"));
+	hook_report_free(&rep);
+	/* process.apparmorProfile naming this container's private copy: the
+	 * copy is loaded in complain mode, the shared profile not at all. */
+	bundle(e, "", "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
+		      " \"process\": {\"apparmorProfile\": \"web--aa-oci-3f2a9c1b7e04\"}}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), 0);
 	assert_true(rep.loaded);
 	assert_int_equal(rep.load.mode, AA_OCI_MODE_COMPLAIN);
 	profiles = fx_read(e->fs, "profiles", NULL);
-	assert_non_null(strstr(profiles, "web (complain)"));
+	assert_non_null(strstr(profiles, "web--aa-oci-3f2a9c1b7e04 (complain)"));
+	assert_null(strstr(profiles, "web ("));
 	free(profiles);
 	hook_report_free(&rep);
 }

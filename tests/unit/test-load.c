@@ -506,6 +506,43 @@ static void test_ensure_checks_compiled_names(void **state)
 	}
 }
 
+/* aa-oci reload / enforce / complain: only what aa-oci loaded, unless
+ * forced; through the same plan, check and commit. */
+static void test_load_again(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+	enum aa_oci_mode complain = AA_OCI_MODE_COMPLAIN;
+	char *list;
+
+	fx_write(e->d1, "web", good_profile, "web");
+	/* "already" is in the kernel, not aa-oci's: refused, then forced. */
+	fx_write(e->d1, "already", good_profile, "already");
+	assert_int_equal(load_again(e->k, &e->cfg, "already", &complain, false,
+				    &res, &err), -EPERM);
+	assert_non_null(strstr(err.text, "add --force"));
+	assert_int_equal(parser_runs(e), 0);
+	assert_int_equal(load_again(e->k, &e->cfg, "already", &complain, true,
+				    &res, &err), 0);
+	load_result_free(&res);
+	/* aa-oci's own (loaded by a start): complain, then reload keeps it. */
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	load_result_free(&res);
+	assert_int_equal(load_again(e->k, &e->cfg, "web", &complain, false,
+				    &res, &err), 0);
+	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
+	load_result_free(&res);
+	assert_int_equal(load_again(e->k, &e->cfg, "web", NULL, false, &res,
+				    &err), 0);
+	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
+	load_result_free(&res);
+	list = fx_read(e->fs, "profiles", NULL);
+	assert_non_null(strstr(list, "already (complain)\nweb (enforce)\nweb (complain)\nweb (complain)\n"));
+	free(list);
+}
+
 static void test_ensure_disabled_loads_nothing(void **state)
 {
 	struct env *e = *state;
@@ -772,6 +809,7 @@ int main(void)
 	    T(test_ensure_file_lacks_profile),
 	    T(test_ensure_checks_compiled_names),
 	    T(test_ensure_other_mode_is_loaded),
+	    T(test_load_again),
 	    T(test_ensure_disabled_loads_nothing),
 	    T(test_ensure_parse_error_loads_nothing),
 	    T(test_ensure_run_dir_unusable),

@@ -38,6 +38,10 @@ enum {
 	"\"io.kubernetes.cri.container-name\": \"app\", "                      \
 	"\"container.apparmor.security.beta.kubernetes.io/app\": "
 
+/* The container the hook and wrapper rows are about. */
+#define CID "3f2a9c1b7e04aa55bb"
+#define COPY "web--aa-oci-3f2a9c1b7e04"
+
 struct row {
 	const char *what;
 	enum aa_oci_loader fe;
@@ -72,7 +76,11 @@ static const struct row rows[] = {
 	{"hook/unconfined-allowed-spec-differs", HOOK, "\"aa-oci.profile\": \"unconfined\"", "web", NULL, NULL, U, -EPERM, NULL, ENF, NULL, "make them agree"},
 	{"hook/unconfined-allowed-spec-agrees", HOOK, "\"aa-oci.profile\": \"unconfined\"", "unconfined", NULL, NULL, U, 0, NULL, ENF, NULL, NULL},
 	{"hook/complain-refused", HOOK, "\"aa-oci.mode\": \"complain\"", "web", NULL, NULL, 0, -EPERM, NULL, ENF, NULL, "\"allow_complain\": true"},
-	{"hook/complain-allowed", HOOK, "\"aa-oci.mode\": \"complain\"", "web", NULL, NULL, C, 0, "web", CMP, NULL, NULL},
+	{"hook/complain-shared-refused", HOOK, "\"aa-oci.mode\": \"complain\"", "web", NULL, NULL, C, -EPERM, NULL, ENF, NULL, "run it through aa-oci-runtime"},
+	{"hook/complain-annotation-copy", HOOK, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", COPY, NULL, NULL, C, 0, "web", CMP, NULL, NULL},
+	{"hook/complain-copy-of-other-container", HOOK, "\"aa-oci.mode\": \"complain\"", "web--aa-oci-0123456789ab", NULL, NULL, C, -EPERM, NULL, ENF, NULL, "per container"},
+	{"hook/spec-names-copy", HOOK, "", COPY, NULL, NULL, C, 0, "web", CMP, NULL, NULL},
+	{"hook/spec-names-copy-no-allow", HOOK, "", COPY, NULL, NULL, 0, -EPERM, NULL, ENF, NULL, "allow_complain"},
 	{"hook/enforce-asked", HOOK, "\"aa-oci.mode\": \"enforce\"", "web", NULL, NULL, 0, 0, "web", ENF, NULL, NULL},
 	{"hook/mode-bogus", HOOK, "\"aa-oci.mode\": \"kill\"", "web", NULL, NULL, C, -EINVAL, NULL, ENF, NULL, "use \"enforce\" or \"complain\""},
 	{"hook/allowed-glob-matches", HOOK, "", "web-1", NULL, NULL, G, 0, "web-1", ENF, NULL, NULL},
@@ -105,7 +113,9 @@ static const struct row rows[] = {
 	{"rt/default-profile-unconfined-refused", RT, "", NULL, NULL, NULL, DU, -EPERM, NULL, ENF, NULL, "allow_unconfined"},
 	{"rt/nothing", RT, "", NULL, NULL, NULL, 0, 0, NULL, ENF, NULL, NULL},
 	{"rt/complain-refused", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", NULL, NULL, NULL, 0, -EPERM, NULL, ENF, NULL, "\"allow_complain\": true"},
-	{"rt/complain-allowed", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", NULL, NULL, NULL, C, 0, "web", CMP, "web", NULL},
+	{"rt/complain-allowed", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", NULL, NULL, NULL, C, 0, "web", CMP, COPY, NULL},
+	{"rt/complain-over-docker-default", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", "docker-default", NULL, NULL, C, 0, "web", CMP, COPY, NULL},
+	{"rt/complain-copy-already-written", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", COPY, NULL, NULL, C, 0, "web", CMP, NULL, NULL},
 	{"rt/complain-refused-unconfined-allowed", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", NULL, NULL, NULL, U, -EPERM, NULL, ENF, NULL, "allow_complain"},
 	{"rt/allowed-glob", RT, "\"aa-oci.profile\": \"web-x\"", NULL, NULL, NULL, G, 0, "web-x", ENF, "web-x", NULL},
 	{"rt/allowed-glob-misses", RT, "\"aa-oci.profile\": \"usr.sbin.victimd\"", NULL, NULL, NULL, G, -EPERM, NULL, ENF, NULL, "usr.sbin.victimd"},
@@ -174,6 +184,7 @@ static void test_decide_row(void **state)
 		    .value = c->value,
 		    .mode = c->mode,
 		    .lxc_cgns = c->flags & N,
+		    .id = c->fe == HOOK || c->fe == RT ? CID : NULL,
 		};
 		char *json = NULL;
 		int r;

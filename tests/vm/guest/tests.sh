@@ -157,13 +157,26 @@ t_complain() {
 	hook_conf $n runc $I9/complain.json
 	kmark $n
 	run_ctr runc $n
-	check "allow_complain: true: runc exited 0" [ "$RC" = 0 ]
-	check "the kernel lists $PROFILE (complain)" mode_is $PROFILE complain
-	check "label inside: $PROFILE (complain)" has "$OUT" "label=$PROFILE (complain)"
+	check "allow_complain: true, shared profile: still refused (complain is per container)" \
+		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook points at aa-oci-runtime" \
+		has "$(printf '%s' "$OUT" | tr -d '\\')" "run it through aa-oci-runtime"
+	check "$PROFILE was not loaded" not_loaded $PROFILE
+
+	# process.apparmorProfile naming this container's private copy
+	# (what aa-oci-runtime writes): the copy is loaded in complain mode.
+	with_profile $n "$PROFILE--aa-oci-t6-complain"
+	kmark $n-copy
+	run_ctr runc $n
+	check "with its private copy named: runc exited 0" [ "$RC" = 0 ]
+	check "label inside: $PROFILE--aa-oci-t6-complain (complain)" \
+		has "$OUT" "label=$PROFILE--aa-oci-t6-complain (complain)"
 	check "the write enforce mode refuses succeeded (/out/denied exists)" \
 		[ -e $WORK/$n/out/denied ]
-	check "kernel log: apparmor=\"ALLOWED\" by $PROFILE for /out/denied" \
-		kwait $n 'apparmor="ALLOWED"' "profile=\"$PROFILE\"" 'name="/out/denied"'
+	check "kernel log: apparmor=\"ALLOWED\" by the copy for /out/denied" \
+		kwait $n-copy 'apparmor="ALLOWED"' "profile=\"$PROFILE--aa-oci-t6-complain\"" 'name="/out/denied"'
+	check "the shared $PROFILE was not loaded" not_loaded $PROFILE
+	unload "$PROFILE--aa-oci-t6-complain"
 }
 
 # 7. Already loaded: the hook must not load it again.
@@ -1182,22 +1195,33 @@ t_victim_hook() {
 		has "$(printf '%s' "$OUT" | tr -d '\\')" 'allow_complain'
 	victim_intact $n
 
+	# complain is per container: even allowed, the shared host profile
+	# is refused by the hook; the container's own copy of it cannot be
+	# made from a file that declares another name
 	hook_conf $n runc $I9/complain.json
 	kmark $n-allowed
 	run_ctr runc $n
-	plain=$(printf '%s' "$OUT" | tr -d '\\')
 	check "allow_complain: true: runc failed, the container never ran" \
 		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
-	check "the hook says what the file declares: $VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\"" \
-		has "$plain" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""
 	victim_intact $n-allowed
+	with_profile $n "usr.sbin.victimd--aa-oci-i9-1"
+	kmark $n-copy
+	run_ctr runc $n
+	plain=$(printf '%s' "$OUT" | tr -d '\\')
+	check "its private copy asked: refused, the file declares no \"profile usr.sbin.victimd\"" \
+		has "$plain" "$VICTIM_FILE does not declare \"profile usr.sbin.victimd\""
+	victim_intact $n-copy
 
 	# Without complain it still never forces a reload of the host file.
+	with_profile $n usr.sbin.victimd
 	cfg $n 'del(.annotations["aa-oci.mode"])'
 	hook_runc $n
 	kmark $n-enforce
 	run_ctr runc $n
+	plain=$(printf '%s' "$OUT" | tr -d '\\')
 	check "enforce asked: refused as well" holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook says what the file declares: $VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\"" \
+		has "$plain" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""
 	victim_intact $n-enforce
 }
 
@@ -1223,10 +1247,20 @@ t_victim_runtime() {
 	$rt delete --force $n >/dev/null 2>&1
 	check "allow_complain: true: exit 1, the container never ran" \
 		holds '[ "$RC" = 1 ] && [ ! -e $WORK/$n/out/ran ]'
-	check "it says what the file declares" \
-		has "$OUT" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""
+	check "it says no per-container copy can be made of that file" \
+		has "$OUT" "$VICTIM_FILE does not declare \"profile usr.sbin.victimd\""
 	check "config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
 	victim_intact $n-allowed
+	# enforce: the check of what the file declares
+	cfg $n 'del(.annotations["aa-oci.mode"])'
+	cp $WORK/$n/config.json $WORK/$n/config.json.orig
+	kmark $n-enforce
+	run_cmd $RUNTIME run --bundle $WORK/$n $n
+	$rt delete --force $n >/dev/null 2>&1
+	check "enforce asked: exit 1, it says what the file declares" \
+		holds '[ "$RC" = 1 ] && has "$OUT" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""'
+	check "config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
+	victim_intact $n-enforce
 }
 
 # i9-5. A profile the administrator disabled (aa-disable's link in
@@ -1279,6 +1313,88 @@ t_exec_unconfined() {
 	unload aa-oci-stack-a
 }
 
+# Issue 11: two containers share payment-api; one asks complain.
+PAY=payment-api
+pay_profile() {
+	mkdir -p /etc/apparmor.d/local
+	cat >/etc/apparmor.d/$PAY <<'P'
+abi <abi/3.0>,
+include <tunables/global>
+
+profile payment-api flags=(attach_disconnected,mediate_deleted) {
+  include <abstractions/base>
+  capability,
+  signal,
+  /** rmix,
+  /out/ran w,
+  /out/app/logs/** rw,
+  include if exists <local/payment-api>
+}
+P
+	rm -f /etc/apparmor.d/local/$PAY
+}
+
+# i11-1. Complain for one container through aa-oci-runtime: a private copy
+# under its own label; the other container stays enforced; aa-oci status
+# lists both; delete unloads the copy.
+t_per_container_complain() {
+	local n=i11-1 c copy st rt
+	need_runtime || return 1
+	pay_profile
+	unload $PAY
+	printf '{"allow_complain": true}\n' >$I9/i11.json
+	# the probe writes, then waits for the test to look, then exits
+	local S='exec 2>&1
+echo "label=$(cat /proc/self/attr/current)"
+echo ran >/out/ran
+echo x >/out/denied && echo "write /out/denied: succeeded"
+i=0; while [ ! -e /out/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+exit 0'
+	for c in enf cmp; do
+		mkbundle $n-$c "$S"
+		annotate $n-$c aa-oci.profile $PAY
+	done
+	annotate $n-cmp aa-oci.mode complain
+	copy=$PAY--aa-oci-$(printf '%s' $n-cmp | cut -c1-12)
+	# the wrapper with this test's settings, over runc and over crun
+	for rt in runc crun; do
+		printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
+			"$(command -v $rt)" "$RUNTIME" $I9/i11.json >$I9/wrap-$rt
+		chmod 0755 $I9/wrap-$rt
+	done
+	kmark $n
+	run_ctr $I9/wrap-runc $n-enf >$WORK/$n-enf.log 2>&1 &
+	run_ctr $I9/wrap-crun $n-cmp >$WORK/$n-cmp.log 2>&1 &
+	wait_for 60 sh -c '[ -e "$1/out/ran" ] && [ -e "$2/out/ran" ]' - $WORK/$n-enf $WORK/$n-cmp
+	run_cmd aa-oci status --json
+	st=$OUT
+	run_cmd aa-oci status
+	touch $WORK/$n-enf/out/go $WORK/$n-cmp/out/go
+	wait
+	cat $WORK/$n-enf.log $WORK/$n-cmp.log
+	check "status --json: $n-enf under $PAY (enforce)" \
+		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"enforce\")" >/dev/null' - "$st" $n-enf $PAY
+	check "status --json: $n-cmp under its copy $copy (complain)" \
+		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"complain\")" >/dev/null' - "$st" $n-cmp $copy
+	check "status --json: each container's process carries its label" \
+		sh -c 'printf "%s" "$1" | jq -e "[.containers[] | select(.id == \"$2\" or .id == \"$3\") | .label_matches] == [true, true]" >/dev/null' - "$st" $n-enf $n-cmp
+	load_result $n-enf
+	check "enforced container: label $PAY (enforce)" has "$OUT" "label=$PAY (enforce)"
+	check "enforced container: the write to /out/denied failed with EACCES" \
+		has "$OUT" "can't create /out/denied: Permission denied"
+	load_result $n-cmp
+	check "complain container: label $copy (complain)" has "$OUT" "label=$copy (complain)"
+	check "complain container: the same write succeeded" has "$OUT" "write /out/denied: succeeded"
+	check "kernel log: DENIED by $PAY for /out/denied" \
+		kwait $n 'apparmor="DENIED"' "profile=\"$PAY\"" 'name="/out/denied"'
+	check "kernel log: ALLOWED by $copy for /out/denied" \
+		kwait $n 'apparmor="ALLOWED"' "profile=\"$copy\"" 'name="/out/denied"'
+	check "the shared $PAY is still enforce" mode_is $PAY enforce
+	check "after delete, the private copy $copy is gone from the kernel" not_loaded $copy
+	check "after delete, aa-oci status lists neither container" \
+		sh -c '! aa-oci status --json | jq -e ".containers[] | select(.id == \"$1\" or .id == \"$2\")" >/dev/null' - $n-enf $n-cmp
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1310,7 +1426,7 @@ all_tests() {
 	t "[3] docker-default not loaded: generated, loaded, label set, sysrq-trigger denied" t_generated docker-default
 	t "[4] lxc-container-default not loaded: generated, loaded, label set, sysrq-trigger denied" t_generated lxc-container-default
 	t "[5] unknown profile: runtime refuses, hook names the profile, container never runs" t_unknown
-	t "[6][i9-3] annotation aa-oci.mode=complain: refused by default; with allow_complain: true loaded in complain mode, access ALLOWED and logged" t_complain
+	t "[6][i9-3] hook, aa-oci.mode=complain: refused by default, and for the shared profile even with allow_complain (per container); the container's private copy named in process.apparmorProfile: complain, ALLOWED logged" t_complain
 	t "[7] profile already loaded: no profile_load/profile_replace during the start" t_loaded
 	t "[8] two containers (runc + crun) needing the same unloaded profile at once: both confined" t_concurrent
 	t "[i3-1] runc via aa-oci-runtime, only aa-oci.profile set, profile not loaded: loaded, set in config.json, confined, write denied and logged" t_wrap runc
@@ -1342,6 +1458,7 @@ all_tests() {
 	t "[i9-2] aa-oci-runtime (crun): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime crun
 	t "[i9-6] aa-oci-exec --profile unconfined: refused without allow_unconfined; allowed, runs unconfined; from a confined caller refused" t_exec_unconfined
 	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
+	t "[i11-1] two containers share payment-api, one asks complain (aa-oci-runtime, runc + crun): its private copy in complain, the other enforced (DENIED / ALLOWED); aa-oci status --json lists both; delete unloads the copy" t_per_container_complain
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 

@@ -1,0 +1,1076 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The kernel's AppArmor audit records, parsed with libapparmor, and the
+ * container each came from (see audit.h). Reads nothing but /proc, in
+ * audit_pid_cgroup.
+ */
+#include <aalogparse/aalogparse.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "aa-oci/audit.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(aa_log_record *, free_record)
+
+static const char *const kind_names[] = {
+	[AA_OCI_AUDIT_DENIED] = "DENIED", [AA_OCI_AUDIT_ALLOWED] = "ALLOWED",
+	[AA_OCI_AUDIT_AUDIT] = "AUDIT",	  [AA_OCI_AUDIT_STATUS] = "STATUS",
+	[AA_OCI_AUDIT_HINT] = "HINT",	  [AA_OCI_AUDIT_ERROR] = "ERROR",
+};
+
+const char *audit_kind_name(enum aa_oci_audit_kind kind)
+{
+	if ((size_t)kind >= sizeof(kind_names) / sizeof(*kind_names))
+		return "?";
+	return kind_names[kind];
+}
+
+void audit_event_free(struct aa_oci_audit_event *e)
+{
+	char **s[] = {&e->operation,	  &e->profile,	   &e->namespace,
+		      &e->comm,		  &e->name,	   &e->name2,
+		      &e->requested_mask, &e->denied_mask, &e->capname,
+		      &e->family,	  &e->sock_type,   &e->signal,
+		      &e->peer,		  &e->fstype,	   &e->srcname,
+		      &e->flags,	  &e->info};
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(*s); i++)
+		free(*s[i]);
+	*e = (struct aa_oci_audit_event){0};
+}
+
+/* --- A record's keys, as the kernel writes them --- */
+
+/* The forms of a value: "quoted", HEX (audit_log_untrustedstring's form
+ * of a string with a space, a quote or a control byte), digits, -digits,
+ * and the bare word of signal=. */
+enum {
+	V_QUOTED = 1,
+	V_HEX = 2,
+	V_DIGITS = 4,
+	V_NEG = 8,
+	V_WORD = 16,
+};
+
+/*
+ * The keys libapparmor 3.0's grammar knows, with the value forms it takes
+ * for each (any other key, or form, makes it refuse the whole record).
+ * Measured against the library: a key it has in its grammar but refuses
+ * in the form the kernel writes (target= in hex) is decoded here instead.
+ */
+static const struct lib_key {
+	const char *key;
+	unsigned forms;
+} lib_keys[] = {
+	{"apparmor", V_QUOTED},
+	{"operation", V_QUOTED},
+	{"info", V_QUOTED},
+	{"peer_info", V_QUOTED},
+	{"peer", V_QUOTED},
+	{"name", V_QUOTED | V_HEX},
+	{"name2", V_QUOTED | V_HEX},
+	{"namespace", V_QUOTED | V_HEX},
+	{"profile", V_QUOTED | V_HEX},
+	{"peer_profile", V_QUOTED | V_HEX},
+	{"label", V_QUOTED | V_HEX},
+	{"comm", V_QUOTED | V_HEX},
+	{"exe", V_QUOTED | V_HEX},
+	{"mask", V_QUOTED},
+	{"denied_mask", V_QUOTED},
+	{"requested_mask", V_QUOTED},
+	{"attribute", V_QUOTED},
+	{"family", V_QUOTED},
+	{"sock_type", V_QUOTED},
+	{"protocol", V_QUOTED | V_DIGITS},
+	{"capability", V_DIGITS},
+	{"capname", V_QUOTED},
+	{"target", V_QUOTED},
+	{"fstype", V_QUOTED},
+	{"flags", V_QUOTED},
+	{"srcname", V_QUOTED},
+	{"signal", V_DIGITS | V_WORD},
+	{"error", V_DIGITS | V_NEG},
+	{"pid", V_DIGITS},
+	{"peer_pid", V_DIGITS},
+	{"task", V_DIGITS},
+	{"parent", V_DIGITS},
+	{"magic_token", V_DIGITS},
+	{"fsuid", V_DIGITS},
+	{"ouid", V_DIGITS},
+	{"offset", V_DIGITS},
+	{"bus", V_QUOTED},
+	{"path", V_QUOTED},
+	{"interface", V_QUOTED},
+	{"member", V_QUOTED},
+};
+
+/* Keys newer kernels write under another name than the library knows. */
+static const char *const key_aliases[][2] = {
+	{"requested", "requested_mask"},
+	{"denied", "denied_mask"},
+};
+
+#define PAIRS_MAX 64
+
+struct pair {
+	const char *key, *val;
+	size_t klen, vlen;
+	unsigned form;
+	bool to_lib; /* handed to the library */
+};
+
+static bool key_is(const struct pair *p, const char *key)
+{
+	return strlen(key) == p->klen && memcmp(p->key, key, p->klen) == 0;
+}
+
+static bool all_of(const char *s, size_t n, const char *set)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(set, s[i]))
+			return false;
+	return true;
+}
+
+static unsigned value_form(const char *v, size_t n, bool quoted)
+{
+	unsigned f = 0;
+
+	if (quoted)
+		return V_QUOTED;
+	if (all_of(v, n, "0123456789"))
+		f |= V_DIGITS;
+	if (n > 1 && v[0] == '-' && all_of(v + 1, n - 1, "0123456789"))
+		f |= V_NEG;
+	if (n % 2 == 0 && all_of(v, n, "0123456789ABCDEF"))
+		f |= V_HEX;
+	if (all_of(v, n,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_+-"))
+		f |= V_WORD;
+	return f;
+}
+
+/*
+ * Split the key list at @p (up to @end) into @pairs. The kernel quotes a
+ * value only when it holds no quote, so a quoted value ends at the next
+ * quote. Returns: the number of pairs, or -EBADMSG.
+ */
+static int split_pairs(const char *p, const char *end, struct pair *pairs)
+{
+	int n = 0;
+
+	for (;;) {
+		struct pair *k = &pairs[n];
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			return n;
+		if (n == PAIRS_MAX)
+			return -EBADMSG;
+		k->key = p;
+		while (p < end && (islower((unsigned char)*p) ||
+				   isdigit((unsigned char)*p) || *p == '_'))
+			p++;
+		k->klen = (size_t)(p - k->key);
+		if (k->klen == 0 || p == end || *p != '=')
+			return -EBADMSG;
+		p++;
+		if (p < end && *p == '"') {
+			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+
+			if (!q || (q + 1 < end && q[1] != ' '))
+				return -EBADMSG;
+			k->val = p + 1;
+			k->vlen = (size_t)(q - p - 1);
+			k->form = value_form(k->val, k->vlen, true);
+			p = q + 1;
+		} else {
+			k->val = p;
+			while (p < end && *p != ' ')
+				p++;
+			k->vlen = (size_t)(p - k->val);
+			k->form = value_form(k->val, k->vlen, false);
+		}
+		/* Which value would count is anyone's guess: none does. */
+		for (int i = 0; i < n; i++)
+			if (pairs[i].klen == k->klen &&
+			    memcmp(pairs[i].key, k->key, k->klen) == 0)
+				return -EBADMSG;
+		n++;
+	}
+}
+
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : c - 'A' + 10;
+}
+
+/* A value as a string: a quoted one as it is, hex decoded. */
+static int pair_string(const struct pair *p, char **ret)
+{
+	char *s;
+
+	if (p->form & V_QUOTED || !(p->form & V_HEX) ||
+	    (p->form & V_DIGITS && key_is(p, "signal"))) {
+		s = strndup(p->val, p->vlen);
+	} else {
+		s = malloc(p->vlen / 2 + 1);
+		if (s) {
+			for (size_t i = 0; i < p->vlen / 2; i++)
+				s[i] = (char)(hexval(p->val[2 * i]) << 4 |
+					      hexval(p->val[2 * i + 1]));
+			s[p->vlen / 2] = '\0';
+			/* A NUL inside would cut the name short unseen. */
+			if (strlen(s) != p->vlen / 2) {
+				free(s);
+				return -EBADMSG;
+			}
+		}
+	}
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+static const struct pair *find_pair(const struct pair *pairs, int n,
+				    const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (key_is(&pairs[i], key))
+			return &pairs[i];
+	return NULL;
+}
+
+static int pair_int(const struct pair *pairs, int n, const char *key, int none)
+{
+	const struct pair *p = find_pair(pairs, n, key);
+	char buf[16];
+
+	if (!p || !(p->form & (V_DIGITS | V_NEG)) || p->vlen >= sizeof(buf))
+		return none;
+	memcpy(buf, p->val, p->vlen);
+	buf[p->vlen] = '\0';
+	return (int)strtol(buf, NULL, 10);
+}
+
+/* Does the key list at @p have the key @key (at a key's start)? */
+static bool has_key(const char *p, const char *end, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (const char *s = p; s + k < end; s++) {
+		s = memmem(s, (size_t)(end - s), key, k);
+		if (!s || s + k >= end)
+			return false;
+		if ((s == p || s[-1] == ' ') && s[k] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* --- The stamp: audit(SECONDS[.FRACTION]:SERIAL): --- */
+
+struct stamp {
+	const char *sec, *frac, *serial;
+	size_t nsec_digits, nfrac, nserial;
+};
+
+static size_t digits(const char *p, const char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && isdigit((unsigned char)p[n]))
+		n++;
+	return n;
+}
+
+/* Find the stamp; *@ret_rest is the key list after it.
+ * Returns: 0, -ENOENT none, -EBADMSG malformed. */
+static int find_stamp(const char *line, const char *end, struct stamp *st,
+		      const char **ret_rest)
+{
+	const char *p = line;
+
+	for (;;) {
+		p = memmem(p, (size_t)(end - p), "audit(", 6);
+		if (!p)
+			return -ENOENT;
+		p += 6;
+		if (p < end && isdigit((unsigned char)*p))
+			break;
+	}
+	st->sec = p;
+	st->nsec_digits = digits(p, end);
+	p += st->nsec_digits;
+	st->frac = NULL;
+	st->nfrac = 0;
+	if (p < end && *p == '.') {
+		st->frac = ++p;
+		st->nfrac = digits(p, end);
+		p += st->nfrac;
+		if (st->nfrac == 0)
+			return -EBADMSG;
+	}
+	if (st->nsec_digits > 12 || st->nfrac > 9 || p == end || *p != ':')
+		return -EBADMSG;
+	st->serial = ++p;
+	st->nserial = digits(p, end);
+	p += st->nserial;
+	if (st->nserial == 0 || st->nserial > 19 || end - p < 2 || p[0] != ')' ||
+	    p[1] != ':')
+		return -EBADMSG;
+	*ret_rest = p + 2;
+	return 0;
+}
+
+/* --- The event, from the library's record and the line --- */
+
+static int dup_or_null(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (!s)
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static const struct {
+	aa_record_event_type lib;
+	enum aa_oci_audit_kind kind;
+} lib_events[] = {
+	{AA_RECORD_DENIED, AA_OCI_AUDIT_DENIED},
+	{AA_RECORD_ALLOWED, AA_OCI_AUDIT_ALLOWED},
+	{AA_RECORD_AUDIT, AA_OCI_AUDIT_AUDIT},
+	{AA_RECORD_STATUS, AA_OCI_AUDIT_STATUS},
+	{AA_RECORD_HINT, AA_OCI_AUDIT_HINT},
+	{AA_RECORD_ERROR, AA_OCI_AUDIT_ERROR},
+};
+
+/* namespace="root//aa-oci" -> "aa-oci"; "root" is no namespace. */
+static int namespace_of(const char *ns, char **ret)
+{
+	*ret = NULL;
+	if (!ns || !ns[0] || streq(ns, "root"))
+		return 0;
+	if (strncmp(ns, "root//", 6) == 0)
+		ns += 6;
+	return dup_or_null(ns, ret);
+}
+
+/* A label ":ns:name" or ":ns://name" carries its namespace inline. */
+static int split_inline_namespace(struct aa_oci_audit_event *e)
+{
+	const char *p = e->profile, *colon;
+	char *ns, *name;
+
+	if (!p || p[0] != ':' || e->namespace)
+		return 0;
+	colon = strchr(p + 1, ':');
+	if (!colon || colon == p + 1)
+		return 0;
+	ns = strndup(p + 1, (size_t)(colon - p - 1));
+	colon++;
+	if (strncmp(colon, "//", 2) == 0)
+		colon += 2;
+	name = strdup(colon);
+	if (!ns || !name) {
+		free(ns);
+		free(name);
+		return -ENOMEM;
+	}
+	free(e->profile);
+	e->profile = name;
+	e->namespace = ns;
+	return 0;
+}
+
+/* Where a key the library was not given lands, decoded here. */
+static char **own_field(struct aa_oci_audit_event *e, const struct pair *p)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+#define F(k, m) {k, offsetof(struct aa_oci_audit_event, m)}
+		F("operation", operation),
+		F("profile", profile),
+		F("comm", comm),
+		F("name", name),
+		F("name2", name2),
+		F("target", name2),
+		F("requested_mask", requested_mask),
+		F("requested", requested_mask),
+		F("denied_mask", denied_mask),
+		F("denied", denied_mask),
+		F("capname", capname),
+		F("family", family),
+		F("sock_type", sock_type),
+		F("signal", signal),
+		F("peer", peer),
+		F("fstype", fstype),
+		F("srcname", srcname),
+		F("flags", flags),
+		F("info", info),
+#undef F
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+		if (key_is(p, fields[i].key))
+			return (char **)((char *)e + fields[i].off);
+	return NULL;
+}
+
+static int event_from(const aa_log_record *rec, const struct pair *pairs,
+		      int n, const struct stamp *st,
+		      struct aa_oci_audit_event *ret)
+{
+	struct aa_oci_audit_event e = {.capability = -1, .protocol = -1};
+	bool cap = find_pair(pairs, n, "capname") != NULL;
+	size_t k;
+	int r;
+
+	for (k = 0; k < sizeof(lib_events) / sizeof(*lib_events); k++)
+		if (lib_events[k].lib == rec->event)
+			break;
+	if (k == sizeof(lib_events) / sizeof(*lib_events))
+		return -EBADMSG;
+	e.kind = lib_events[k].kind;
+	e.time = (time_t)strtoll(st->sec, NULL, 10);
+	for (size_t i = 0; i < 9; i++)
+		e.nsec = e.nsec * 10 + (i < st->nfrac ? st->frac[i] - '0' : 0);
+	e.serial = strtoul(st->serial, NULL, 10);
+	e.pid = (pid_t)rec->pid;
+	/* The library puts capname= in name (a capability record has no
+	 * name=); error= loses its sign there, protocol= becomes a name from
+	 * the IP protocol table whatever the family, and capability= is
+	 * dropped: those three are read from the line. */
+	if ((r = dup_or_null(rec->operation, &e.operation)) < 0 ||
+	    (r = dup_or_null(rec->profile, &e.profile)) < 0 ||
+	    (r = namespace_of(rec->namespace, &e.namespace)) < 0 ||
+	    (r = dup_or_null(rec->comm, &e.comm)) < 0 ||
+	    (r = dup_or_null(cap ? NULL : rec->name, &e.name)) < 0 ||
+	    (r = dup_or_null(cap ? rec->name : NULL, &e.capname)) < 0 ||
+	    (r = dup_or_null(rec->name2, &e.name2)) < 0 ||
+	    (r = dup_or_null(rec->requested_mask, &e.requested_mask)) < 0 ||
+	    (r = dup_or_null(rec->denied_mask, &e.denied_mask)) < 0 ||
+	    (r = dup_or_null(rec->net_family, &e.family)) < 0 ||
+	    (r = dup_or_null(rec->net_sock_type, &e.sock_type)) < 0 ||
+	    (r = dup_or_null(rec->signal, &e.signal)) < 0 ||
+	    (r = dup_or_null(rec->peer, &e.peer)) < 0 ||
+	    (r = dup_or_null(rec->fs_type, &e.fstype)) < 0 ||
+	    (r = dup_or_null(rec->src_name, &e.srcname)) < 0 ||
+	    (r = dup_or_null(rec->flags, &e.flags)) < 0 ||
+	    (r = dup_or_null(rec->info, &e.info)) < 0)
+		goto fail;
+	e.capability = pair_int(pairs, n, "capability", -1);
+	e.protocol = pair_int(pairs, n, "protocol", -1);
+	e.error = pair_int(pairs, n, "error", 0);
+	for (int i = 0; i < n; i++) {
+		char **f;
+
+		if (pairs[i].to_lib || !(f = own_field(&e, &pairs[i])) || *f)
+			continue;
+		if ((r = pair_string(&pairs[i], f)) < 0)
+			goto fail;
+	}
+	if ((r = split_inline_namespace(&e)) < 0)
+		goto fail;
+	*ret = e;
+	return 0;
+fail:
+	audit_event_free(&e);
+	return r;
+}
+
+int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
+{
+	struct pair pairs[PAIRS_MAX];
+	_cleanup_(free_recordp) aa_log_record *rec = NULL;
+	_cleanup_free_ char *canon = NULL;
+	size_t len = strnlen(line, AUDIT_LINE_MAX + 1), used;
+	const char *end, *rest;
+	struct stamp st;
+	int n, r;
+
+	if (len > AUDIT_LINE_MAX)
+		return -E2BIG;
+	/* auditd's enrichment follows a \x1d; a line ends at its newline. */
+	end = line + strcspn(line, "\n\r\x1d");
+	r = find_stamp(line, end, &st, &rest);
+	if (r == -ENOENT || (r == 0 && !has_key(rest, end, "apparmor")))
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	n = split_pairs(rest, end, pairs);
+	if (n < 0)
+		return n;
+
+	/* The audit.log form, the one every version of the library takes. */
+	canon = malloc(64 + (size_t)(end - rest) + 16 * PAIRS_MAX);
+	if (!canon)
+		return -ENOMEM;
+	used = (size_t)sprintf(canon, "type=AVC msg=audit(%.*s.%.*s:%.*s):",
+			       (int)st.nsec_digits, st.sec,
+			       (int)(st.frac ? st.nfrac : 3),
+			       st.frac ? st.frac : "000", (int)st.nserial,
+			       st.serial);
+	for (int i = 0; i < n; i++) {
+		struct pair *p = &pairs[i];
+		const char *key = NULL;
+
+		for (size_t a = 0; a < 2; a++)
+			if (key_is(p, key_aliases[a][0]) &&
+			    !find_pair(pairs, n, key_aliases[a][1]))
+				key = key_aliases[a][1];
+		for (size_t k = 0; !key && k < sizeof(lib_keys) / sizeof(*lib_keys);
+		     k++)
+			if (key_is(p, lib_keys[k].key) &&
+			    (p->form & lib_keys[k].forms))
+				key = lib_keys[k].key;
+		if (!key)
+			continue;
+		p->to_lib = true;
+		used += (size_t)sprintf(canon + used,
+					p->form & V_QUOTED ? " %s=\"%.*s\""
+							   : " %s=%.*s",
+					key, (int)p->vlen, p->val);
+	}
+	rec = parse_record(canon);
+	if (!rec)
+		return -ENOMEM;
+	if (rec->event == AA_RECORD_INVALID)
+		return -EBADMSG;
+	return event_from(rec, pairs, n, &st, ret);
+}
+
+int audit_parse_journal_json(const char *json_line,
+			     struct aa_oci_audit_event *ret)
+{
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	_cleanup_free_ char *bytes = NULL;
+	yajl_val msg = NULL;
+	int r;
+
+	if (strnlen(json_line, AUDIT_JSON_MAX + 1) > AUDIT_JSON_MAX)
+		return -E2BIG;
+	r = oci_json_tree(json_line, "journal entry", &root, NULL);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < root->u.object.len; i++)
+		if (streq(root->u.object.keys[i], "MESSAGE"))
+			msg = root->u.object.values[i];
+	if (!msg || YAJL_IS_NULL(msg))
+		return -ENOENT;
+	if (YAJL_IS_STRING(msg))
+		return audit_parse_line(msg->u.string, ret);
+	if (!YAJL_IS_ARRAY(msg))
+		return -EBADMSG;
+	/* journald writes a message that is not valid UTF-8 (or holds
+	 * control bytes) as an array of its bytes. */
+	if (msg->u.array.len > AUDIT_LINE_MAX)
+		return -E2BIG;
+	bytes = malloc(msg->u.array.len + 1);
+	if (!bytes)
+		return -ENOMEM;
+	for (size_t i = 0; i < msg->u.array.len; i++) {
+		yajl_val b = msg->u.array.values[i];
+
+		if (!YAJL_IS_INTEGER(b) || b->u.number.i < 1 ||
+		    b->u.number.i > 255)
+			return -EBADMSG;
+		bytes[i] = (char)b->u.number.i;
+	}
+	bytes[msg->u.array.len] = '\0';
+	return audit_parse_line(bytes, ret);
+}
+
+/* --- Which container --- */
+
+static bool id_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
+	       c == '-';
+}
+
+bool audit_label_copy(const char *label, size_t *ret_base_len, char *ret_id)
+{
+	const char *child = strstr(label, "//");
+	size_t len = child ? (size_t)(child - label) : strlen(label);
+	const char *mark = NULL, *id;
+	size_t idlen, m = sizeof(AUDIT_COPY_MARK) - 1;
+
+	/* The last mark in the name: the id comes after it. */
+	for (const char *s = label; (s = memmem(s, (size_t)(label + len - s),
+						AUDIT_COPY_MARK, m));
+	     s++)
+		mark = s;
+	if (!mark || mark == label)
+		return false;
+	id = mark + m;
+	idlen = (size_t)(label + len - id);
+	if (idlen == 0 || idlen > 12)
+		return false;
+	for (size_t i = 0; i < idlen; i++)
+		if (!id_char(id[i]))
+			return false;
+	if (ret_base_len)
+		*ret_base_len = (size_t)(mark - label);
+	if (ret_id) {
+		memcpy(ret_id, id, idlen);
+		ret_id[idlen] = '\0';
+	}
+	return true;
+}
+
+static bool is_hex64(const char *s, size_t n)
+{
+	return n == 64 && all_of(s, n, "0123456789abcdef");
+}
+
+/* "<prefix><64hex><suffix>" exactly: the id, or NULL. */
+static const char *hex_between(const char *c, size_t n, const char *prefix,
+			       const char *suffix)
+{
+	size_t p = strlen(prefix), s = strlen(suffix);
+
+	if (n != p + 64 + s || strncmp(c, prefix, p) != 0 ||
+	    memcmp(c + p + 64, suffix, s) != 0 || !is_hex64(c + p, 64))
+		return NULL;
+	return c + p;
+}
+
+static bool systemd_unit(const char *c, size_t n)
+{
+	static const char *const suffixes[] = {".slice", ".scope", ".service",
+					       ".mount", ".socket", ".swap"};
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		size_t s = strlen(suffixes[i]);
+
+		if (n >= s && memcmp(c + n - s, suffixes[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool runc_id(const char *s, size_t n)
+{
+	if (n == 0 || n > 1024 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!id_char(s[i]))
+			return false;
+	return true;
+}
+
+static int give(const char *id, size_t n, const char *engine, int certain,
+		char **ret_id, const char **ret_engine)
+{
+	char *s = strndup(id, n);
+
+	if (!s)
+		return -ENOMEM;
+	*ret_id = s;
+	*ret_engine = engine;
+	return certain;
+}
+
+int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
+			      const char **ret_engine)
+{
+	static const struct {
+		const char *prefix, *suffix, *engine;
+	} units[] = {
+		{"docker-", ".scope", "docker"},
+		{"cri-containerd-", ".scope", "containerd"},
+		{"crio-", ".scope", "cri-o"},
+		{"crio-", "", "cri-o"},
+		{"libpod-", ".scope", "podman"},
+		{"libpod-", "", "podman"},
+	};
+	const char *path = cgroup_path, *comps[64];
+	size_t lens[64], n = 0;
+
+	/* A systemd cgroupsPath, "slice:prefix:name", as runtimes take it. */
+	if (!strchr(path, '/')) {
+		const char *c1 = strchr(path, ':'), *c2;
+
+		if (!c1 || !(c2 = strchr(c1 + 1, ':')) || strchr(c2 + 1, ':') ||
+		    !runc_id(c2 + 1, strlen(c2 + 1)))
+			return -ENOENT;
+		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+			size_t p = strlen(units[i].prefix) - 1; /* no '-' */
+
+			if ((size_t)(c2 - c1 - 1) == p &&
+			    strncmp(c1 + 1, units[i].prefix, p) == 0)
+				return give(c2 + 1, strlen(c2 + 1),
+					    units[i].engine,
+					    !is_hex64(c2 + 1, strlen(c2 + 1)),
+					    ret_id, ret_engine);
+		}
+		return give(c2 + 1, strlen(c2 + 1), "runc",
+			    !is_hex64(c2 + 1, strlen(c2 + 1)), ret_id,
+			    ret_engine);
+	}
+
+	for (const char *p = path; *p;) {
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		l = strcspn(p, "/");
+		if (l == 0)
+			break;
+		if (n == sizeof(comps) / sizeof(*comps))
+			return -ENOENT;
+		comps[n] = p;
+		lens[n++] = l;
+		p += l;
+	}
+
+	for (size_t i = n; i-- > 0;) {
+		const char *c = comps[i], *id;
+		size_t l = lens[i];
+
+		for (size_t u = 0; u < sizeof(units) / sizeof(*units); u++)
+			if ((id = hex_between(c, l, units[u].prefix,
+					      units[u].suffix)))
+				return give(id, 64, units[u].engine, 0, ret_id,
+					    ret_engine);
+		if (l > 5 && strncmp(c, "runc-", 5) == 0 &&
+		    l > 11 && memcmp(c + l - 6, ".scope", 6) == 0 &&
+		    runc_id(c + 5, l - 11))
+			return give(c + 5, l - 11, "runc", 0, ret_id,
+				    ret_engine);
+		if (l > 12 && strncmp(c, "lxc.payload.", 12) == 0)
+			return give(c + 12, l - 12, "lxc", 0, ret_id,
+				    ret_engine);
+		if (is_hex64(c, l)) {
+			const char *engine = "runc";
+
+			if (i > 0 && lens[i - 1] == 6 &&
+			    strncmp(comps[i - 1], "docker", 6) == 0)
+				engine = "docker";
+			else if (strncmp(comps[0], "kubepods", 8) == 0 || i > 0)
+				engine = "containerd";
+			return give(c, l, engine, 0, ret_id, ret_engine);
+		}
+	}
+
+	/* Only the shape of runc's "/<id>" or ctr's "/<namespace>/<id>". */
+	if (n == 0 || n > 2)
+		return -ENOENT;
+	for (size_t i = 0; i < n; i++)
+		if (systemd_unit(comps[i], lens[i]) || !runc_id(comps[i], lens[i]))
+			return -ENOENT;
+	return give(comps[n - 1], lens[n - 1], n == 1 ? "runc" : "containerd", 1,
+		    ret_id, ret_engine);
+}
+
+/* The start of process @pid, in seconds since the epoch, or -errno. */
+static long long started_at(const char *root, pid_t pid)
+{
+	char path[64];
+	_cleanup_free_ char *stat = NULL, *sys = NULL;
+	unsigned long long ticks;
+	long long btime = -1;
+	const char *p;
+	long hz = sysconf(_SC_CLK_TCK);
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	r = read_file_at(AT_FDCWD, root, false, 0, NULL, NULL); /* unused */
+	(void)r;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = read_file_at(fd, path, true, 4096, &stat, NULL);
+	if (r == 0)
+		r = read_file_at(fd, "stat", true, 1 << 20, &sys, NULL);
+	close(fd);
+	if (r < 0)
+		return r;
+	/* Field 22, counted after the command's closing parenthesis (the
+	 * command may hold spaces and parentheses itself). */
+	p = strrchr(stat, ')');
+	if (!p)
+		return -EBADMSG;
+	p++;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", &ticks) != 1)
+		return -EBADMSG;
+	for (p = sys; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "btime ", 6) == 0)
+			btime = strtoll(p + 6, NULL, 10);
+	if (btime < 0 || hz <= 0)
+		return -EBADMSG;
+	return btime + (long long)(ticks / (unsigned long long)hz);
+}
+
+int audit_pid_cgroup(pid_t pid, char **ret, void *ud)
+{
+	const struct aa_oci_audit_proc *proc = ud;
+	const char *root = proc && proc->root ? proc->root : "/proc";
+	_cleanup_free_ char *buf = NULL;
+	char path[64];
+	const char *v2 = NULL, *v1 = NULL;
+	size_t v2len = 0, v1len = 0;
+	bool any_v1 = false;
+	int fd, r;
+
+	if (pid <= 0)
+		return -ENOENT;
+	if (proc && proc->started_by > 0) {
+		long long t = started_at(root, pid);
+
+		if (t < 0)
+			return t == -ENOENT ? -ENOENT : (int)t;
+		/* btime is whole seconds: allow for its rounding. */
+		if (t > (long long)proc->started_by + 1)
+			return -ESRCH;
+	}
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+	r = read_file_at(fd, path, true, 64 << 10, &buf, NULL);
+	close(fd);
+	if (r < 0)
+		return r;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n'), *c1, *c2;
+
+		if (nl)
+			*nl = '\0';
+		c1 = strchr(line, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2) {
+			if (strncmp(line, "0::", 3) == 0) {
+				v2 = c2 + 1;
+				v2len = strlen(v2);
+			} else {
+				any_v1 = true;
+				if (!v1 && c2[1] && !streq(c2 + 1, "/")) {
+					v1 = c2 + 1;
+					v1len = strlen(v1);
+				}
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	/* A hybrid host leaves processes at v2's root; v1 then holds them. */
+	if (v2 && v2len && !(any_v1 && streq(v2, "/") && v1))
+		*ret = strndup(v2, v2len);
+	else if (v1)
+		*ret = strndup(v1, v1len);
+	else
+		return -ENOENT;
+	return *ret ? 0 : -ENOMEM;
+}
+
+const char *audit_how_name(const struct aa_oci_attribution *a)
+{
+	if (a->ambiguous)
+		return "ambiguous";
+	switch (a->how) {
+	case AA_OCI_ATTR_LABEL:
+		return "label";
+	case AA_OCI_ATTR_CGROUP:
+		return "cgroup";
+	case AA_OCI_ATTR_PROFILE_TIME:
+		return "profile-time";
+	case AA_OCI_ATTR_NONE:
+		break;
+	}
+	return "none";
+}
+
+void audit_attribution_free(struct aa_oci_attribution *a)
+{
+	free(a->id);
+	free(a->candidates);
+	*a = (struct aa_oci_attribution){0};
+}
+
+/* Equal, or one a prefix of the other of at least 12 characters. */
+static bool ids_match(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), m = la < lb ? la : lb;
+
+	if (la == lb)
+		return streq(a, b);
+	return m >= 12 && strncmp(a, b, m) == 0;
+}
+
+/* Is @rec's profile the event's label @label (in namespace @ns)? */
+static bool profile_is(const char *rec, const char *label, const char *ns)
+{
+	size_t n;
+
+	if (!rec)
+		return false;
+	if (ns) {
+		size_t k = strlen(ns);
+
+		/* ":ns:name" or ":ns://name" */
+		if (rec[0] != ':' || strncmp(rec + 1, ns, k) != 0 ||
+		    rec[k + 1] != ':')
+			return false;
+		rec += k + 2;
+		if (strncmp(rec, "//", 2) == 0)
+			rec += 2;
+	}
+	n = strlen(rec);
+	if (strncmp(label, rec, n) != 0)
+		return false;
+	/* The profile itself, or a child (hat, null profile) of it; a stack
+	 * "rec//&other" is not rec alone. */
+	return label[n] == '\0' ||
+	       (label[n] == '/' && label[n + 1] == '/' && label[n + 2] != '&');
+}
+
+static int answer(struct aa_oci_attribution *ret,
+		  enum aa_oci_attribution_how how,
+		  const struct aa_oci_container *rec, const char *id,
+		  const char *engine)
+{
+	*ret = (struct aa_oci_attribution){.how = how, .rec = rec,
+					   .engine = engine};
+	ret->id = strdup(rec ? rec->id : id);
+	return ret->id ? 0 : -ENOMEM;
+}
+
+static int by_cgroup(const struct aa_oci_audit_event *e,
+		     const struct aa_oci_container *recs, size_t n,
+		     int (*cgroup_of)(pid_t, char **, void *), void *ud,
+		     const struct aa_oci_container **ret_rec, char **ret_id,
+		     const char **ret_engine)
+{
+	_cleanup_free_ char *path = NULL, *id = NULL;
+	const struct aa_oci_container *exact = NULL, *prefix = NULL;
+	size_t n_prefix = 0;
+	const char *engine;
+	int certain;
+
+	*ret_rec = NULL;
+	*ret_id = NULL;
+	if (!cgroup_of || e->pid <= 0 || cgroup_of(e->pid, &path, ud) < 0)
+		return 0;
+	certain = audit_cgroup_container_id(path, &id, &engine);
+	if (certain == -ENOMEM)
+		return -ENOMEM;
+	if (certain < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (streq(recs[i].id, id))
+			exact = &recs[i];
+		else if (ids_match(recs[i].id, id)) {
+			prefix = &recs[i];
+			n_prefix++;
+		}
+	}
+	*ret_engine = engine;
+	if (exact || n_prefix == 1) {
+		*ret_rec = exact ? exact : prefix;
+		return 0;
+	}
+	if (certain == 0 && n_prefix == 0)
+		*ret_id = TAKE_PTR(id);
+	return 0;
+}
+
+int audit_attribute(const struct aa_oci_audit_event *e,
+		    const struct aa_oci_container *recs, size_t n,
+		    int (*cgroup_of)(pid_t pid, char **ret, void *ud), void *ud,
+		    struct aa_oci_attribution *ret)
+{
+	const struct aa_oci_container *one = NULL, **cands;
+	_cleanup_free_ char *cg_id = NULL;
+	const char *label = e->profile, *engine = NULL;
+	size_t hits = 0;
+	char id12[13];
+	bool copy = label && audit_label_copy(label, NULL, id12);
+	int r;
+
+	*ret = (struct aa_oci_attribution){0};
+
+	/* (a) A per-container copy names its container. */
+	if (copy) {
+		size_t base = strcspn(label, "/"); /* without a child */
+
+		for (size_t i = 0; i < n; i++)
+			if (recs[i].profile && !e->namespace &&
+			    strlen(recs[i].profile) == base &&
+			    strncmp(recs[i].profile, label, base) == 0) {
+				one = &recs[i];
+				hits++;
+			}
+		if (hits != 1) {
+			one = NULL;
+			hits = 0;
+			for (size_t i = 0; i < n; i++)
+				if (strlen(id12) == 12
+					    ? strncmp(recs[i].id, id12, 12) == 0
+					    : streq(recs[i].id, id12)) {
+					one = &recs[i];
+					hits++;
+				}
+		}
+		if (hits == 1)
+			return answer(ret, AA_OCI_ATTR_LABEL, one, NULL, NULL);
+	}
+
+	/* (b) The cgroup of its process, while that lives. */
+	r = by_cgroup(e, recs, n, cgroup_of, ud, &one, &cg_id, &engine);
+	if (r < 0)
+		return r;
+	if (one || cg_id)
+		return answer(ret, AA_OCI_ATTR_CGROUP, one, cg_id, engine);
+	if (copy)
+		return answer(ret, AA_OCI_ATTR_LABEL, NULL, id12, NULL);
+
+	/* (c) The records of its profile that had started by then. */
+	if (label && streq(label, "unconfined") && e->name && e->operation &&
+	    (streq(e->operation, "change_onexec") ||
+	     streq(e->operation, "change_profile")))
+		label = e->name;
+	if (!label || streq(label, "unconfined"))
+		return 0;
+	cands = calloc(n ? n : 1, sizeof(*cands));
+	if (!cands)
+		return -ENOMEM;
+	hits = 0;
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].since <= e->time &&
+		    profile_is(recs[i].profile, label, e->namespace))
+			cands[hits++] = &recs[i];
+	if (hits == 0) {
+		free(cands);
+		return 0;
+	}
+	if (hits == 1) {
+		one = cands[0];
+		free(cands);
+		return answer(ret, AA_OCI_ATTR_PROFILE_TIME, one, NULL, NULL);
+	}
+	*ret = (struct aa_oci_attribution){.how = AA_OCI_ATTR_PROFILE_TIME,
+					   .ambiguous = true,
+					   .candidates = cands,
+					   .n_candidates = hits};
+	return 0;
+}
