@@ -223,8 +223,8 @@ static int pair_string(const struct pair *p, char **ret)
 {
 	char *s;
 
-	if (p->form & V_QUOTED || !(p->form & V_HEX) ||
-	    (p->form & V_DIGITS && key_is(p, "signal"))) {
+	/* Unquoted, a string is hex; signal= alone is a bare word or number. */
+	if (p->form & V_QUOTED || !(p->form & V_HEX) || key_is(p, "signal")) {
 		s = strndup(p->val, p->vlen);
 	} else {
 		s = malloc(p->vlen / 2 + 1);
@@ -520,7 +520,7 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 		return n;
 
 	/* The audit.log form, the one every version of the library takes. */
-	canon = malloc(64 + (size_t)(end - rest) + 16 * PAIRS_MAX);
+	canon = malloc(96 + (size_t)(end - rest) + 16 * PAIRS_MAX);
 	if (!canon)
 		return -ENOMEM;
 	used = (size_t)sprintf(canon, "type=AVC msg=audit(%.*s.%.*s:%.*s):",
@@ -677,7 +677,8 @@ static bool runc_id(const char *s, size_t n)
 	return true;
 }
 
-static int give(const char *id, size_t n, const char *engine, int certain,
+/* Hand out the id; returns @shape_only (1) or 0, or -ENOMEM. */
+static int give(const char *id, size_t n, const char *engine, int shape_only,
 		char **ret_id, const char **ret_engine)
 {
 	char *s = strndup(id, n);
@@ -686,7 +687,7 @@ static int give(const char *id, size_t n, const char *engine, int certain,
 		return -ENOMEM;
 	*ret_id = s;
 	*ret_engine = engine;
-	return certain;
+	return shape_only;
 }
 
 int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
@@ -718,12 +719,10 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 			if ((size_t)(c2 - c1 - 1) == p &&
 			    strncmp(c1 + 1, units[i].prefix, p) == 0)
 				return give(c2 + 1, strlen(c2 + 1),
-					    units[i].engine,
-					    !is_hex64(c2 + 1, strlen(c2 + 1)),
-					    ret_id, ret_engine);
+					    units[i].engine, 0, ret_id,
+					    ret_engine);
 		}
-		return give(c2 + 1, strlen(c2 + 1), "runc",
-			    !is_hex64(c2 + 1, strlen(c2 + 1)), ret_id,
+		return give(c2 + 1, strlen(c2 + 1), "runc", 0, ret_id,
 			    ret_engine);
 	}
 
@@ -793,8 +792,6 @@ static long long started_at(const char *root, pid_t pid)
 	int fd, r;
 
 	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	r = read_file_at(AT_FDCWD, root, false, 0, NULL, NULL); /* unused */
-	(void)r;
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -965,16 +962,16 @@ static int by_cgroup(const struct aa_oci_audit_event *e,
 	const struct aa_oci_container *exact = NULL, *prefix = NULL;
 	size_t n_prefix = 0;
 	const char *engine;
-	int certain;
+	int shape;
 
 	*ret_rec = NULL;
 	*ret_id = NULL;
 	if (!cgroup_of || e->pid <= 0 || cgroup_of(e->pid, &path, ud) < 0)
 		return 0;
-	certain = audit_cgroup_container_id(path, &id, &engine);
-	if (certain == -ENOMEM)
+	shape = audit_cgroup_container_id(path, &id, &engine);
+	if (shape == -ENOMEM)
 		return -ENOMEM;
-	if (certain < 0)
+	if (shape < 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		if (streq(recs[i].id, id))
@@ -989,7 +986,9 @@ static int by_cgroup(const struct aa_oci_audit_event *e,
 		*ret_rec = exact ? exact : prefix;
 		return 0;
 	}
-	if (certain == 0 && n_prefix == 0)
+	/* A container of an engine's own pattern that aa-oci has no record
+	 * of is still that container; a mere shape is not. */
+	if (shape == 0 && n_prefix == 0)
 		*ret_id = TAKE_PTR(id);
 	return 0;
 }
@@ -1004,7 +1003,8 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 	const char *label = e->profile, *engine = NULL;
 	size_t hits = 0;
 	char id12[13];
-	bool copy = label && audit_label_copy(label, NULL, id12);
+	/* aa-oci loads nothing into a namespace: no copy lives there. */
+	bool copy = label && !e->namespace && audit_label_copy(label, NULL, id12);
 	int r;
 
 	*ret = (struct aa_oci_attribution){0};
@@ -1014,7 +1014,7 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 		size_t base = strcspn(label, "/"); /* without a child */
 
 		for (size_t i = 0; i < n; i++)
-			if (recs[i].profile && !e->namespace &&
+			if (recs[i].profile &&
 			    strlen(recs[i].profile) == base &&
 			    strncmp(recs[i].profile, label, base) == 0) {
 				one = &recs[i];

@@ -861,3 +861,33 @@ int cache_clear(const char *cache_dir, size_t *ret_removed)
 		*ret_removed = removed;
 	return r;
 }
+
+int cache_includes(const char *include_dir, const char *src_path,
+		   char ***ret_files, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct walk w = {.include_dir = include_dir, .err = err};
+	char **v;
+	size_t len;
+	int r;
+
+	sha256_init(&w.h);
+	r = read_file_at(AT_FDCWD, src_path, false, AA_OCI_PROFILE_FILE_MAX,
+			 &text, &len);
+	if (r == 0)
+		r = walk_file(&w, src_path, text, len, 0);
+	if (r == 0) {
+		v = realloc(w.seen, (w.n_seen + 1) * sizeof(char *));
+		if (!v) {
+			r = -ENOMEM;
+		} else {
+			v[w.n_seen] = NULL;
+			*ret_files = v;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < w.n_seen; i++)
+		free(w.seen[i]);
+	free(w.seen);
+	return r;
+}

@@ -137,6 +137,8 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 			r = config_bool(v, k, &cfg->allow_unconfined, err);
 		else if (streq(k, "allow_complain"))
 			r = config_bool(v, k, &cfg->allow_complain, err);
+		else if (streq(k, "unload_unused"))
+			r = config_bool(v, k, &cfg->unload_unused, err);
 		else if (streq(k, "parser_timeout_ms")) {
 			if (!YAJL_IS_INTEGER(v) || v->u.number.i < 1 ||
 			    v->u.number.i > 600000)

@@ -82,6 +82,27 @@ static void record(const struct aa_oci_state *state,
 	free(c.k8s_container);
 }
 
+/* poststop: drop the record; unload what no container uses any more. */
+static int hook_forget(const struct aa_oci_hook_opts *o,
+		       const struct aa_oci_config *cfg, const char *id,
+		       struct aa_oci_kernel **k, struct aa_oci_err *err)
+{
+	struct aa_oci_container c = {0};
+	int r = 0;
+
+	if (rundir_container_get(cfg->rundir, id, &c) < 0)
+		return 0;
+	rundir_container_drop(cfg->rundir, id);
+	if (c.profile && cfg->unload_unused) {
+		r = kernel_open(o->apparmorfs, k, err);
+		if (r == 0)
+			r = load_unload_unused(*k, cfg, c.profile, err);
+		r = r < 0 ? r : 0;
+	}
+	rundir_container_free(&c);
+	return r;
+}
+
 int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	     struct aa_oci_hook_report *ret, struct aa_oci_err *err)
 {
@@ -105,9 +126,10 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	r = config_load(o->config_path, o->config_required, &cfg, err);
 	if (r < 0)
 		goto out;
-	/* The container ended: its record goes (profiles are shared). */
+	/* The container ended: its record goes, and with unload_unused the
+	 * profile it used when no other container uses it. */
 	if (streq(o->stage, "poststop")) {
-		rundir_container_drop(cfg.rundir, state.id);
+		r = hook_forget(o, &cfg, state.id, &k, err);
 		goto out;
 	}
 	r = oci_spec_read_bundle(state.bundle, &spec, err);
@@ -123,6 +145,10 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 	if (r < 0)
 		goto out; /* refused */
 	ret->mode = d.mode;
+	/* Recorded first: a concurrent unload of an unused profile then
+	 * either sees this container or leaves the profile for the load
+	 * below to bring back (load_unload_unused). */
+	record(&state, &spec, &cfg, d.copy ? d.copy : d.profile, d.mode);
 	if (d.profile) {
 		r = kernel_open(o->apparmorfs, &k, err);
 		if (r == 0 && d.copy)
@@ -131,12 +157,15 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 		else if (r == 0)
 			r = load_ensure(k, &cfg, AA_OCI_BY_HOOK, d.profile,
 					d.mode, &ret->load, err);
-		if (r < 0)
+		if (r < 0) {
+			rundir_container_drop(cfg.rundir, state.id);
 			goto out;
+		}
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
+		if (ret->load.mode != d.mode) /* the mode it really got */
+			record(&state, &spec, &cfg,
+			       d.copy ? d.copy : d.profile, ret->load.mode);
 	}
-	record(&state, &spec, &cfg, d.copy ? d.copy : d.profile,
-	       d.profile ? ret->load.mode : d.mode);
 out:
 	kernel_close(k);
 	policy_decision_free(&d);

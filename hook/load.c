@@ -814,6 +814,50 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
 }
 
+int load_unload_unused(struct aa_oci_kernel *k,
+		       const struct aa_oci_config *cfg, const char *name,
+		       struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	struct aa_oci_loaded rec = {0};
+	struct aa_oci_container *v = NULL;
+	enum aa_oci_mode have;
+	size_t n = 0;
+	bool used = false, ours;
+	int r;
+
+	/* Under the lock, after the records: a start writes its record
+	 * before it looks at the kernel, so either it is listed here and the
+	 * profile stays, or it finds the profile gone and loads it again. */
+	r = lock_take(cfg, &lock, err);
+	if (r < 0)
+		return r;
+	if (rundir_loaded_get(cfg->rundir, name, &rec) < 0)
+		return 0; /* not aa-oci's: never unloaded */
+	ours = (rec.by == AA_OCI_BY_HOOK || rec.by == AA_OCI_BY_RUNTIME ||
+		rec.by == AA_OCI_BY_EXEC || rec.by == AA_OCI_BY_LXC) &&
+	       kernel_profile_state(k, cfg->rundir, name, &have) == 0 &&
+	       have == rec.mode;
+	rundir_loaded_free(&rec);
+	if (!ours)
+		return 0; /* loaded by sync, by hand, or changed since */
+	r = rundir_container_list(cfg->rundir, true, &v, &n);
+	if (r < 0)
+		return err_set(err, r, "cannot read %s/%s: %s", cfg->run_dir,
+			       RUNDIR_CONTAINERS, strerror(-r));
+	for (size_t i = 0; i < n && !used; i++)
+		used = v[i].profile && streq(v[i].profile, name);
+	rundir_container_list_free(v, n);
+	if (used)
+		return 0;
+	r = kernel_remove_profile(k, name);
+	if (r < 0 && r != -ENOENT)
+		return err_set(err, r, "the kernel refused to unload \"%s\": %s",
+			       name, strerror(-r));
+	rundir_loaded_drop(cfg->rundir, name);
+	return 1;
+}
+
 int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		const char *name, struct aa_oci_err *err)
 {

@@ -529,6 +529,27 @@ static int container_parse(char *buf, struct aa_oci_container *ret)
 	return 0;
 }
 
+int rundir_container_get(struct aa_oci_rundir *rd, const char *id,
+			 struct aa_oci_container *ret)
+{
+	_cleanup_free_ char *entry = NULL, *buf = NULL;
+	int r;
+
+	if (!id_ok(id))
+		return -EINVAL;
+	if (asprintf(&entry, RUNDIR_CONTAINERS "/%s", id) < 0)
+		return -ENOMEM;
+	r = rundir_read(rd, entry, 64 << 10, &buf, NULL);
+	if (r < 0)
+		return r;
+	r = container_parse(buf, ret);
+	if (r == 0 && !streq(ret->id, id)) {
+		rundir_container_free(ret);
+		r = -EBADMSG;
+	}
+	return r;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

@@ -264,6 +264,8 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 	if (r < 0)
 		goto out;
 	ret->mode = d.mode;
+	/* Recorded first, as the hook does (see load_unload_unused). */
+	record(a, runtime, bundle, &spec, cfg, &d, d.mode);
 	/* Load before writing: a config.json that names a profile the
 	 * kernel does not have is exactly what fails today. */
 	if (d.profile) {
@@ -286,9 +288,11 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 			goto out;
 		ret->written = true;
 	}
-	record(a, runtime, bundle, &spec, cfg, &d,
-	       d.profile ? ret->load.mode : d.mode);
+	if (d.profile && ret->load.mode != d.mode) /* the mode it really got */
+		record(a, runtime, bundle, &spec, cfg, &d, ret->load.mode);
 out:
+	if (r < 0 && id)
+		rundir_container_drop(cfg->rundir, id);
 	kernel_close(k);
 	policy_decision_free(&d);
 	oci_spec_free(&spec);
@@ -299,29 +303,30 @@ out:
 int runtime_forget(const char *apparmorfs, const struct aa_oci_config *cfg,
 		   const char *id, struct aa_oci_err *err)
 {
-	struct aa_oci_container *v = NULL;
+	struct aa_oci_container c = {0};
 	struct aa_oci_kernel *k = NULL;
-	size_t n = 0;
 	int r = 0;
 
-	/* Its private copy, if it had one, goes with it. */
-	if (rundir_container_list(cfg->rundir, false, &v, &n) == 0)
-		for (size_t i = 0; i < n; i++) {
-			if (!streq(v[i].id, id) || !v[i].profile ||
-			    !policy_copy_base(v[i].profile, id, NULL))
-				continue;
-			r = kernel_open(apparmorfs, &k, err);
-			if (r == 0)
-				r = load_unload(k, cfg, v[i].profile, err);
+	if (rundir_container_get(cfg->rundir, id, &c) < 0)
+		return 0;
+	rundir_container_drop(cfg->rundir, id);
+	/* Its private copy, if it had one, goes with it; with
+	 * unload_unused, so does a profile no container uses any more. */
+	if (c.profile && (policy_copy_base(c.profile, id, NULL) ||
+			  cfg->unload_unused)) {
+		r = kernel_open(apparmorfs, &k, err);
+		if (r == 0 && policy_copy_base(c.profile, id, NULL)) {
+			r = load_unload(k, cfg, c.profile, err);
 			if (r == -ENOENT) {
 				err_clear(err);
 				r = 0;
 			}
-			kernel_close(k);
-			break;
+		} else if (r == 0) {
+			r = load_unload_unused(k, cfg, c.profile, err);
+			r = r < 0 ? r : 0;
 		}
-	rundir_container_list_free(v, n);
-	rundir_container_drop(cfg->rundir, id);
+		kernel_close(k);
+	}
+	rundir_container_free(&c);
 	return r;
 }
-

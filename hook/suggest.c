@@ -13,9 +13,9 @@
  *
  * Globbing, per path component, for the parts of a path that change from
  * run to run:
- * - a component of digits only -> [0-9]* (/proc/1234/status ->
- *   /proc/[0-9]*\/status). Spelled with a literal /proc, not @{PROC}: the
- *   override may be included where that variable is not defined;
+ * - a component of digits only -> [0-9]* (the pid in /proc/1234/status),
+ *   spelled with a literal /proc, not @{PROC}: the override may be
+ *   included where that variable is not defined;
  * - inside a component, a UUID, or a run of 8 or more hex digits with at
  *   least one digit in it (container ids, hashes) -> *;
  * - inside a component, a run of 5 or more digits (pids, timestamps) ->
@@ -35,7 +35,7 @@
  *
  * Refused, whatever the log says: change_profile/change_onexec/change_hat,
  * capability mac_admin, mac_override and sys_module, writes to
- * /proc/sysrq-trigger and /sys/kernel/security/**, any access to
+ * /proc/sysrq-trigger and /sys/kernel/security and below, any access to
  * /proc/kcore, mounts of securityfs, debugfs and tracefs, and mount,
  * remount or umount on anything below /proc/ or /sys/ (where the runtime
  * masks or write-protects host paths: an umount would unmask them).
@@ -184,7 +184,15 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Kinds of rule, in the order they are written. */
-enum kind { K_CAPABILITY, K_NETWORK, K_SIGNAL, K_PTRACE, K_UNIX, K_MOUNT, K_FILE };
+enum kind {
+	K_CAPABILITY,
+	K_NETWORK,
+	K_SIGNAL,
+	K_PTRACE,
+	K_UNIX,
+	K_MOUNT,
+	K_FILE
+};
 
 /* File permissions, in the order they are written. */
 enum { P_M = 1, P_R = 2, P_W = 4, P_A = 8, P_L = 16, P_K = 32, P_X = 64 };
@@ -230,8 +238,12 @@ static int add_item(struct items *it, enum kind kind, const char *key,
 		    const char *key2, const char *sub, const char *loose,
 		    unsigned perms)
 {
-	struct item x = {kind, strdup(key), strdup(key2), strdup(sub),
-			 strdup(loose ? loose : key), perms};
+	struct item x = {kind,
+			 strdup(key),
+			 strdup(key2),
+			 strdup(sub),
+			 strdup(loose ? loose : key),
+			 perms};
 
 	if (!x.key || !x.key2 || !x.sub || !x.loose) {
 		item_free(&x);
@@ -419,7 +431,8 @@ static bool random_part(const char *s, size_t n)
 		lower += is_lower(s[i]);
 		upper += is_upper(s[i]);
 	}
-	return n >= 6 && ((digit && (lower || upper)) || (upper >= 2 && lower >= 2));
+	return n >= 6 &&
+	       ((digit && (lower || upper)) || (upper >= 2 && lower >= 2));
 }
 
 /* One run of letters and digits, c[i..j), of the component c[0..len). */
@@ -428,9 +441,9 @@ static void glob_token(struct buf *b, const char *c, size_t len, size_t i,
 {
 	const char *t = c + i;
 	size_t n = j - i, digit = 0, hex = 0;
-	bool mktemp_end = i > 0 && c[i - 1] == '.' &&
-			  (j == len ||
-			   (len - j == 4 && memcmp(c + j, ".tmp", 4) == 0));
+	bool mktemp_end =
+	    i > 0 && c[i - 1] == '.' &&
+	    (j == len || (len - j == 4 && memcmp(c + j, ".tmp", 4) == 0));
 
 	for (size_t k = 0; k < n; k++) {
 		digit += is_digit(t[k]);
@@ -440,11 +453,13 @@ static void glob_token(struct buf *b, const char *c, size_t len, size_t i,
 		buf_puts(b, "[0-9]*");
 	} else if (hex == n && n >= 8 && digit) {
 		buf_putc(b, '*');
-	} else if (random_part(t, n) && (mktemp_end || loose)) {
+	} else if (random_part(t, n) && mktemp_end) {
 		buf_putc(b, '*');
 	} else if (n >= 9 && memcmp(t, "tmp", 3) == 0 &&
 		   random_part(t + 3, n - 3)) {
 		buf_puts(b, "tmp*");
+	} else if (random_part(t, n) && loose) {
+		buf_putc(b, '*');
 	} else if (loose && digit) {
 		for (size_t k = 0; k < n; k++) {
 			if (!is_digit(t[k]))
@@ -457,8 +472,7 @@ static void glob_token(struct buf *b, const char *c, size_t len, size_t i,
 	}
 }
 
-static void glob_component(struct buf *b, const char *c, size_t len,
-			   bool loose)
+static void glob_component(struct buf *b, const char *c, size_t len, bool loose)
 {
 	size_t i, j, digit = 0;
 
@@ -501,18 +515,20 @@ static char *glob_path(const char *path, bool loose)
 	return buf_take(&b);
 }
 
+#define NEVER "never suggested: "
+
 /* What a local override must never grant, whatever a log says. */
 static const struct {
 	const char *path;
-	bool subtree; /* and everything below it */
+	bool subtree;	/* and everything below it */
 	unsigned perms; /* the permissions that are refused */
 	const char *why;
 } never_paths[] = {
-	{"/proc/sysrq-trigger", false, P_WRITE,
-	 "writing it can crash or reboot the host"},
-	{"/proc/kcore", false, P_ANY, "it is the host kernel's memory"},
-	{"/sys/kernel/security", true, P_WRITE,
-	 "it is the host's security policy interface (securityfs)"},
+    {"/proc/sysrq-trigger", false, P_WRITE,
+     NEVER "writing it can crash or reboot the host"},
+    {"/proc/kcore", false, P_ANY, NEVER "it is the host kernel's memory"},
+    {"/sys/kernel/security", true, P_WRITE,
+     NEVER "it is the host's security policy interface (securityfs)"},
 };
 
 /* Why a rule for @glob with @perms must not be written; NULL when fine. */
@@ -539,8 +555,8 @@ static const char *never_path(const char *glob, unsigned perms)
 			if (*g == '/' && ++seen > slashes)
 				break;
 		prefix = strndup(glob, (size_t)(g - glob));
-		if (!prefix)
-			return "out of memory";
+		if (!prefix) /* fail closed */
+			return "not suggested: out of memory";
 		m = fnmatch(prefix, p, FNM_PATHNAME);
 		free(prefix);
 		if (m == 0)
@@ -621,15 +637,13 @@ refuse(struct list *refused, const char *why, const char *fmt, ...)
 	}
 	for (size_t i = 0; what[i] && i < 300; i++)
 		buf_putc(&b, ((unsigned char)what[i] < 0x20 || what[i] == 0x7f)
-				     ? '?'
-				     : what[i]);
+				 ? '?'
+				 : what[i]);
 	if (n > 300)
 		buf_puts(&b, "...");
 	buf_printf(&b, ": %s", why);
 	return list_push(refused, buf_take(&b));
 }
-
-#define NEVER "never suggested: "
 
 static const char *shown(const char *s)
 {
@@ -701,13 +715,13 @@ static int on_file(const struct aa_oci_suggest_event *e, const char *op,
 static const struct {
 	const char *name, *why;
 } never_caps[] = {
-	{"mac_admin", NEVER "it lets the container change AppArmor policy"},
-	{"mac_override", NEVER "it lets the container bypass AppArmor"},
-	{"sys_module", NEVER "it lets the container load kernel modules"},
+    {"mac_admin", NEVER "it lets the container change AppArmor policy"},
+    {"mac_override", NEVER "it lets the container bypass AppArmor"},
+    {"sys_module", NEVER "it lets the container load kernel modules"},
 };
 
-static int on_capability(const struct aa_oci_suggest_event *e,
-			 struct items *it, struct list *refused)
+static int on_capability(const struct aa_oci_suggest_event *e, struct items *it,
+			 struct list *refused)
 {
 	const char *cap = field(e->capname);
 
@@ -725,9 +739,9 @@ static int on_unix(const struct aa_oci_suggest_event *e, struct items *it,
 		   struct list *refused)
 {
 	static const char *const known[] = {
-		"accept", "bind",    "connect", "create",  "getattr",
-		"getopt", "listen",  "receive", "send",    "setattr",
-		"setopt", "shutdown", NULL,
+	    "accept", "bind",	  "connect", "create", "getattr",
+	    "getopt", "listen",	  "receive", "send",   "setattr",
+	    "setopt", "shutdown", NULL,
 	};
 	const char *type = field(e->sock_type), *addr = field(e->peer_addr);
 	_cleanup_(list_clear) struct list perms = {0};
@@ -738,12 +752,12 @@ static int on_unix(const struct aa_oci_suggest_event *e, struct items *it,
 		addr = NULL;
 	if ((type && !is_word(type, "_")) || (addr && !printable(addr)))
 		return refuse(refused, "malformed unix socket record",
-			      "unix type=%s addr=%s", shown(type),
-			      shown(addr));
+			      "unix type=%s addr=%s", shown(type), shown(addr));
 	if (mask_words(e, known, &perms) < 0)
 		return -ENOMEM;
 	if (perms.n == 0)
-		return refuse(refused, "no unix socket permission in the record",
+		return refuse(refused,
+			      "no unix socket permission in the record",
 			      "unix %s", shown(field(e->requested_mask)));
 	if (type)
 		buf_printf(&key, " type=%s", type);
@@ -840,10 +854,10 @@ static int on_signal_or_ptrace(const struct aa_oci_suggest_event *e,
 	if (!clause)
 		return -ENOMEM;
 	for (size_t i = 0; i < perms.n; i++) {
-		int r = signal ? add_item(it, K_SIGNAL, perms.v[i], clause,
-					  sig, NULL, 0)
-			       : add_item(it, K_PTRACE, clause, "",
-					  perms.v[i], NULL, 0);
+		int r = signal ? add_item(it, K_SIGNAL, perms.v[i], clause, sig,
+					  NULL, 0)
+			       : add_item(it, K_PTRACE, clause, "", perms.v[i],
+					  NULL, 0);
 
 		if (r < 0)
 			return r;
@@ -854,9 +868,9 @@ static int on_signal_or_ptrace(const struct aa_oci_suggest_event *e,
 static const struct {
 	const char *fstype, *why;
 } never_fs[] = {
-	{"securityfs", NEVER "it is the host's security policy interface"},
-	{"debugfs", NEVER "it exposes the host kernel's internals"},
-	{"tracefs", NEVER "it exposes the host kernel's tracing"},
+    {"securityfs", NEVER "it is the host's security policy interface"},
+    {"debugfs", NEVER "it exposes the host kernel's internals"},
+    {"tracefs", NEVER "it exposes the host kernel's tracing"},
 };
 
 /* Mount options: "rw, nosuid" from the record's flags, or NULL. */
@@ -914,8 +928,7 @@ static int on_mount(const struct aa_oci_suggest_event *e, const char *op,
 	     i++)
 		if (streq(fstype, never_fs[i].fstype))
 			return refuse(refused, never_fs[i].why,
-				      "%s fstype=%s -> %s", op, fstype,
-				      target);
+				      "%s fstype=%s -> %s", op, fstype, target);
 	if ((strncmp(target, "/proc/", 6) == 0 && target[6]) ||
 	    (strncmp(target, "/sys/", 5) == 0 && target[5]))
 		return refuse(refused,
@@ -923,12 +936,12 @@ static int on_mount(const struct aa_oci_suggest_event *e, const char *op,
 				    "host paths there, a mount change "
 				    "unmasks them",
 			      "%s %s", op, target);
-	if (src && (why = never_path(src, P_ANY)) != NULL)
-		return refuse(refused, why, "%s %s -> %s", op, src, target);
 	lt = literal(target);
 	ls = src ? literal(src) : NULL;
 	if (!lt || (src && !ls))
 		return -ENOMEM;
+	if (ls && (why = never_path(ls, P_ANY)) != NULL)
+		return refuse(refused, why, "%s %s -> %s", op, src, target);
 	buf_puts(&key, op);
 	if (opts && !streq(op, "umount"))
 		buf_printf(&key, " options=(%s)", opts);
@@ -948,8 +961,8 @@ static int on_mount(const struct aa_oci_suggest_event *e, const char *op,
 	return add_item(it, K_MOUNT, key.s, "", "", NULL, 0);
 }
 
-static int suggest_one(const struct aa_oci_suggest_event *e,
-		       struct items *it, struct list *refused)
+static int suggest_one(const struct aa_oci_suggest_event *e, struct items *it,
+		       struct list *refused)
 {
 	const char *op = field(e->operation);
 
@@ -967,8 +980,8 @@ static int suggest_one(const struct aa_oci_suggest_event *e,
 		return on_signal_or_ptrace(e, true, it, refused);
 	if (op && streq(op, "ptrace"))
 		return on_signal_or_ptrace(e, false, it, refused);
-	if (op && (streq(op, "mount") || streq(op, "remount") ||
-		   streq(op, "umount")))
+	if (op &&
+	    (streq(op, "mount") || streq(op, "remount") || streq(op, "umount")))
 		return on_mount(e, op, it, refused);
 	if (field(e->family))
 		return on_network(e, it, refused);
@@ -1049,13 +1062,15 @@ static int render(const struct items *it, struct list *out)
 			break;
 		case K_SIGNAL:
 			buf_printf(&line, "  signal (%s) set=(%s)%s,", x->key,
-				   subs.s, x->key2);
+				   subs.s ? subs.s : "", x->key2);
 			break;
 		case K_PTRACE:
-			buf_printf(&line, "  ptrace (%s)%s,", subs.s, x->key);
+			buf_printf(&line, "  ptrace (%s)%s,",
+				   subs.s ? subs.s : "", x->key);
 			break;
 		case K_UNIX:
-			buf_printf(&line, "  unix (%s)%s,", subs.s, x->key);
+			buf_printf(&line, "  unix (%s)%s,",
+				   subs.s ? subs.s : "", x->key);
 			break;
 		case K_MOUNT:
 			buf_printf(&line, "  %s,", x->key);
@@ -1202,11 +1217,11 @@ static int read_local(int dirfd, const char *path, const char *name,
 	}
 	if (S_ISLNK(ret_st->st_mode))
 		return err_set(err, -ELOOP,
-			       "%s is a symbolic link; edit the file it points to, or replace the link by a file",
+			       "%s is a symbolic link; edit the file it points "
+			       "to, or replace the link by a file",
 			       name);
 	if (!S_ISREG(ret_st->st_mode))
-		return err_set(err, -EINVAL, "%s is not a regular file",
-			       name);
+		return err_set(err, -EINVAL, "%s is not a regular file", name);
 	r = read_file_at(dirfd, path, true, AA_OCI_PROFILE_FILE_MAX, ret_text,
 			 ret_len);
 	if (r == -E2BIG)
@@ -1247,8 +1262,7 @@ int suggest_diff(const char *local_path, char *const *rules, char **ret_diff,
 		return r;
 	r = pending(text, rules, &add, &k);
 	if (r == -EINVAL)
-		return err_set(err, r, "a rule for %s spans lines",
-			       local_path);
+		return err_set(err, r, "a rule for %s spans lines", local_path);
 	if (r < 0)
 		return r;
 	if (k == 0) {
@@ -1256,8 +1270,9 @@ int suggest_diff(const char *local_path, char *const *rules, char **ret_diff,
 		return *ret_diff ? 0 : -ENOMEM;
 	}
 	lines = count_lines(text, len);
-	buf_printf(&b, "--- %s\n+++ %s\n@@ -%zu,0 +%zu", exists ? local_path : "/dev/null",
-		   local_path, lines, lines + 1);
+	buf_printf(&b, "--- %s\n+++ %s\n@@ -%zu,0 +%zu",
+		   exists ? local_path : "/dev/null", local_path, lines,
+		   lines + 1);
 	if (k > 1)
 		buf_printf(&b, ",%zu", k);
 	buf_puts(&b, " @@\n");
@@ -1276,7 +1291,8 @@ static int check_writable(int dirfd, const char *path, const struct stat *st,
 
 	if ((st->st_mode & 0222) == 0)
 		return err_set(err, -EACCES,
-			       "%s is read-only (mode %04o); make it writable or add the rules by hand",
+			       "%s is read-only (mode %04o); make it writable "
+			       "or add the rules by hand",
 			       name, (unsigned)(st->st_mode & 07777));
 	if (faccessat(dirfd, path, W_OK, AT_EACCESS) < 0) {
 		r = -errno;
@@ -1310,18 +1326,17 @@ static void parser_line(const char *out, char *buf, size_t size)
 	}
 	for (size_t i = 0; i < n && j + 1 < size; i++)
 		buf[j++] = ((unsigned char)pick[i] < 0x20 || pick[i] == 0x7f)
-				   ? '?'
-				   : pick[i];
+			       ? '?'
+			       : pick[i];
 	buf[j] = '\0';
 }
 
 static int parser_check(const char *parser, const char *profile_path,
 			struct aa_oci_err *err)
 {
-	const char *argv[] = {parser,	   "--skip-kernel-load",
-			      "--skip-cache", "--quiet",
-			      "-o",	   "/dev/null",
-			      profile_path,   NULL};
+	const char *argv[] = {
+	    parser, "--skip-kernel-load", "--skip-cache", "--quiet",
+	    "-o",   "/dev/null",	  profile_path,	  NULL};
 	struct aa_oci_spawn_result res;
 	char line[600];
 	int prio, r;
@@ -1333,7 +1348,8 @@ static int parser_check(const char *parser, const char *profile_path,
 	r = spawn_run(argv, AA_OCI_PARSER_TIMEOUT_MS, prio, &res);
 	if (r == -ENOENT)
 		return err_set(err, r,
-			       "apparmor parser %s not found (install the apparmor package)",
+			       "apparmor parser %s not found (install the "
+			       "apparmor package)",
 			       parser);
 	if (r < 0)
 		return err_set(err, r, "cannot run %s: %s", parser,
@@ -1360,9 +1376,10 @@ int suggest_write(const char *local_path, char *const *rules,
 	_cleanup_free_ const char **add = NULL;
 	_cleanup_(buf_free) struct buf content = {0};
 	_cleanup_close_ int dfd = -1;
-	struct stat st, dst, fresh = {.st_uid = (uid_t)-1,
-				      .st_gid = (gid_t)-1,
-				      .st_mode = S_IFREG | 0644};
+	struct stat st, dst,
+	    fresh = {.st_uid = (uid_t)-1,
+		     .st_gid = (gid_t)-1,
+		     .st_mode = S_IFREG | 0644};
 	struct aa_oci_err perr = {0};
 	const char *slash, *base;
 	bool exists, made_dir = false;
@@ -1372,15 +1389,16 @@ int suggest_write(const char *local_path, char *const *rules,
 	if (!local_path || !rules || !parser || !profile_path)
 		return err_set(err, -EINVAL, "suggest_write: missing argument");
 	if (parser[0] != '/')
-		return err_set(err, -EINVAL,
-			       "the apparmor parser must be an absolute path, not \"%s\"",
-			       parser);
+		return err_set(
+		    err, -EINVAL,
+		    "the apparmor parser must be an absolute path, not \"%s\"",
+		    parser);
 	slash = strrchr(local_path, '/');
 	base = slash ? slash + 1 : local_path;
-	dir = !slash		     ? strdup(".")
-	      : slash == local_path ? strdup("/")
-				     : strndup(local_path,
-					       (size_t)(slash - local_path));
+	dir = !slash ? strdup(".")
+	      : slash == local_path
+		  ? strdup("/")
+		  : strndup(local_path, (size_t)(slash - local_path));
 	if (!dir)
 		return -ENOMEM;
 	if (!*base || streq(base, ".") || streq(base, ".."))
@@ -1456,14 +1474,16 @@ int suggest_write(const char *local_path, char *const *rules,
 	if (r < 0) {
 		/* Put back what was there, so a profile load keeps working. */
 		if (exists)
-			q = write_file_atomic_like_at(dfd, base, text, len, &st);
+			q = write_file_atomic_like_at(dfd, base, text, len,
+						      &st);
 		else
 			q = unlinkat(dfd, base, 0) < 0 ? -errno : 0;
 		(void)fsync(dfd);
 		if (q < 0)
-			err_set(err, r,
-				"%s; restoring %s failed too (%s): fix it by hand",
-				perr.text, local_path, strerror(-q));
+			err_set(
+			    err, r,
+			    "%s; restoring %s failed too (%s): fix it by hand",
+			    perr.text, local_path, strerror(-q));
 		else
 			err_set(err, r, "%s; %s was left as it was", perr.text,
 				local_path);
@@ -1489,25 +1509,26 @@ static void skip_blank(const char **p, const char *e)
 		(*p)++;
 }
 
-/* @w at *p, then (when @space) at least one blank, skipped. */
-static bool skip_word(const char **p, const char *e, const char *w,
-		      bool space)
+/* @w at *p, then (when @space) at least one blank: skipped, else false
+ * and *p unchanged. */
+static bool skip_word(const char **p, const char *e, const char *w, bool space)
 {
+	const char *q = *p;
 	size_t n = strlen(w);
 
-	if ((size_t)(e - *p) < n || memcmp(*p, w, n) != 0)
+	if ((size_t)(e - q) < n || memcmp(q, w, n) != 0)
 		return false;
-	*p += n;
+	q += n;
 	if (space) {
-		if (*p >= e || (**p != ' ' && **p != '\t'))
+		if (q >= e || (*q != ' ' && *q != '\t'))
 			return false;
-		skip_blank(p, e);
+		skip_blank(&q, e);
 	}
+	*p = q;
 	return true;
 }
 
-bool suggest_profile_includes_local(const char *profile_text,
-				    const char *name)
+bool suggest_profile_includes_local(const char *profile_text, const char *name)
 {
 	size_t nl;
 

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
 #include "aa-oci/rundir.h"
@@ -44,6 +46,13 @@ struct dir {
 	bool known;   /* the last scan read it whole, or found it gone */
 };
 
+/* A directory holding files the profiles include (local overrides,
+ * abstractions, tunables): an event there rescans the profiles. */
+struct xdir {
+	char *path;
+	int wd; /* -1 until watched */
+};
+
 struct aa_oci_sync {
 	struct aa_oci_kernel *k;
 	const struct aa_oci_config *cfg;
@@ -56,6 +65,8 @@ struct aa_oci_sync {
 	int run_fd;
 	int lock_fd;
 	int failures; /* in the current pass */
+	struct xdir *xdirs;
+	size_t nxdirs;
 };
 
 static long now_ms(void)
@@ -236,6 +247,66 @@ static int load_one(struct aa_oci_sync *s, struct tracked *t, uint64_t h)
 	return r;
 }
 
+/* Remember @dir (a directory the profiles include from) for watching. */
+static void xdir_add(struct aa_oci_sync *s, const char *dir)
+{
+	struct xdir *nx;
+
+	for (size_t i = 0; i < s->nxdirs; i++)
+		if (streq(s->xdirs[i].path, dir))
+			return;
+	for (size_t d = 0; d < s->ndirs; d++)
+		if (streq(s->dirs[d].path, dir))
+			return;
+	nx = realloc(s->xdirs, (s->nxdirs + 1) * sizeof(*nx));
+	if (!nx)
+		return;
+	s->xdirs = nx;
+	nx[s->nxdirs].path = strdup(dir);
+	nx[s->nxdirs].wd = -1;
+	if (nx[s->nxdirs].path)
+		s->nxdirs++;
+}
+
+/*
+ * What @path includes, as the stat of each file (or its absence): a change
+ * to a local override, an abstraction or a tunable changes the profile as
+ * much as an edit of @path does. The directories they are in are watched.
+ * A profile whose includes cannot be followed is judged by its own text.
+ */
+static uint64_t includes_hash(struct aa_oci_sync *s, const char *path)
+{
+	char **files = NULL;
+	uint64_t h = 0x84222325cbf29ce4ull;
+
+	if (cache_includes(AA_OCI_PARSER_INCLUDE_DIR, path, &files, NULL) < 0)
+		return 0;
+	for (char **f = files; *f; f++) {
+		struct stat st;
+		char line[PATH_MAX + 128], *slash;
+		int n;
+
+		if (stat(*f, &st) == 0)
+			n = snprintf(line, sizeof(line), "%s %lu %lld %lld.%ld",
+				     *f, (unsigned long)st.st_ino,
+				     (long long)st.st_size,
+				     (long long)st.st_mtim.tv_sec,
+				     st.st_mtim.tv_nsec);
+		else
+			n = snprintf(line, sizeof(line), "%s absent", *f);
+		h = (h ^ hash_bytes(line, n > 0 ? (size_t)n : 0)) *
+		    0x100000001b3ull;
+		if (stat(*f, &st) == 0 && S_ISDIR(st.st_mode)) {
+			xdir_add(s, *f);
+		} else if ((slash = strrchr(*f, '/')) && slash != *f) {
+			*slash = '\0';
+			xdir_add(s, *f);
+		}
+	}
+	strv_free(files);
+	return h;
+}
+
 /* One entry of directory @d: load it if it is new or changed. */
 static int scan_entry(struct aa_oci_sync *s, size_t d, int dfd,
 		      const char *entry)
@@ -287,7 +358,7 @@ static int scan_entry(struct aa_oci_sync *s, size_t d, int dfd,
 		fail(s, AA_OCI_SYNC_FAILED, path, NULL, r, text);
 		return 0;
 	}
-	h = hash_bytes(buf, len);
+	h = hash_bytes(buf, len) ^ includes_hash(s, path);
 	if (t->hash_ok && t->hash == h)
 		return 0;
 	return load_one(s, t, h);
@@ -490,6 +561,30 @@ static void watch_add(struct aa_oci_sync *s, int ifd, size_t d)
 		dir->dirty = true;
 }
 
+/* Watch the include directories not watched yet; false if one is missing
+ * (tried again later: `local/` may not exist until someone writes). */
+static bool xwatch_add(struct aa_oci_sync *s, int ifd)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < s->nxdirs; i++) {
+		if (s->xdirs[i].wd >= 0)
+			continue;
+		s->xdirs[i].wd = inotify_add_watch(ifd, s->xdirs[i].path,
+						   WATCH_MASK);
+		all &= s->xdirs[i].wd >= 0;
+	}
+	return all;
+}
+
+static bool xdir_by_wd(struct aa_oci_sync *s, int wd)
+{
+	for (size_t i = 0; i < s->nxdirs; i++)
+		if (s->xdirs[i].wd == wd)
+			return true;
+	return false;
+}
+
 static struct dir *dir_by_wd(struct aa_oci_sync *s, int wd)
 {
 	for (size_t d = 0; d < s->ndirs; d++)
@@ -518,6 +613,19 @@ static bool watch_read(struct aa_oci_sync *s, int ifd)
 			if (ev->mask & IN_Q_OVERFLOW) {
 				for (size_t d = 0; d < s->ndirs; d++)
 					s->dirs[d].dirty = true;
+				any = true;
+				continue;
+			}
+			if (!dir && xdir_by_wd(s, ev->wd)) {
+				/* An included file changed: every profile
+				 * directory is looked at again (a profile's
+				 * includes are part of its hash). */
+				for (size_t d = 0; d < s->ndirs; d++)
+					s->dirs[d].dirty = true;
+				if (ev->mask & IN_IGNORED)
+					for (size_t i = 0; i < s->nxdirs; i++)
+						if (s->xdirs[i].wd == ev->wd)
+							s->xdirs[i].wd = -1;
 				any = true;
 				continue;
 			}
@@ -563,6 +671,7 @@ int sync_watch(struct aa_oci_sync *s, int stop_fd, struct aa_oci_err *err)
 	r = pass(s, true, 0);
 	if (r < 0)
 		return err_set(err, r, "%s", strerror(-r));
+	(void)xwatch_add(s, ifd);
 	retry = now_ms() + RETRY_MS;
 
 	for (;;) {
@@ -575,6 +684,8 @@ int sync_watch(struct aa_oci_sync *s, int stop_fd, struct aa_oci_err *err)
 
 		for (size_t d = 0; d < s->ndirs; d++)
 			unwatched |= s->dirs[d].wd < 0;
+		for (size_t i = 0; i < s->nxdirs; i++)
+			unwatched |= s->xdirs[i].wd < 0;
 		if (unwatched)
 			due = retry;
 		if (pending)
@@ -606,6 +717,14 @@ int sync_watch(struct aa_oci_sync *s, int stop_fd, struct aa_oci_err *err)
 			for (size_t d = 0; d < s->ndirs; d++)
 				if (s->dirs[d].wd < 0)
 					watch_add(s, ifd, d);
+			/* An include directory that appeared: what it holds
+			 * may change profiles. */
+			for (size_t i = 0; i < s->nxdirs; i++)
+				if (s->xdirs[i].wd < 0 &&
+				    access(s->xdirs[i].path, F_OK) == 0)
+					for (size_t d = 0; d < s->ndirs; d++)
+						s->dirs[d].dirty = true;
+			(void)xwatch_add(s, ifd);
 			retry = now + RETRY_MS;
 		}
 		for (size_t i = 0; i < s->nfiles; i++) {
@@ -627,6 +746,7 @@ int sync_watch(struct aa_oci_sync *s, int stop_fd, struct aa_oci_err *err)
 			r = pass(s, false, AA_OCI_SYNC_REMOVE_GRACE_MS);
 			if (r < 0)
 				return err_set(err, r, "%s", strerror(-r));
+			(void)xwatch_add(s, ifd);
 		}
 	}
 }
@@ -742,6 +862,9 @@ void sync_free(struct aa_oci_sync *s)
 	for (size_t i = 0; i < s->ndirs; i++)
 		free(s->dirs[i].path);
 	free(s->dirs);
+	for (size_t i = 0; i < s->nxdirs; i++)
+		free(s->xdirs[i].path);
+	free(s->xdirs);
 	while (s->nfiles)
 		tracked_drop(s, s->nfiles - 1);
 	free(s->files);

@@ -49,6 +49,16 @@ int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
 	      struct aa_oci_err *err);
 
 /*
+ * cache_includes - every file and directory @src_path pulls in (include,
+ * include if exists, abi; followed recursively, as the key follows them),
+ * absent optional ones included, in a new NULL-terminated list: what a
+ * watcher must follow to know the profile changed.
+ * Returns: 0, -ENOTSUP (an include it cannot follow), or -errno.
+ */
+int cache_includes(const char *include_dir, const char *src_path,
+		   char ***ret_files, struct aa_oci_err *err);
+
+/*
  * cache_open - the cache for @features under @cache_dir (created 0700 when
  * missing), its features directory found or created under the lock on
  * @cache_dir/.lock, which is released before returning.

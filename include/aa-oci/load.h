@@ -144,4 +144,16 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		const char *name, struct aa_oci_err *err);
 
+/*
+ * load_unload_unused - unload_unused: unload @name when aa-oci loaded it
+ * on a container's request (hook, runtime, exec, lxc; in the mode the
+ * kernel still shows) and no recorded container uses it any more. Under the
+ * load lock, after reading the records, so a start that recorded itself is
+ * never left without its profile.
+ * Returns: 1 unloaded, 0 kept, or -errno with one line in @err.
+ */
+int load_unload_unused(struct aa_oci_kernel *k,
+		       const struct aa_oci_config *cfg, const char *name,
+		       struct aa_oci_err *err);
+
 void load_result_free(struct aa_oci_load_result *r);

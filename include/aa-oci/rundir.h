@@ -169,6 +169,13 @@ struct aa_oci_container {
 int rundir_container_put(struct aa_oci_rundir *rd,
 			 const struct aa_oci_container *c);
 
+/*
+ * rundir_container_get - @id's record. Returns: 0, -ENOENT, -EBADMSG
+ * (torn), or -errno.
+ */
+int rundir_container_get(struct aa_oci_rundir *rd, const char *id,
+			 struct aa_oci_container *ret);
+
 /* rundir_container_drop - remove @id's record, if any. */
 void rundir_container_drop(struct aa_oci_rundir *rd, const char *id);
 

@@ -27,10 +27,10 @@ struct aa_oci_suggest_event {
 	const char *name2;     /* link/rename target; mount source (srcname) */
 	const char *requested_mask; /* "r", "wc", "x", "send", "trace", ... */
 	const char *denied_mask;    /* used when requested_mask is absent */
-	const char *capname;        /* "sys_admin" */
+	const char *capname;	    /* "sys_admin" */
 	const char *family, *sock_type, *protocol; /* network */
-	const char *signal, *peer;                 /* signal/ptrace */
-	const char *fstype, *flags;                /* mount */
+	const char *signal, *peer;		   /* signal/ptrace */
+	const char *fstype, *flags;		   /* mount */
 	const char *peer_addr; /* unix: the peer's address ("@name"), or NULL */
 };
 
@@ -89,8 +89,7 @@ int suggest_write(const char *local_path, char *const *rules,
  * `include if exists ...` (a comment after it is fine; `# include` with a
  * space is a comment, as for the parser).
  */
-bool suggest_profile_includes_local(const char *profile_text,
-				    const char *name);
+bool suggest_profile_includes_local(const char *profile_text, const char *name);
 
 /*
  * suggest_include_line - the line to add to a profile that does not

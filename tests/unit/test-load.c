@@ -543,6 +543,46 @@ static void test_load_again(void **state)
 	free(list);
 }
 
+/* unload_unused: a profile loaded for containers goes when no recorded
+ * container uses it; one loaded by anything else never. */
+static void test_unload_unused(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_container c = {.id = (char *)"c1", .profile = (char *)"web",
+				     .since = 1};
+	struct aa_oci_loaded rec = {0};
+	char *removed;
+
+	fx_write(e->d1, "web", good_profile, "web");
+	fx_write(e->fs, ".remove", "%s", "");
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+	load_result_free(&res);
+	assert_int_equal(rundir_container_put(e->cfg.rundir, &c), 0);
+	assert_int_equal(load_unload_unused(e->k, &e->cfg, "web", NULL), 0);
+	removed = fx_read(e->fs, ".remove", NULL);
+	assert_string_equal(removed, "");
+	free(removed);
+	rundir_container_drop(e->cfg.rundir, "c1");
+	assert_int_equal(load_unload_unused(e->k, &e->cfg, "web", NULL), 1);
+	removed = fx_read(e->fs, ".remove", NULL);
+	assert_string_equal(removed, "web");
+	free(removed);
+	assert_int_equal(rundir_loaded_get(e->cfg.rundir, "web", &rec), -ENOENT);
+	/* "already": in the kernel, no record of aa-oci's: kept. */
+	fx_write(e->fs, ".remove", "%s", "");
+	assert_int_equal(load_unload_unused(e->k, &e->cfg, "already", NULL), 0);
+	/* Loaded by sync: the agent owns it, kept. */
+	rec = (struct aa_oci_loaded){.by = AA_OCI_BY_SYNC,
+				     .mode = AA_OCI_MODE_ENFORCE};
+	assert_int_equal(rundir_loaded_put(e->cfg.rundir, "already", &rec), 0);
+	assert_int_equal(load_unload_unused(e->k, &e->cfg, "already", NULL), 0);
+	removed = fx_read(e->fs, ".remove", NULL);
+	assert_string_equal(removed, "");
+	free(removed);
+}
+
 static void test_ensure_disabled_loads_nothing(void **state)
 {
 	struct env *e = *state;
@@ -810,6 +850,7 @@ int main(void)
 	    T(test_ensure_checks_compiled_names),
 	    T(test_ensure_other_mode_is_loaded),
 	    T(test_load_again),
+	    T(test_unload_unused),
 	    T(test_ensure_disabled_loads_nothing),
 	    T(test_ensure_parse_error_loads_nothing),
 	    T(test_ensure_run_dir_unusable),

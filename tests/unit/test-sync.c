@@ -1076,6 +1076,48 @@ static void test_watch_create_modify_delete(void **state)
 	stop_watch(e);
 }
 
+/* A profile's includes are part of it: editing its local override (in a
+ * directory sync was not given) reloads it, in a pass and under --watch;
+ * an override that appears later too. */
+static void test_includes_followed(void **state)
+{
+	struct env *e = *state;
+	char *local = fx_path(e->top, "local");
+	char *over = fx_path(local, "alpha");
+
+	fx_write(e->dir, "alpha",
+		 "profile alpha {\n  file,\n  include if exists \"%s\"\n}\n",
+		 over);
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 1);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 1);
+	/* The override appears: the profile changed. */
+	mkdir(local, 0755);
+	fx_write(local, "alpha", "deny /tmp/secret r,\n");
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 2);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 2);
+	sync_free(e->s);
+	e->s = NULL;
+
+	/* Under --watch: an edit of the override alone reloads it. */
+	{
+		size_t before = count(e, AA_OCI_SYNC_LOADED, "alpha", NULL);
+
+		start_watch(e, NULL);
+		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == before + 1);
+		usleep(20000); /* a new mtime */
+		fx_write(local, "alpha", "deny /tmp/secret rw,\n");
+		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == before + 2);
+	}
+	stop_watch(e);
+	free(local);
+	free(over);
+}
+
 static void test_watch_rapid_edits_end_in_final_state(void **state)
 {
 	struct env *e = *state;
@@ -1195,6 +1237,7 @@ int main(void)
 	    T(test_one_agent_per_run_dir),
 	    T(test_record_garbage_ignored),
 	    T(test_watch_create_modify_delete),
+	    T(test_includes_followed),
 	    T(test_watch_rapid_edits_end_in_final_state),
 	    T(test_watch_configmap_update),
 	    T(test_watch_dir_appears_and_goes),

@@ -1395,6 +1395,46 @@ exit 0'
 		sh -c '! aa-oci status --json | jq -e ".containers[] | select(.id == \"$1\" or .id == \"$2\")" >/dev/null' - $n-enf $n-cmp
 }
 
+# i11-2. unload_unused: the last container's poststop unloads a profile
+# loaded on a container's request; a start racing that unload always runs
+# confined (it records itself before it looks at the kernel).
+hook_unused() {
+	cfg "$1" --arg h "$HOOK" --arg c $I9/unload.json '
+		.hooks.createRuntime = [{path: $h, args: ["aa-oci-hook", "--config", $c, "createRuntime"]}]
+		| .hooks.poststop = [{path: $h, args: ["aa-oci-hook", "--config", $c, "poststop"]}]'
+}
+t_unload_unused() {
+	local n=i11-2 i bad=0
+	need_hook || return 1
+	printf '{"unload_unused": true}\n' >$I9/unload.json
+	start_unloaded $PROFILE || return 1
+	mkbundle $n "$S_PROBE"
+	with_profile $n $PROFILE
+	hook_unused $n
+	kmark $n
+	run_ctr runc $n
+	check "the container ran confined: label $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "its poststop unloaded $PROFILE (no container uses it)" not_loaded $PROFILE
+	check "kernel log: profile_remove of $PROFILE" \
+		kwait $n 'operation="profile_remove"' "name=\"$PROFILE\""
+	# 64 rounds: A ends (its poststop may unload) while B starts.
+	mkbundle $n-b "$S_PROBE"
+	with_profile $n-b $PROFILE
+	hook_unused $n-b
+	for i in $(seq 1 64); do
+		run_ctr runc $n $n-a$i >/dev/null 2>&1 &
+		run_ctr runc $n-b $n-b$i >/dev/null 2>&1
+		wait
+		load_result $n-b
+		if ! has "$OUT" "label=$PROFILE (enforce)"; then
+			bad=$((bad + 1))
+			echo "  round $i: B: $(printf '%s' "$OUT" | head -n 3)"
+		fi
+	done
+	check "64 rounds: B always ran confined ($bad failures)" [ $bad = 0 ]
+	check "after the last container, $PROFILE is unloaded again" not_loaded $PROFILE
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1459,6 +1499,7 @@ all_tests() {
 	t "[i9-6] aa-oci-exec --profile unconfined: refused without allow_unconfined; allowed, runs unconfined; from a confined caller refused" t_exec_unconfined
 	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
 	t "[i11-1] two containers share payment-api, one asks complain (aa-oci-runtime, runc + crun): its private copy in complain, the other enforced (DENIED / ALLOWED); aa-oci status --json lists both; delete unloads the copy" t_per_container_complain
+	t "[i11-2] unload_unused: the last container's poststop unloads the on-demand profile; 64 rounds of a start racing that unload: always confined" t_unload_unused
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
