@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/audit.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/util.h"
 
@@ -22,9 +23,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(aa_log_record *, free_record)
 
 static const char *const kind_names[] = {
-	[AA_OCI_AUDIT_DENIED] = "DENIED", [AA_OCI_AUDIT_ALLOWED] = "ALLOWED",
-	[AA_OCI_AUDIT_AUDIT] = "AUDIT",	  [AA_OCI_AUDIT_STATUS] = "STATUS",
-	[AA_OCI_AUDIT_HINT] = "HINT",	  [AA_OCI_AUDIT_ERROR] = "ERROR",
+    [AA_OCI_AUDIT_DENIED] = "DENIED", [AA_OCI_AUDIT_ALLOWED] = "ALLOWED",
+    [AA_OCI_AUDIT_AUDIT] = "AUDIT",   [AA_OCI_AUDIT_STATUS] = "STATUS",
+    [AA_OCI_AUDIT_HINT] = "HINT",     [AA_OCI_AUDIT_ERROR] = "ERROR",
 };
 
 const char *audit_kind_name(enum aa_oci_audit_kind kind)
@@ -71,52 +72,52 @@ static const struct lib_key {
 	const char *key;
 	unsigned forms;
 } lib_keys[] = {
-	{"apparmor", V_QUOTED},
-	{"operation", V_QUOTED},
-	{"info", V_QUOTED},
-	{"peer_info", V_QUOTED},
-	{"peer", V_QUOTED},
-	{"name", V_QUOTED | V_HEX},
-	{"name2", V_QUOTED | V_HEX},
-	{"namespace", V_QUOTED | V_HEX},
-	{"profile", V_QUOTED | V_HEX},
-	{"peer_profile", V_QUOTED | V_HEX},
-	{"label", V_QUOTED | V_HEX},
-	{"comm", V_QUOTED | V_HEX},
-	{"exe", V_QUOTED | V_HEX},
-	{"mask", V_QUOTED},
-	{"denied_mask", V_QUOTED},
-	{"requested_mask", V_QUOTED},
-	{"attribute", V_QUOTED},
-	{"family", V_QUOTED},
-	{"sock_type", V_QUOTED},
-	{"protocol", V_QUOTED | V_DIGITS},
-	{"capability", V_DIGITS},
-	{"capname", V_QUOTED},
-	{"target", V_QUOTED},
-	{"fstype", V_QUOTED},
-	{"flags", V_QUOTED},
-	{"srcname", V_QUOTED},
-	{"signal", V_DIGITS | V_WORD},
-	{"error", V_DIGITS | V_NEG},
-	{"pid", V_DIGITS},
-	{"peer_pid", V_DIGITS},
-	{"task", V_DIGITS},
-	{"parent", V_DIGITS},
-	{"magic_token", V_DIGITS},
-	{"fsuid", V_DIGITS},
-	{"ouid", V_DIGITS},
-	{"offset", V_DIGITS},
-	{"bus", V_QUOTED},
-	{"path", V_QUOTED},
-	{"interface", V_QUOTED},
-	{"member", V_QUOTED},
+    {"apparmor", V_QUOTED},
+    {"operation", V_QUOTED},
+    {"info", V_QUOTED},
+    {"peer_info", V_QUOTED},
+    {"peer", V_QUOTED},
+    {"name", V_QUOTED | V_HEX},
+    {"name2", V_QUOTED | V_HEX},
+    {"namespace", V_QUOTED | V_HEX},
+    {"profile", V_QUOTED | V_HEX},
+    {"peer_profile", V_QUOTED | V_HEX},
+    {"label", V_QUOTED | V_HEX},
+    {"comm", V_QUOTED | V_HEX},
+    {"exe", V_QUOTED | V_HEX},
+    {"mask", V_QUOTED},
+    {"denied_mask", V_QUOTED},
+    {"requested_mask", V_QUOTED},
+    {"attribute", V_QUOTED},
+    {"family", V_QUOTED},
+    {"sock_type", V_QUOTED},
+    {"protocol", V_QUOTED | V_DIGITS},
+    {"capability", V_DIGITS},
+    {"capname", V_QUOTED},
+    {"target", V_QUOTED},
+    {"fstype", V_QUOTED},
+    {"flags", V_QUOTED},
+    {"srcname", V_QUOTED},
+    {"signal", V_DIGITS | V_WORD},
+    {"error", V_DIGITS | V_NEG},
+    {"pid", V_DIGITS},
+    {"peer_pid", V_DIGITS},
+    {"task", V_DIGITS},
+    {"parent", V_DIGITS},
+    {"magic_token", V_DIGITS},
+    {"fsuid", V_DIGITS},
+    {"ouid", V_DIGITS},
+    {"offset", V_DIGITS},
+    {"bus", V_QUOTED},
+    {"path", V_QUOTED},
+    {"interface", V_QUOTED},
+    {"member", V_QUOTED},
 };
 
 /* Keys newer kernels write under another name than the library knows. */
 static const char *const key_aliases[][2] = {
-	{"requested", "requested_mask"},
-	{"denied", "denied_mask"},
+    {"requested", "requested_mask"},
+    {"denied", "denied_mask"},
 };
 
 #define PAIRS_MAX 64
@@ -181,6 +182,7 @@ static int split_pairs(const char *p, const char *end, struct pair *pairs)
 		if (n == PAIRS_MAX)
 			return -EBADMSG;
 		k->key = p;
+		k->to_lib = false;
 		while (p < end && (islower((unsigned char)*p) ||
 				   isdigit((unsigned char)*p) || *p == '_'))
 			p++;
@@ -189,7 +191,8 @@ static int split_pairs(const char *p, const char *end, struct pair *pairs)
 			return -EBADMSG;
 		p++;
 		if (p < end && *p == '"') {
-			const char *q = memchr(p + 1, '"', (size_t)(end - p - 1));
+			const char *q =
+			    memchr(p + 1, '"', (size_t)(end - p - 1));
 
 			if (!q || (q + 1 < end && q[1] != ' '))
 				return -EBADMSG;
@@ -298,21 +301,23 @@ static size_t digits(const char *p, const char *end)
 	return n;
 }
 
-/* Find the stamp; *@ret_rest is the key list after it.
- * Returns: 0, -ENOENT none, -EBADMSG malformed. */
-static int find_stamp(const char *line, const char *end, struct stamp *st,
+/* The first "audit(" followed by a digit, or NULL. */
+static const char *locate_stamp(const char *line, const char *end)
+{
+	for (const char *p = line;; p += 6) {
+		p = memmem(p, (size_t)(end - p), "audit(", 6);
+		if (!p || (p + 6 < end && isdigit((unsigned char)p[6])))
+			return p;
+	}
+}
+
+/* Read the stamp at @at; *@ret_rest is the key list after it.
+ * Returns: 0 or -EBADMSG. */
+static int read_stamp(const char *at, const char *end, struct stamp *st,
 		      const char **ret_rest)
 {
-	const char *p = line;
+	const char *p = at + 6;
 
-	for (;;) {
-		p = memmem(p, (size_t)(end - p), "audit(", 6);
-		if (!p)
-			return -ENOENT;
-		p += 6;
-		if (p < end && isdigit((unsigned char)*p))
-			break;
-	}
 	st->sec = p;
 	st->nsec_digits = digits(p, end);
 	p += st->nsec_digits;
@@ -330,11 +335,114 @@ static int find_stamp(const char *line, const char *end, struct stamp *st,
 	st->serial = ++p;
 	st->nserial = digits(p, end);
 	p += st->nserial;
-	if (st->nserial == 0 || st->nserial > 19 || end - p < 2 || p[0] != ')' ||
-	    p[1] != ':')
+	if (st->nserial == 0 || st->nserial > 19 || end - p < 2 ||
+	    p[0] != ')' || p[1] != ':')
 		return -EBADMSG;
 	*ret_rest = p + 2;
 	return 0;
+}
+
+static bool one_of(const char *s, size_t n, const char *const *set)
+{
+	for (; *set; set++)
+		if (strlen(*set) == n && memcmp(s, *set, n) == 0)
+			return true;
+	return false;
+}
+
+/* busybox syslogd's "FACILITY.PRIORITY" before the tag, or NULL. */
+static bool facility_priority(const char *t, size_t n, bool *ret_kern)
+{
+	static const char *const fac[] = {
+	    "kern",   "user",	"mail",	  "daemon", "auth",	"syslog",
+	    "lpr",    "news",	"uucp",	  "cron",   "authpriv", "ftp",
+	    "local0", "local1", "local2", "local3", "local4",	"local5",
+	    "local6", "local7", NULL};
+	static const char *const prio[] = {"emerg", "alert", "crit",
+					   "err",   "warn",  "notice",
+					   "info",  "debug", NULL};
+	const char *dot = memchr(t, '.', n);
+
+	if (!dot || !one_of(t, (size_t)(dot - t), fac) ||
+	    !one_of(dot + 1, n - (size_t)(dot - t) - 1, prio))
+		return false;
+	*ret_kern = dot - t == 4 && memcmp(t, "kern", 4) == 0;
+	return true;
+}
+
+/*
+ * Is the text before the stamp at @at the kernel's framing of a record,
+ * rather than a program's line that quotes one (logger, a container's
+ * /dev/log, a user-space audit message)? Any of:
+ *   [node=NAME ]type=AVC|APPARMOR_*|NUMBER msg=audit(       auditd
+ *   audit: type=NUMBER audit(                               kernel text
+ * the kernel text after nothing, a dmesg stamp "[...] ", a kmsg prefix
+ * of the kernel's facility ("PRI,SEQ,USEC,FLAGS;", PRI < 8), or a
+ * syslog line's "kernel: " tag (busybox's "kern.PRIO kernel: ").
+ */
+static bool kernel_framing(const char *line, const char *at)
+{
+	const char *p = at, *pre;
+	size_t n;
+	bool kern;
+
+	if (at - line >= 4 && memcmp(at - 4, "msg=", 4) == 0) {
+		const char *t = line, *sp;
+
+		if (strncmp(t, "node=", 5) == 0) {
+			t = memchr(t, ' ', (size_t)(at - t));
+			if (!t)
+				return false;
+			t++;
+		}
+		if (at - t < 10 || strncmp(t, "type=", 5) != 0)
+			return false;
+		t += 5;
+		sp = at - 5; /* the space before "msg=" */
+		n = (size_t)(sp - t);
+		if (*sp != ' ' || memchr(t, ' ', n))
+			return false;
+		return (n == 3 && memcmp(t, "AVC", 3) == 0) ||
+		       (n > 9 && memcmp(t, "APPARMOR_", 9) == 0) ||
+		       all_of(t, n, "0123456789");
+	}
+	if (p == line || p[-1] != ' ')
+		return false;
+	p--;
+	while (p > line && isdigit((unsigned char)p[-1]))
+		p--;
+	if (p == at - 1 || p - line < 12 || memcmp(p - 12, "audit: type=", 12))
+		return false;
+	pre = p - 12;
+	/* a dmesg stamp: "[   23.512345] " */
+	if (pre - line >= 2 && pre[-1] == ' ' && pre[-2] == ']') {
+		const char *open = memrchr(line, '[', (size_t)(pre - line));
+
+		if (!open)
+			return false;
+		pre = open;
+	}
+	n = (size_t)(pre - line);
+	if (n == 0)
+		return true;
+	if (line[n - 1] == ';') {
+		char *e;
+		long pri = strtol(line, &e, 10);
+
+		return e != line && *e == ',' && pri >= 0 && pri < 8 &&
+		       memchr(line, ';', n) == pre - 1;
+	}
+	if (n < 8 || memcmp(pre - 8, "kernel: ", 8) != 0)
+		return false;
+	if (n > 8 && pre[-9] == ' ') {
+		const char *tok_end = pre - 9, *tok = tok_end;
+
+		while (tok > line && tok[-1] != ' ')
+			tok--;
+		if (facility_priority(tok, (size_t)(tok_end - tok), &kern))
+			return kern;
+	}
+	return n == 8 || pre[-9] == ' ';
 }
 
 /* --- The event, from the library's record and the line --- */
@@ -352,12 +460,12 @@ static const struct {
 	aa_record_event_type lib;
 	enum aa_oci_audit_kind kind;
 } lib_events[] = {
-	{AA_RECORD_DENIED, AA_OCI_AUDIT_DENIED},
-	{AA_RECORD_ALLOWED, AA_OCI_AUDIT_ALLOWED},
-	{AA_RECORD_AUDIT, AA_OCI_AUDIT_AUDIT},
-	{AA_RECORD_STATUS, AA_OCI_AUDIT_STATUS},
-	{AA_RECORD_HINT, AA_OCI_AUDIT_HINT},
-	{AA_RECORD_ERROR, AA_OCI_AUDIT_ERROR},
+    {AA_RECORD_DENIED, AA_OCI_AUDIT_DENIED},
+    {AA_RECORD_ALLOWED, AA_OCI_AUDIT_ALLOWED},
+    {AA_RECORD_AUDIT, AA_OCI_AUDIT_AUDIT},
+    {AA_RECORD_STATUS, AA_OCI_AUDIT_STATUS},
+    {AA_RECORD_HINT, AA_OCI_AUDIT_HINT},
+    {AA_RECORD_ERROR, AA_OCI_AUDIT_ERROR},
 };
 
 /* namespace="root//aa-oci" -> "aa-oci"; "root" is no namespace. */
@@ -406,25 +514,25 @@ static char **own_field(struct aa_oci_audit_event *e, const struct pair *p)
 		size_t off;
 	} fields[] = {
 #define F(k, m) {k, offsetof(struct aa_oci_audit_event, m)}
-		F("operation", operation),
-		F("profile", profile),
-		F("comm", comm),
-		F("name", name),
-		F("name2", name2),
-		F("target", name2),
-		F("requested_mask", requested_mask),
-		F("requested", requested_mask),
-		F("denied_mask", denied_mask),
-		F("denied", denied_mask),
-		F("capname", capname),
-		F("family", family),
-		F("sock_type", sock_type),
-		F("signal", signal),
-		F("peer", peer),
-		F("fstype", fstype),
-		F("srcname", srcname),
-		F("flags", flags),
-		F("info", info),
+	    F("operation", operation),
+	    F("profile", profile),
+	    F("comm", comm),
+	    F("name", name),
+	    F("name2", name2),
+	    F("target", name2),
+	    F("requested_mask", requested_mask),
+	    F("requested", requested_mask),
+	    F("denied_mask", denied_mask),
+	    F("denied", denied_mask),
+	    F("capname", capname),
+	    F("family", family),
+	    F("sock_type", sock_type),
+	    F("signal", signal),
+	    F("peer", peer),
+	    F("fstype", fstype),
+	    F("srcname", srcname),
+	    F("flags", flags),
+	    F("info", info),
 #undef F
 	};
 
@@ -434,9 +542,8 @@ static char **own_field(struct aa_oci_audit_event *e, const struct pair *p)
 	return NULL;
 }
 
-static int event_from(const aa_log_record *rec, const struct pair *pairs,
-		      int n, const struct stamp *st,
-		      struct aa_oci_audit_event *ret)
+static int event_from(const aa_log_record *rec, const struct pair *pairs, int n,
+		      const struct stamp *st, struct aa_oci_audit_event *ret)
 {
 	struct aa_oci_audit_event e = {.capability = -1, .protocol = -1};
 	bool cap = find_pair(pairs, n, "capname") != NULL;
@@ -502,7 +609,7 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	_cleanup_(free_recordp) aa_log_record *rec = NULL;
 	_cleanup_free_ char *canon = NULL;
 	size_t len = strnlen(line, AUDIT_LINE_MAX + 1), used;
-	const char *end, *rest;
+	const char *end, *rest, *at;
 	struct stamp st;
 	int n, r;
 
@@ -510,9 +617,10 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 		return -E2BIG;
 	/* auditd's enrichment follows a \x1d; a line ends at its newline. */
 	end = line + strcspn(line, "\n\r\x1d");
-	r = find_stamp(line, end, &st, &rest);
-	if (r == -ENOENT || (r == 0 && !has_key(rest, end, "apparmor")))
+	at = locate_stamp(line, end);
+	if (!at || !kernel_framing(line, at) || !has_key(at, end, "apparmor"))
 		return -ENOENT;
+	r = read_stamp(at, end, &st, &rest);
 	if (r < 0)
 		return r;
 	n = split_pairs(rest, end, pairs);
@@ -523,11 +631,10 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	canon = malloc(96 + (size_t)(end - rest) + 16 * PAIRS_MAX);
 	if (!canon)
 		return -ENOMEM;
-	used = (size_t)sprintf(canon, "type=AVC msg=audit(%.*s.%.*s:%.*s):",
-			       (int)st.nsec_digits, st.sec,
-			       (int)(st.frac ? st.nfrac : 3),
-			       st.frac ? st.frac : "000", (int)st.nserial,
-			       st.serial);
+	used = (size_t)sprintf(
+	    canon, "type=AVC msg=audit(%.*s.%.*s:%.*s):", (int)st.nsec_digits,
+	    st.sec, (int)(st.frac ? st.nfrac : 3), st.frac ? st.frac : "000",
+	    (int)st.nserial, st.serial);
 	for (int i = 0; i < n; i++) {
 		struct pair *p = &pairs[i];
 		const char *key = NULL;
@@ -536,8 +643,8 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 			if (key_is(p, key_aliases[a][0]) &&
 			    !find_pair(pairs, n, key_aliases[a][1]))
 				key = key_aliases[a][1];
-		for (size_t k = 0; !key && k < sizeof(lib_keys) / sizeof(*lib_keys);
-		     k++)
+		for (size_t k = 0;
+		     !key && k < sizeof(lib_keys) / sizeof(*lib_keys); k++)
 			if (key_is(p, lib_keys[k].key) &&
 			    (p->form & lib_keys[k].forms))
 				key = lib_keys[k].key;
@@ -570,9 +677,21 @@ int audit_parse_journal_json(const char *json_line,
 	r = oci_json_tree(json_line, "journal entry", &root, NULL);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < root->u.object.len; i++)
-		if (streq(root->u.object.keys[i], "MESSAGE"))
-			msg = root->u.object.values[i];
+	for (size_t i = 0; i < root->u.object.len; i++) {
+		const char *k = root->u.object.keys[i];
+		yajl_val v = root->u.object.values[i];
+
+		if (streq(k, "MESSAGE"))
+			msg = v;
+		/* What a program logged is not the kernel's record, whatever
+		 * its text says (a process may write to /dev/kmsg too). */
+		else if ((streq(k, "_TRANSPORT") &&
+			  !(YAJL_IS_STRING(v) &&
+			    streq(v->u.string, "kernel"))) ||
+			 (streq(k, "SYSLOG_FACILITY") &&
+			  !(YAJL_IS_STRING(v) && streq(v->u.string, "0"))))
+			return -ENOENT;
+	}
 	if (!msg || YAJL_IS_NULL(msg))
 		return -ENOENT;
 	if (YAJL_IS_STRING(msg))
@@ -600,42 +719,6 @@ int audit_parse_journal_json(const char *json_line,
 
 /* --- Which container --- */
 
-static bool id_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
-	       c == '-';
-}
-
-bool audit_label_copy(const char *label, size_t *ret_base_len, char *ret_id)
-{
-	const char *child = strstr(label, "//");
-	size_t len = child ? (size_t)(child - label) : strlen(label);
-	const char *mark = NULL, *id;
-	size_t idlen, m = sizeof(AUDIT_COPY_MARK) - 1;
-
-	/* The last mark in the name: the id comes after it. */
-	for (const char *s = label; (s = memmem(s, (size_t)(label + len - s),
-						AUDIT_COPY_MARK, m));
-	     s++)
-		mark = s;
-	if (!mark || mark == label)
-		return false;
-	id = mark + m;
-	idlen = (size_t)(label + len - id);
-	if (idlen == 0 || idlen > 12)
-		return false;
-	for (size_t i = 0; i < idlen; i++)
-		if (!id_char(id[i]))
-			return false;
-	if (ret_base_len)
-		*ret_base_len = (size_t)(mark - label);
-	if (ret_id) {
-		memcpy(ret_id, id, idlen);
-		ret_id[idlen] = '\0';
-	}
-	return true;
-}
-
 static bool is_hex64(const char *s, size_t n)
 {
 	return n == 64 && all_of(s, n, "0123456789abcdef");
@@ -655,7 +738,7 @@ static const char *hex_between(const char *c, size_t n, const char *prefix,
 
 static bool systemd_unit(const char *c, size_t n)
 {
-	static const char *const suffixes[] = {".slice", ".scope", ".service",
+	static const char *const suffixes[] = {".slice", ".scope",  ".service",
 					       ".mount", ".socket", ".swap"};
 
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
@@ -665,6 +748,12 @@ static bool systemd_unit(const char *c, size_t n)
 			return true;
 	}
 	return false;
+}
+
+static bool id_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
+	       c == '-';
 }
 
 static bool runc_id(const char *s, size_t n)
@@ -696,12 +785,12 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 	static const struct {
 		const char *prefix, *suffix, *engine;
 	} units[] = {
-		{"docker-", ".scope", "docker"},
-		{"cri-containerd-", ".scope", "containerd"},
-		{"crio-", ".scope", "cri-o"},
-		{"crio-", "", "cri-o"},
-		{"libpod-", ".scope", "podman"},
-		{"libpod-", "", "podman"},
+	    {"docker-", ".scope", "docker"},
+	    {"cri-containerd-", ".scope", "containerd"},
+	    {"crio-", ".scope", "cri-o"},
+	    {"crio-", "", "cri-o"},
+	    {"libpod-", ".scope", "podman"},
+	    {"libpod-", "", "podman"},
 	};
 	const char *path = cgroup_path, *comps[64];
 	size_t lens[64], n = 0;
@@ -750,8 +839,8 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 					      units[u].suffix)))
 				return give(id, 64, units[u].engine, 0, ret_id,
 					    ret_engine);
-		if (l > 5 && strncmp(c, "runc-", 5) == 0 &&
-		    l > 11 && memcmp(c + l - 6, ".scope", 6) == 0 &&
+		if (l > 5 && strncmp(c, "runc-", 5) == 0 && l > 11 &&
+		    memcmp(c + l - 6, ".scope", 6) == 0 &&
 		    runc_id(c + 5, l - 11))
 			return give(c + 5, l - 11, "runc", 0, ret_id,
 				    ret_engine);
@@ -774,10 +863,11 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 	if (n == 0 || n > 2)
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++)
-		if (systemd_unit(comps[i], lens[i]) || !runc_id(comps[i], lens[i]))
+		if (systemd_unit(comps[i], lens[i]) ||
+		    !runc_id(comps[i], lens[i]))
 			return -ENOENT;
-	return give(comps[n - 1], lens[n - 1], n == 1 ? "runc" : "containerd", 1,
-		    ret_id, ret_engine);
+	return give(comps[n - 1], lens[n - 1], n == 1 ? "runc" : "containerd",
+		    1, ret_id, ret_engine);
 }
 
 /* The start of process @pid, in seconds since the epoch, or -errno. */
@@ -946,8 +1036,8 @@ static int answer(struct aa_oci_attribution *ret,
 		  const struct aa_oci_container *rec, const char *id,
 		  const char *engine)
 {
-	*ret = (struct aa_oci_attribution){.how = how, .rec = rec,
-					   .engine = engine};
+	*ret = (struct aa_oci_attribution){
+	    .how = how, .rec = rec, .engine = engine};
 	ret->id = strdup(rec ? rec->id : id);
 	return ret->id ? 0 : -ENOMEM;
 }
@@ -1004,7 +1094,8 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 	size_t hits = 0;
 	char id12[13];
 	/* aa-oci loads nothing into a namespace: no copy lives there. */
-	bool copy = label && !e->namespace && audit_label_copy(label, NULL, id12);
+	bool copy =
+	    label && !e->namespace && policy_copy_parse(label, NULL, id12);
 	int r;
 
 	*ret = (struct aa_oci_attribution){0};
@@ -1025,8 +1116,8 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 			hits = 0;
 			for (size_t i = 0; i < n; i++)
 				if (strlen(id12) == 12
-					    ? strncmp(recs[i].id, id12, 12) == 0
-					    : streq(recs[i].id, id12)) {
+					? strncmp(recs[i].id, id12, 12) == 0
+					: streq(recs[i].id, id12)) {
 					one = &recs[i];
 					hits++;
 				}

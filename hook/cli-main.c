@@ -14,7 +14,7 @@
 #include "aa-oci/cache.h"
 #include "aa-oci/config.h"
 #include "aa-oci/generate.h"
-#include "aa-oci/status.h"
+#include "aa-oci/manage.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/load.h"
 #include "aa-oci/log.h"
@@ -35,6 +35,16 @@ static void usage(FILE *f)
 	    "        NAME), or in enforce / complain mode; only profiles aa-oci "
 	    "loaded,\n"
 	    "        unless --force\n"
+	    "  logs [--follow] [--container ID] [--pod NS/NAME] [--profile NAME]\n"
+	    "       [--since TIME] [--json]\n"
+	    "        the kernel's AppArmor records, each with the container it "
+	    "came from\n"
+	    "  suggest (--container ID | --profile NAME) [--write] [--reload] "
+	    "[--force]\n"
+	    "        rules for /etc/apparmor.d/local/NAME from the records; "
+	    "--write appends\n"
+	    "        them (checked with the parser), --reload loads the "
+	    "profile again\n"
 	    "  status [--json] [--apparmorfs DIR] [--config FILE]\n"
 	    "        each profile aa-oci knows (mode, who loaded it, source) "
 	    "and each\n"
@@ -414,151 +424,6 @@ static int cmd_cache(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
-/* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
-static int cmd_reload(const char *cmd, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *apparmorfs = AA_OCI_APPARMORFS;
-	const char *config_path = AA_OCI_CONFIG_FILE;
-	bool config_required = false, force = false;
-	enum aa_oci_mode mode = streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN
-						       : AA_OCI_MODE_ENFORCE;
-	const enum aa_oci_mode *want = streq(cmd, "reload") ? NULL : &mode;
-	_cleanup_free_ char **all = NULL;
-	struct aa_oci_config cfg = {0};
-	struct aa_oci_err err = {0};
-	struct aa_oci_kernel *k = NULL;
-	char **names;
-	int c, r, failed = 0;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'a':
-			apparmorfs = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			config_required = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (want && optind != argc - 1) {
-		log_error("%s: name one profile", cmd);
-		return 2;
-	}
-	r = config_load(config_path, config_required, &cfg, &err);
-	if (r == 0)
-		r = kernel_open(apparmorfs, &k, &err);
-	if (r < 0) {
-		log_error("%s: %s", cmd, err.text);
-		config_free(&cfg);
-		return 1;
-	}
-	names = argv + optind;
-	/* reload with no names: every profile aa-oci loaded. */
-	if (optind == argc && rundir_loaded_list(cfg.rundir, &all) == 0)
-		names = all;
-	for (char **n = names; n && *n; n++) {
-		struct aa_oci_load_result res = {0};
-
-		err_clear(&err);
-		r = profile_name_validate(*n, &err);
-		if (r == 0)
-			r = load_again(k, &cfg, *n, want, force, &res, &err);
-		if (r < 0) {
-			log_error("%s: profile \"%s\": %s", cmd, *n, err.text);
-			failed++;
-		} else {
-			printf("%s: loaded (%s) from %s%s\n", *n,
-			       mode_name(res.mode),
-			       res.source ? res.source : "the built-in default",
-			       res.from_cache ? ", compiled policy from the cache"
-					      : "");
-		}
-		load_result_free(&res);
-	}
-	strv_free(TAKE_PTR(all));
-	kernel_close(k);
-	config_free(&cfg);
-	return failed ? 1 : 0;
-}
-
-static int cmd_status(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
-	};
-	const char *apparmorfs = AA_OCI_APPARMORFS;
-	const char *config_path = AA_OCI_CONFIG_FILE;
-	bool config_required = false, json = false;
-	struct aa_oci_config cfg = {0};
-	struct aa_oci_status st = {0};
-	struct aa_oci_err err = {0};
-	struct aa_oci_kernel *k = NULL;
-	int c, r;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'a':
-			apparmorfs = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			config_required = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	r = config_load(config_path, config_required, &cfg, &err);
-	if (r < 0) {
-		log_error("status: %s", err.text);
-		return 1;
-	}
-	/* Without AppArmor the records still show; profiles as not loaded. */
-	if (kernel_open(apparmorfs, &k, &err) < 0)
-		log_warning("status: %s", err.text);
-	r = status_collect(k, &cfg, &st);
-	if (r == 0)
-		r = status_print(&st, json, stdout);
-	if (r < 0)
-		log_error("status: %s: %s", cfg.run_dir, strerror(-r));
-	status_free(&st);
-	kernel_close(k);
-	config_free(&cfg);
-	return r < 0 ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -578,10 +443,14 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (streq(cmd, "status"))
-		return cmd_status(argc - 1, argv + 1);
+		return manage_status(argc - 1, argv + 1);
+	if (streq(cmd, "logs"))
+		return manage_logs(argc - 1, argv + 1);
+	if (streq(cmd, "suggest"))
+		return manage_suggest(argc - 1, argv + 1);
 	if (streq(cmd, "reload") || streq(cmd, "enforce") ||
 	    streq(cmd, "complain"))
-		return cmd_reload(cmd, argc - 1, argv + 1);
+		return manage_reload(cmd, argc - 1, argv + 1);
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
 	if (streq(cmd, "cache"))

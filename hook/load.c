@@ -511,6 +511,17 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	enum aa_oci_mode have;
 	int r;
 
+	/* With unload_unused, a profile may be unloaded between this look
+	 * and the runtime's use of it: look under a shared lock, which the
+	 * unloader's exclusive one waits for (it then sees this start's
+	 * record). Without it nothing unloads, and the look takes no lock. */
+	if (cfg->unload_unused) {
+		r = lock_open(cfg, &lock, err);
+		if (r == 0)
+			r = lock_wait(lock, LOCK_SH, cfg->run_dir, err);
+		if (r < 0)
+			return r;
+	}
 	r = kernel_profile_state(k, cfg->rundir, name, &have);
 	if (r == 0 && keep_loaded(cfg, name, have, mode, &res.note)) {
 		res.action = AA_OCI_LOAD_ALREADY;
@@ -534,9 +545,11 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	 * handovers saved). Not loaded after all (that load failed): take
 	 * the exclusive lock and try.
 	 */
-	r = lock_open(cfg, &lock, err);
-	if (r < 0)
-		return r;
+	if (lock < 0) {
+		r = lock_open(cfg, &lock, err);
+		if (r < 0)
+			return r;
+	}
 	r = lock_wait(lock, LOCK_EX | LOCK_NB, cfg->run_dir, err);
 	if (r == -EWOULDBLOCK) {
 		r = lock_wait(lock, LOCK_SH, cfg->run_dir, err);
@@ -826,9 +839,10 @@ int load_unload_unused(struct aa_oci_kernel *k,
 	bool used = false, ours;
 	int r;
 
-	/* Under the lock, after the records: a start writes its record
-	 * before it looks at the kernel, so either it is listed here and the
-	 * profile stays, or it finds the profile gone and loads it again. */
+	/* Under the exclusive lock, after the records: a start writes its
+	 * record, then looks at the kernel under the shared lock
+	 * (load_ensure), so either it is listed here and the profile stays,
+	 * or it looks after this and finds the profile gone and loads it. */
 	r = lock_take(cfg, &lock, err);
 	if (r < 0)
 		return r;

@@ -23,6 +23,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/audit.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/logs.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/rundir.h"
@@ -36,11 +37,11 @@
 #define LOGS_RELIST_MS 250
 
 static const struct aa_oci_logs_source default_sources[] = {
-	{AA_OCI_LOGS_JOURNALCTL, "/usr/bin/journalctl"},
-	{AA_OCI_LOGS_FILE, "/var/log/audit/audit.log"},
-	{AA_OCI_LOGS_FILE, "/var/log/kern.log"},
-	{AA_OCI_LOGS_FILE, "/var/log/messages"},
-	{AA_OCI_LOGS_KMSG, "/dev/kmsg"},
+    {AA_OCI_LOGS_JOURNALCTL, "/usr/bin/journalctl"},
+    {AA_OCI_LOGS_FILE, "/var/log/audit/audit.log"},
+    {AA_OCI_LOGS_FILE, "/var/log/kern.log"},
+    {AA_OCI_LOGS_FILE, "/var/log/messages"},
+    {AA_OCI_LOGS_KMSG, "/dev/kmsg"},
 };
 
 struct ctx {
@@ -338,7 +339,8 @@ static int print_json(FILE *f, const char *source,
 
 	when(e, t, sizeof(t));
 	if (rec && rec->k8s_pod &&
-	    asprintf(&pod, "%s%s%s", rec->k8s_namespace ? rec->k8s_namespace : "",
+	    asprintf(&pod, "%s%s%s",
+		     rec->k8s_namespace ? rec->k8s_namespace : "",
 		     rec->k8s_namespace ? "/" : "", rec->k8s_pod) < 0)
 		return -ENOMEM;
 	r = oci_json_writer_new(&w);
@@ -443,7 +445,7 @@ static bool profile_matches(const struct aa_oci_audit_event *e,
 	if (p[n] == '\0' || (p[n] == '/' && p[n + 1] == '/' && p[n + 2] != '&'))
 		return true;
 	/* A per-container copy of the profile. */
-	return audit_label_copy(p, &base, NULL) && base == n;
+	return policy_copy_parse(p, &base, NULL) && base == n;
 }
 
 /* @want an id or its start; @id maybe only the first 12 characters. */
@@ -521,7 +523,8 @@ static int show(struct ctx *c, const struct aa_oci_audit_event *e)
 	if (e->kind != AA_OCI_AUDIT_DENIED && e->kind != AA_OCI_AUDIT_ALLOWED &&
 	    e->kind != AA_OCI_AUDIT_AUDIT)
 		return 0;
-	if (e->time < o->since || (o->profile && !profile_matches(e, o->profile)))
+	if (e->time < o->since ||
+	    (o->profile && !profile_matches(e, o->profile)))
 		return 0;
 	if (o->follow && now_ms() - c->listed_ms >= LOGS_RELIST_MS &&
 	    (r = list_containers(c)) < 0)
@@ -532,7 +535,11 @@ static int show(struct ctx *c, const struct aa_oci_audit_event *e)
 	if (r < 0)
 		return err_set(c->err, r, "attributing a record: %s",
 			       strerror(-r));
-	if (container_filters(o, &a)) {
+	if (container_filters(o, &a) && o->each) {
+		r = o->each(e, &a, o->each_ud);
+		if (r == 0)
+			c->st.shown++;
+	} else if (container_filters(o, &a)) {
 		print_header(c);
 		if (o->json)
 			r = print_json(c->out, c->source, e, &a);
@@ -561,9 +568,6 @@ static int on_line(struct ctx *c, const char *line)
 	int r;
 
 	c->st.lines++;
-	/* journalctl's output is a working journal: its source is settled. */
-	if (c->kind == AA_OCI_LOGS_JOURNALCTL)
-		print_header(c);
 	/* Most lines are someone else's: spare them the parsers. A journal
 	 * MESSAGE that is not UTF-8 comes as an array of bytes. */
 	if (!strstr(line, "apparmor=") &&
@@ -646,7 +650,6 @@ static int read_file(struct ctx *c, const struct aa_oci_logs_source *s)
 		return err_set(c->err, -errno, "%s: %s", s->path,
 			       strerror(errno));
 	c->source = s->path;
-	print_header(c);
 	for (;;) {
 		ssize_t n = read(fd, buf, LOGS_READ_SIZE);
 		int r;
@@ -672,7 +675,8 @@ static int drain(struct ctx *c, int fd, const char *path, char *buf)
 		int r;
 
 		if (n < 0) {
-			/* EPIPE: records were overwritten before we read them. */
+			/* EPIPE: records were overwritten before we read them.
+			 */
 			if (errno == EINTR || errno == EPIPE)
 				continue;
 			if (errno == EAGAIN)
@@ -708,12 +712,11 @@ static int read_kmsg(struct ctx *c, const char *path, int sigfd)
 		return err_set(c->err, -errno, "%s: %s", path, strerror(errno));
 	c->source = path;
 	if (sigfd >= 0) {
-		/* Not a seekable kmsg (a FIFO, in tests): from where it is. */
+		/* A kmsg that cannot seek (a pipe, in tests): from where it is.
+		 */
 		(void)lseek(fd, 0, SEEK_END);
 		print_header(c);
 		fflush(c->out);
-	} else {
-		print_header(c);
 	}
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fd, .events = POLLIN},
@@ -747,8 +750,8 @@ static long left_ms(long deadline)
 }
 
 /*
- * journalctl's JSON lines, streamed. A journalctl that cannot run, fails
- * or writes nothing (no journal, or none we may read) is no source:
+ * journalctl's JSON lines, streamed. A journalctl that cannot run, or
+ * writes nothing (no journal, or none we may read), is no source:
  * -ENODATA, and the next one is tried.
  */
 static int read_journalctl(struct ctx *c, const char *path)
@@ -756,8 +759,8 @@ static int read_journalctl(struct ctx *c, const char *path)
 	static const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 					   "LC_ALL=C", "SYSTEMD_COLORS=0",
 					   NULL};
-	const char *const argv[] = {path, "-k", "-o", "json", "--no-pager",
-				    NULL};
+	const char *const argv[] = {path,   "-k",	  "-o",
+				    "json", "--no-pager", NULL};
 	_cleanup_close_ int rfd = -1, wfd = -1;
 	_cleanup_free_ char *buf = malloc(LOGS_READ_SIZE);
 	posix_spawn_file_actions_t fa;
@@ -782,8 +785,8 @@ static int read_journalctl(struct ctx *c, const char *path)
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr,
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+					    POSIX_SPAWN_SETSIGDEF);
 	/* posix_spawn does not write to argv or envp. */
 	r = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv,
 			(char *const *)envp);
@@ -794,8 +797,8 @@ static int read_journalctl(struct ctx *c, const char *path)
 	closep(&wfd);
 	wfd = -1;
 	c->source = "journal";
-	deadline = now_ms() + (c->o->timeout_ms > 0 ? c->o->timeout_ms
-						    : LOGS_TIMEOUT_MS);
+	deadline = now_ms() +
+		   (c->o->timeout_ms > 0 ? c->o->timeout_ms : LOGS_TIMEOUT_MS);
 	for (;;) {
 		struct pollfd p = {.fd = rfd, .events = POLLIN};
 		ssize_t n;
@@ -878,11 +881,12 @@ int logs_run(const struct aa_oci_logs_opts *o, const struct aa_oci_config *cfg,
 	     FILE *out, struct aa_oci_err *err)
 {
 	const struct aa_oci_logs_source *src =
-		o->sources ? o->sources : default_sources;
-	size_t n_src = o->sources ? o->n_sources
-				  : sizeof(default_sources) /
-					    sizeof(*default_sources);
+	    o->sources ? o->sources : default_sources;
+	size_t n_src = o->sources
+			   ? o->n_sources
+			   : sizeof(default_sources) / sizeof(*default_sources);
 	struct ctx c = {.o = o, .cfg = cfg, .out = out, .err = err};
+	struct aa_oci_logs_stats first = {0};
 	int r;
 
 	c.line = malloc(LOGS_LINE_MAX + 1);
@@ -895,11 +899,30 @@ int logs_run(const struct aa_oci_logs_opts *o, const struct aa_oci_config *cfg,
 		r = follow(&c);
 		goto out;
 	}
+	/*
+	 * A source that is there but holds no AppArmor record does not end
+	 * the search: with auditd running, the journal and kern.log have the
+	 * kernel's other messages and audit.log the records. When none has
+	 * any, the first that could be read is named.
+	 */
 	r = -ENOENT;
-	for (size_t i = 0; i < n_src && (r == -ENOENT || r == -ENODATA); i++) {
-		/* What a source that was no source read does not count. */
+	for (size_t i = 0; i < n_src; i++) {
 		c.st = (struct aa_oci_logs_stats){0};
 		r = read_source(&c, &src[i]);
+		if (r == -ENOENT || r == -ENODATA)
+			continue;
+		if (r < 0 || c.st.records > 0)
+			break;
+		if (!first.source) {
+			first = c.st;
+			first.source = c.source;
+		}
+	}
+	if ((r == -ENOENT || r == -ENODATA || (r == 0 && c.st.records == 0)) &&
+	    first.source) {
+		c.st = first;
+		c.source = first.source;
+		r = 0;
 	}
 	if (r == -ENOENT || r == -ENODATA) {
 		char tried[512] = "";
@@ -915,7 +938,7 @@ int logs_run(const struct aa_oci_logs_opts *o, const struct aa_oci_config *cfg,
 			    tried);
 	}
 	if (r == 0)
-		print_header(&c); /* a source without a record */
+		print_header(&c); /* no record was shown */
 	if (r == 0 && fflush(out) != 0)
 		r = err_set(err, -EIO, "writing the records: %s",
 			    strerror(errno));

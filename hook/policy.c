@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -39,18 +40,52 @@ int policy_copy_name(const char *profile, const char *id, char **ret)
 	return 0;
 }
 
+static bool id_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
+	       c == '-';
+}
+
+bool policy_copy_parse(const char *label, size_t *ret_base_len, char *ret_id)
+{
+	const char *child = strstr(label, "//");
+	size_t len = child ? (size_t)(child - label) : strlen(label);
+	const char *mark = NULL, *id;
+	size_t idlen, m = sizeof(COPY_MARK) - 1;
+
+	/* The last mark in the name: the id comes after it. */
+	for (const char *s = label;
+	     (s = memmem(s, (size_t)(label + len - s), COPY_MARK, m));
+	     s++)
+		mark = s;
+	if (!mark || mark == label)
+		return false;
+	id = mark + m;
+	idlen = (size_t)(label + len - id);
+	if (idlen == 0 || idlen > 12)
+		return false;
+	for (size_t i = 0; i < idlen; i++)
+		if (!id_char(id[i]))
+			return false;
+	if (ret_base_len)
+		*ret_base_len = (size_t)(mark - label);
+	if (ret_id) {
+		memcpy(ret_id, id, idlen);
+		ret_id[idlen] = '\0';
+	}
+	return true;
+}
+
 bool policy_copy_base(const char *name, const char *id, char **ret_base)
 {
-	char tail[sizeof(COPY_MARK) + 12];
-	size_t n = strlen(name), t;
+	char id12[13];
+	size_t base;
 
-	if (!id || !id[0])
+	if (!id || !id[0] || strstr(name, "//") ||
+	    !policy_copy_parse(name, &base, id12) ||
+	    strncmp(id12, id, 12) != 0 || strlen(id12) != strnlen(id, 12))
 		return false;
-	snprintf(tail, sizeof(tail), COPY_MARK "%.12s", id);
-	t = strlen(tail);
-	if (n <= t || strcmp(name + n - t, tail) != 0)
-		return false;
-	if (ret_base && !(*ret_base = strndup(name, n - t)))
+	if (ret_base && !(*ret_base = strndup(name, base)))
 		return false;
 	return true;
 }

@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -840,10 +841,12 @@ static int on_signal_or_ptrace(const struct aa_oci_suggest_event *e,
 	_cleanup_(list_clear) struct list perms = {0};
 	_cleanup_free_ char *clause = NULL;
 
-	if ((signal && !is_word(sig, "+_")) || (peer && !printable(peer)))
-		return refuse(refused, "malformed record", "%s %s peer=%s",
-			      signal ? "signal" : "ptrace",
-			      signal ? shown(sig) : "", shown(peer));
+	if (signal && !is_word(sig, "+_"))
+		return refuse(refused, "malformed signal name", "signal %s",
+			      shown(sig));
+	if (peer && !printable(peer))
+		return refuse(refused, "malformed peer", "%s peer=%s",
+			      signal ? "signal" : "ptrace", peer);
 	if (mask_words(e, signal ? dirs : ptrace, &perms) < 0)
 		return -ENOMEM;
 	if (perms.n == 0)
@@ -1302,6 +1305,14 @@ static int check_writable(int dirfd, const char *path, const struct stat *st,
 	return 0;
 }
 
+static bool mentions_error(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 5 <= n; i++)
+		if (strncasecmp(s + i, "error", 5) == 0)
+			return true;
+	return false;
+}
+
 /* The parser's first line that reports an error, else its first line. */
 static void parser_line(const char *out, char *buf, size_t size)
 {
@@ -1313,7 +1324,7 @@ static void parser_line(const char *out, char *buf, size_t size)
 		size_t ln = (size_t)(e - l);
 
 		trim(&l, &ln);
-		if (ln && memmem(l, ln, "rror", 4)) {
+		if (mentions_error(l, ln)) {
 			pick = l;
 			n = ln;
 		}

@@ -20,6 +20,13 @@
  *   journal            the MESSAGE of a `journalctl -k -o json` entry,
  *                      which is the bare kmsg text (audit_parse_journal_json)
  *
+ * Only the kernel's framing counts: a line that a program wrote (logger, a
+ * container's /dev/log, a user-space audit message, a journal entry whose
+ * _TRANSPORT is not "kernel" or SYSLOG_FACILITY not 0) is not a record,
+ * whatever its text says: a syslog line's tag must be "kernel:" (busybox:
+ * "kern.PRIO kernel:"), a kmsg record's facility 0, an audit.log record's
+ * type AVC, APPARMOR_* or a number.
+ *
  * libapparmor 3.0's parser takes only some of these (not the bare form
  * journald and /dev/kmsg give, not a one-digit dmesg stamp, not "node="),
  * and refuses a whole record for one key it does not know (the "class="
@@ -54,7 +61,6 @@
 #define AUDIT_JSON_MAX 65536
 
 /* The mark between a profile's name and the id in a per-container copy. */
-#define AUDIT_COPY_MARK "--aa-oci-"
 
 /* What the record says happened: its apparmor="..." value. */
 enum aa_oci_audit_kind {
@@ -74,12 +80,12 @@ const char *audit_kind_name(enum aa_oci_audit_kind kind);
  * numbers absent from the record are -1 (0 for pid and error).
  */
 struct aa_oci_audit_event {
-	time_t time;          /* audit(SECONDS...): seconds since the epoch */
-	long nsec;            /* its fraction (the kernel writes ms), or 0 */
+	time_t time;	      /* audit(SECONDS...): seconds since the epoch */
+	long nsec;	      /* its fraction (the kernel writes ms), or 0 */
 	unsigned long serial; /* audit(...:SERIAL) */
 	enum aa_oci_audit_kind kind;
 	char *operation;
-	char *profile;   /* the label, without its policy namespace */
+	char *profile;	 /* the label, without its policy namespace */
 	char *namespace; /* namespace="root//aa-oci" -> "aa-oci"; NULL: root */
 	pid_t pid;
 	char *comm;
@@ -88,7 +94,7 @@ struct aa_oci_audit_event {
 	char *name2; /* target=: link and exec targets */
 	char *requested_mask, *denied_mask;
 	int capability; /* capability=, -1 none */
-	char *capname;  /* capname= */
+	char *capname;	/* capname= */
 	char *family, *sock_type;
 	int protocol; /* protocol=, the kernel's number; -1 none */
 	char *signal, *peer;
@@ -120,14 +126,6 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret);
 int audit_parse_journal_json(const char *json_line,
 			     struct aa_oci_audit_event *ret);
 
-/*
- * audit_label_copy - is @label (a profile name, maybe with a child
- * "//hat") a per-container copy "NAME--aa-oci-ID12"? Then *@ret_base_len
- * (may be NULL) gets the length of NAME and @ret_id (NULL, or 13 bytes)
- * ID12.
- * Returns: true or false.
- */
-bool audit_label_copy(const char *label, size_t *ret_base_len, char *ret_id);
 
 /*
  * audit_cgroup_container_id - the container a cgroup path (as in

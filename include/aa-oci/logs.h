@@ -4,16 +4,18 @@
  * with the container it came from, filtered, one line each for people or
  * one JSON object per line (JSON lines) for machines.
  *
- * Where the records are read (the first that is there):
+ * Where the records are read:
  *   --follow   /dev/kmsg, from its end, until SIGINT or SIGTERM
- *   otherwise  journalctl -k -o json --no-pager (this boot's kernel
- *              messages; used when it writes at least one entry),
- *              /var/log/audit/audit.log (auditd takes the records from
- *              the kernel while it runs), /var/log/kern.log,
- *              /var/log/messages (busybox syslogd), then the kernel's
- *              ring buffer: /dev/kmsg read to its end.
+ *   otherwise  the first of these that holds an AppArmor record:
+ *              journalctl -k -o json --no-pager (this boot's kernel
+ *              messages), /var/log/audit/audit.log (auditd takes the
+ *              records from the kernel while it runs, and then the
+ *              journal and kern.log have none), /var/log/kern.log,
+ *              /var/log/messages (busybox syslogd), the kernel's ring
+ *              buffer (/dev/kmsg read to its end). When none holds one,
+ *              the first that could be read is named.
  * A file that exists but cannot be read is an error, not a reason to
- * read another one: the records are in it.
+ * read another one: the records may be in it.
  */
 #pragma once
 
@@ -22,6 +24,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "aa-oci/audit.h"
 #include "aa-oci/config.h"
 #include "aa-oci/err.h"
 
@@ -39,11 +42,12 @@ struct aa_oci_logs_source {
 
 /* What logs_run read, for a caller or a test (all optional). */
 struct aa_oci_logs_stats {
-	const char *source; /* the source used, as printed ("journal", a path) */
-	size_t lines;	    /* lines read from it */
-	size_t records;	    /* AppArmor records among them */
-	size_t malformed;   /* records that did not parse, lines too long */
-	size_t shown;	    /* records printed */
+	const char
+	    *source;	  /* the source used, as printed ("journal", a path) */
+	size_t lines;	  /* lines read from it */
+	size_t records;	  /* AppArmor records among them */
+	size_t malformed; /* records that did not parse, lines too long */
+	size_t shown;	  /* records printed */
 };
 
 struct aa_oci_logs_opts {
@@ -56,13 +60,18 @@ struct aa_oci_logs_opts {
 	/* Where to read; NULL: the list above. */
 	const struct aa_oci_logs_source *sources;
 	size_t n_sources;
-	const char *kmsg;  /* --follow reads it; NULL: /dev/kmsg */
-	long timeout_ms;   /* journalctl's time limit; 0: 120 s */
+	const char *kmsg; /* --follow reads it; NULL: /dev/kmsg */
+	long timeout_ms;  /* journalctl's time limit; 0: 120 s */
 	/* A process's cgroup (audit_attribute); NULL: audit_pid_cgroup on
 	 * /proc, which skips a pid started after the record. */
 	int (*cgroup_of)(pid_t pid, char **ret, void *ud);
 	void *cgroup_ud;
 	struct aa_oci_logs_stats *stats; /* filled when not NULL */
+	/* When set, each record that passes the filters goes here instead
+	 * of being printed (aa-oci suggest); a negative return stops. */
+	int (*each)(const struct aa_oci_audit_event *e,
+		    const struct aa_oci_attribution *a, void *ud);
+	void *each_ud;
 };
 
 /*
@@ -78,7 +87,8 @@ int logs_parse_since(const char *s, time_t now, time_t *ret);
  * filter, and print to @out: for people, a first line "source: SOURCE",
  * then one line a record,
  *
- *   TIME  CONTAINER  POD  PROFILE  KIND  OPERATION  OBJECT  requested=R denied=D info="I"
+ *   TIME  CONTAINER  POD  PROFILE  KIND  OPERATION  OBJECT  requested=R
+ * denied=D info="I"
  *
  * (TIME in UTC with milliseconds; CONTAINER the first 12 characters of
  * the id, "ambiguous: A, B", or "-"; POD "NAMESPACE/NAME" or "-"; KIND

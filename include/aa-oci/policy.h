@@ -79,6 +79,16 @@ void policy_decision_free(struct aa_oci_decision *d);
 int policy_copy_name(const char *profile, const char *id, char **ret);
 
 /*
+ * policy_copy_parse - is @label (a profile name, maybe with a child
+ * "//hat") a per-container copy "NAME--aa-oci-ID12" (ID12: 1 to 12 of the
+ * characters of container ids)? Then *@ret_base_len (may be NULL) gets
+ * the length of NAME and @ret_id (NULL, or 13 bytes) ID12. The one reader
+ * of the names policy_copy_name makes (audit attribution uses it too).
+ * Returns: true or false.
+ */
+bool policy_copy_parse(const char *label, size_t *ret_base_len, char *ret_id);
+
+/*
  * policy_copy_base - is @name container @id's private copy of a profile?
  * Then *@ret_base (may be NULL) gets that profile's name.
  * Returns: true or false.

@@ -45,7 +45,7 @@ struct aa_oci_suggest_event {
  * into a rule, "WHAT: why": what a local override must never grant
  * (changing profiles, mac_admin, writes to /proc/sysrq-trigger, ...) and
  * records that cannot be understood. Both are NULL-terminated; strv_free.
- * Returns: 0 or -ENOMEM.
+ * Returns: 0, -EINVAL (no @ret_rules, or no @ev for @n > 0) or -ENOMEM.
  */
 int suggest_rules(const struct aa_oci_suggest_event *ev, size_t n,
 		  char ***ret_rules, char ***ret_refused);
@@ -73,6 +73,8 @@ int suggest_diff(const char *local_path, char *const *rules, char **ret_diff,
  * one's mode and owner otherwise; the directory is created 0755 when
  * missing (one level). A file or directory without any write permission
  * bit is refused even for root: someone made it read-only on purpose.
+ * The check means something only when @profile_path includes the
+ * override: see suggest_profile_includes_local().
  * @ret_added (may be NULL) gets the number of lines appended; 0 touches
  * nothing and runs no parser.
  * Returns: 0, or -errno with one line in @err naming the file: -EACCES or

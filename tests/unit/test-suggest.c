@@ -97,16 +97,18 @@ static const struct rules_case rules_cases[] = {
 	 OPEN("/etc/app/app.conf.Xy12Zq.tmp", "wc"),
 	 OPEN("/tmp/tmpk3j9x8qz", "rw"),
 	 OPEN("/var/spool/app/core.12345", "r"),
+	 OPEN("/var/tmp/x.aBcDeF", "w"),
 	 OPEN("/srv/cache/sha256-0a1b2c3d4e5f6a7b.json", "r"),
 	 /* words, versions and short numbers stay */
-	 OPEN("/etc/app/file.backup", "r"),
+	 OPEN("/etc/app/file.Backup", "r"),
+	 OPEN("/var/spool/app/job.1234", "r"),
 	 OPEN("/usr/lib/python3.11/os.py", "r"),
 	 OPEN("/opt/deadbeef/run", "r"),
 	 OPEN("/usr/lib/x86_64-linux-gnu/libc.so.6", "mr"),
      },
      {
 	 "  /etc/app/app.conf.*.tmp w,",
-	 "  /etc/app/file.backup r,",
+	 "  /etc/app/file.Backup r,",
 	 "  /opt/deadbeef/run r,",
 	 "  /proc/[0-9]*/fd/ r,",
 	 "  /proc/[0-9]*/status r,",
@@ -118,6 +120,8 @@ static const struct rules_case rules_cases[] = {
 	 "  /usr/lib/x86_64-linux-gnu/libc.so.6 mr,",
 	 "  /var/lib/docker/containers/*/hostname r,",
 	 "  /var/spool/app/core.[0-9]* r,",
+	 "  /var/spool/app/job.1234 r,",
+	 "  /var/tmp/x.* w,",
      },
      {NULL}},
 
@@ -285,6 +289,10 @@ static const struct rules_case rules_cases[] = {
 	 /* a glob that would cover the refused: the literal path */
 	 OPEN("/proc/deadbeef12", "w"),
 	 OPEN("/sys/kernel/0a1b2c3d4e/x", "w"),
+	 /* siblings that would collapse into a glob covering the refused */
+	 OPEN("/sys/kernel/q1W2e3R4", "r"),
+	 OPEN("/sys/kernel/q1W2e3R4", "w"),
+	 OPEN("/sys/kernel/Zz9Yy8Xq", "r"),
 	 {.operation = "change_profile", .name = "unconfined"},
 	 {.operation = "change_onexec", .name = "unconfined"},
 	 {.operation = "mount",
@@ -302,6 +310,8 @@ static const struct rules_case rules_cases[] = {
 	 "  /proc/deadbeef12 w,",
 	 "  /proc/sysrq-trigger r,",
 	 "  /sys/kernel/0a1b2c3d4e/x w,",
+	 "  /sys/kernel/Zz9Yy8Xq r,",
+	 "  /sys/kernel/q1W2e3R4 rw,",
 	 "  /sys/kernel/security/apparmor/profiles r,",
      },
      {
@@ -346,6 +356,7 @@ static const struct rules_case rules_cases[] = {
 	 {.operation = "signal", .requested_mask = "send", .signal = "te,rm"},
 	 {.operation = "signal", .requested_mask = "poke", .signal = "term"},
 	 {.operation = "ptrace", .requested_mask = "peek"},
+	 {.operation = "ptrace", .requested_mask = "read", .peer = "bad\tpeer"},
 	 {.operation = "connect", .family = "unix", .requested_mask = "x"},
 	 {.operation = "mount",
 	  .name = "/mnt/",
@@ -367,8 +378,9 @@ static const struct rules_case rules_cases[] = {
 	 "operation frobnicate: not understood: no rule is suggested for it",
 	 "pivotroot /new/: not suggested: write a pivot_root rule by hand",
 	 "ptrace peek: no permission in the record",
+	 "ptrace peer=bad?peer: malformed peer",
 	 "signal poke: no permission in the record",
-	 "signal te,rm peer=(none): malformed record",
+	 "signal te,rm: malformed signal name",
 	 "unix x: no unix socket permission in the record",
      }},
 };

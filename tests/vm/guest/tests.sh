@@ -1369,6 +1369,16 @@ exit 0'
 	run_cmd aa-oci status --json
 	st=$OUT
 	run_cmd aa-oci status
+	# while both run: each record attributed to its own container
+	sleep 1 # the audit records reach the log through kauditd
+	run_cmd aa-oci logs --container $n-enf --json
+	check "aa-oci logs --container $n-enf: the DENIED write of /out/denied, by $PAY" \
+		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .profile == \"$2\" and .container == \"$3\")" >/dev/null' - "$OUT" $PAY $n-enf
+	run_cmd aa-oci logs --container $n-cmp --json
+	check "aa-oci logs --container $n-cmp: the ALLOWED write, by its copy" \
+		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"ALLOWED\" and .name == \"/out/denied\" and .profile == \"$2\" and .container == \"$3\")" >/dev/null' - "$OUT" $copy $n-cmp
+	check "aa-oci logs --container $n-enf shows nothing of $n-cmp" \
+		sh -c '! printf "%s\n" "$1" | grep -q "$2"' - "$(aa-oci logs --container $n-enf --json)" $copy
 	touch $WORK/$n-enf/out/go $WORK/$n-cmp/out/go
 	wait
 	cat $WORK/$n-enf.log $WORK/$n-cmp.log
@@ -1435,6 +1445,98 @@ t_unload_unused() {
 	check "after the last container, $PROFILE is unloaded again" not_loaded $PROFILE
 }
 
+# i11-3. sync --watch follows a profile's local override: editing
+# /etc/apparmor.d/local/NAME changes the kernel's policy.
+t_sync_local() {
+	local d=$WORK/i11-3 pid
+	rm -rf $d && mkdir -p $d/profiles $d/run
+	echo secret >$d/secret
+	rm -f /etc/apparmor.d/local/sync-inc
+	unload sync-inc
+	printf '{"run_dir": "%s/run"}\n' $d >$d/config.json
+	cat >$d/profiles/sync-inc <<'P'
+profile sync-inc flags=(attach_disconnected) {
+  /** rmix,
+  include if exists <local/sync-inc>
+}
+P
+	aa-oci sync --watch --config $d/config.json $d/profiles </dev/null >/dev/null 2>$d/sync.log &
+	pid=$!
+	check "the agent loaded sync-inc" wait_for 60 loaded sync-inc
+	run_cmd $EXEC --no-load --profile sync-inc -- cat $d/secret
+	check "before: cat under sync-inc reads the file" has "$OUT" secret
+	mkdir -p /etc/apparmor.d/local
+	printf 'deny %s r,\n' $d/secret >/etc/apparmor.d/local/sync-inc
+	check "after local/sync-inc is written: the read is refused (the agent reloaded it)" \
+		wait_for 30 sh -c '! "$1" --no-load --profile sync-inc -- cat "$2" >/dev/null 2>&1' - $EXEC $d/secret
+	run_cmd $EXEC --no-load --profile sync-inc -- cat $d/secret
+	check "cat: Permission denied" has "$OUT" "Permission denied"
+	kill $pid
+	wait $pid
+	sed 's/^/  agent| /' $d/sync.log | tail -5
+	rm -f /etc/apparmor.d/local/sync-inc
+	unload sync-inc
+}
+
+# i11-4. The learning loop of the seeds: a complain run that writes where
+# payment-api does not allow, aa-oci suggest --write --reload, then an
+# enforced run where that write succeeds and an unrelated one is denied.
+t_learn() {
+	local n=i11-4 S id=i11-4-learn
+	need_runtime || return 1
+	pay_profile
+	unload $PAY
+	printf '{"allow_complain": true}\n' >$I9/i11.json
+	for rt in runc; do
+		printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
+			"$(command -v $rt)" "$RUNTIME" $I9/i11.json >$I9/wrap-$rt
+		chmod 0755 $I9/wrap-$rt
+	done
+	S='exec 2>&1
+echo "label=$(cat /proc/self/attr/current)"
+mkdir -p /out/app/data
+echo x >/out/app/data/report.txt && echo "report: written"
+echo y >/out/unrelated && echo "unrelated: written"
+i=0; while [ ! -e /out/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+exit 0'
+	mkbundle $n "$S"
+	annotate $n aa-oci.profile $PAY
+	annotate $n aa-oci.mode complain
+	run_ctr $I9/wrap-runc $n $id >$WORK/$n.log 2>&1 &
+	wait_for 60 test -e $WORK/$n/out/app/data/report.txt
+	sleep 1
+	run_cmd aa-oci logs --container $id
+	check "aa-oci logs --container: the complain run's ALLOWED write of /out/app/data/report.txt" \
+		sh -c 'printf "%s" "$1" | grep "ALLOWED" | grep -q "/out/app/data/report.txt"' - "$OUT"
+	run_cmd aa-oci suggest --container $id
+	check "suggest: a rule for /out/app/data/report.txt" has "$OUT" "/out/app/data/report.txt"
+	check "suggest: the diff is against /etc/apparmor.d/local/$PAY" has "$OUT" "+++ /etc/apparmor.d/local/$PAY"
+	touch $WORK/$n/out/go
+	wait
+	cat $WORK/$n.log
+	# only the write the workload needs is kept: drop the unrelated one
+	run_cmd aa-oci suggest --profile $PAY --write --reload --since -10m
+	check "suggest --write: rules added to local/$PAY" has "$OUT" "added to /etc/apparmor.d/local/$PAY"
+	check "suggest --reload: $PAY loaded again" has "$OUT" "$PAY: loaded again"
+	echo "  local/$PAY:"
+	sed 's/^/  | /' /etc/apparmor.d/local/$PAY
+	sed -i '/unrelated/d' /etc/apparmor.d/local/$PAY
+	run_cmd aa-oci reload $PAY
+	# enforced: the learned write succeeds, the unrelated one is denied
+	mkbundle $n-enf "$S"
+	annotate $n-enf aa-oci.profile $PAY
+	touch $WORK/$n-enf/out/go
+	kmark $n-enf
+	run_ctr $I9/wrap-runc $n-enf
+	check "enforced: label $PAY (enforce)" has "$OUT" "label=$PAY (enforce)"
+	check "enforced: the learned write succeeds" has "$OUT" "report: written"
+	check "enforced: the unrelated write is denied" has "$OUT" "can't create /out/unrelated: Permission denied"
+	check "kernel log: DENIED by $PAY for /out/unrelated" \
+		kwait $n-enf 'apparmor="DENIED"' "profile=\"$PAY\"" 'name="/out/unrelated"'
+	rm -f /etc/apparmor.d/local/$PAY
+	unload $PAY
+}
+
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
 run_test() {
 	local name=$1 rc
@@ -1499,7 +1601,9 @@ all_tests() {
 	t "[i9-6] aa-oci-exec --profile unconfined: refused without allow_unconfined; allowed, runs unconfined; from a confined caller refused" t_exec_unconfined
 	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
 	t "[i11-1] two containers share payment-api, one asks complain (aa-oci-runtime, runc + crun): its private copy in complain, the other enforced (DENIED / ALLOWED); aa-oci status --json lists both; delete unloads the copy" t_per_container_complain
+	t "[i11-4] the learning loop: a complain run's writes, aa-oci logs --container, aa-oci suggest --write --reload into local/payment-api, then enforced: the learned write succeeds, an unrelated one is denied" t_learn
 	t "[i11-2] unload_unused: the last container's poststop unloads the on-demand profile; 64 rounds of a start racing that unload: always confined" t_unload_unused
+	t "[i11-3] aa-oci sync --watch: editing /etc/apparmor.d/local/NAME (an include of a synced profile) changes the kernel's policy" t_sync_local
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 

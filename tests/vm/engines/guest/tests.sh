@@ -130,6 +130,33 @@ t_docker_aa_oci() {
 	loaded_by_aa_oci $PROFILE aa-oci-runtime
 }
 
+# [i11] aa-oci logs --container names the container a denial came from,
+# for a running Docker (or Podman) container: ENGINE is docker or podman.
+WAITER='exec 2>&1
+echo x >/out/denied
+echo ran >/out/ran
+sleep 60'
+t_logs_engine() {
+	local eng=$1 dir id out
+	local -a opt=(--runtime aa-oci --security-opt apparmor=$PROFILE)
+	[ "$eng" = podman ] && opt=(--runtime aa-oci --annotation aa-oci.profile=$PROFILE)
+	dir=$(outdir "logs-$eng")
+	TAG=logs-$eng
+	kmark "$TAG"
+	run_cmd $eng run -d --network none -v "$dir:/out" "${opt[@]}" $IMG sh -c "$WAITER"
+	id=$(printf '%s\n' "$OUT" | tail -n 1)
+	check "$eng started it detached (id $id)" holds '[ "$RC" = 0 ] && [ ${#id} -ge 12 ]' || return 1
+	for _ in $(seq 1 100); do [ -e "$dir/ran" ] && break; sleep 0.1; done
+	kwait "$TAG" 'apparmor="DENIED"' "profile=\"$PROFILE\"" 'name="/out/denied"' >/dev/null
+	run_cmd aa-oci logs --container "${id:0:12}" --json
+	out=$OUT
+	check "aa-oci logs --container ${id:0:12}: the DENIED write of /out/denied by $PROFILE, attributed to $id" \
+		bash -c 'jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .profile == \"$2\" and (.container | startswith(\"$3\")))" <<<"$1" >/dev/null' - "$out" $PROFILE "${id:0:12}"
+	run_cmd aa-oci logs --container "${id:0:12}"
+	check "the plain form names the container too" has "$OUT" "${id:0:12}"
+	$eng rm -f "$id" >/dev/null 2>&1
+}
+
 # The same with Docker's default runtime: what Docker users see today.
 t_docker_plain() {
 	local dir
@@ -411,9 +438,11 @@ all_tests() {
 	t "[docker] docker-default removed behind dockerd's back, run --runtime aa-oci: confined by docker-default again, sysrq-trigger denied; the loader named" t_docker_default aa-oci
 	t "[docker] docker-default removed behind dockerd's back, run with the default runtime: dockerd reloads it itself (control)" t_docker_default runc
 	t "[i10] behaviour matrix: the probe under Docker's docker-default (as dockerd loads it) and LXC's lxc-container-default[-cgns] (Debian's lxc) against ours; no difference that intended-differences does not explain" t_matrix
+	t "[docker][i11] aa-oci logs --container ID attributes a denial in a running Docker container" t_logs_engine docker
 	t "[podman] containers.conf (cgroupfs, runtime aa-oci), storage vfs; podman import of busybox" t_podman_setup
 	t "[podman] run --runtime /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_podman_annotation /usr/bin/aa-oci-runtime
 	t "[podman] run --runtime aa-oci (containers.conf) --annotation aa-oci.profile=NAME: loaded, confined" t_podman_annotation aa-oci
+	t "[podman][i11] aa-oci logs --container ID attributes a denial in a running Podman container" t_logs_engine podman
 	t "[podman] run --annotation aa-oci.profile=../etc, or a profile that exists nowhere: clear error in podman's output, no container" t_podman_bad
 	t "[podman] run --annotation aa-oci.profile=NAME without aa-oci-runtime: the hooks.d hook refuses (Podman's default profile would apply), no container" t_podman_hook_only
 	t "[containerd] ctr run --runc-binary /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_ctr_aa_oci

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The commands of aa-oci that manage what runs: status, logs, suggest,
+ * reload, enforce, complain (cli-main.c dispatches to them).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cleanup.h"
+#include "aa-oci/audit.h"
+#include "aa-oci/compile.h"
+#include "aa-oci/config.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/load.h"
+#include "aa-oci/log.h"
+#include "aa-oci/logs.h"
+#include "aa-oci/manage.h"
+#include "aa-oci/policy.h"
+#include "aa-oci/resolve.h"
+#include "aa-oci/status.h"
+#include "aa-oci/suggest.h"
+#include "aa-oci/util.h"
+
+static int usage_hint(const char *cmd)
+{
+	fprintf(stdout, "see aa-oci --help and aa-oci(8) for %s\n", cmd);
+	return 0;
+}
+
+/* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
+int manage_reload(const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, force = false;
+	enum aa_oci_mode mode = streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN
+						       : AA_OCI_MODE_ENFORCE;
+	const enum aa_oci_mode *want = streq(cmd, "reload") ? NULL : &mode;
+	_cleanup_free_ char **all = NULL;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	char **names;
+	int c, r, failed = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			force = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'h':
+			return usage_hint(cmd);
+		default:
+			return 2;
+		}
+	}
+	if (want && optind != argc - 1) {
+		log_error("%s: name one profile", cmd);
+		return 2;
+	}
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r == 0)
+		r = kernel_open(apparmorfs, &k, &err);
+	if (r < 0) {
+		log_error("%s: %s", cmd, err.text);
+		config_free(&cfg);
+		return 1;
+	}
+	names = argv + optind;
+	/* reload with no names: every profile aa-oci loaded. */
+	if (optind == argc && rundir_loaded_list(cfg.rundir, &all) == 0)
+		names = all;
+	for (char **n = names; n && *n; n++) {
+		struct aa_oci_load_result res = {0};
+
+		err_clear(&err);
+		r = profile_name_validate(*n, &err);
+		if (r == 0)
+			r = load_again(k, &cfg, *n, want, force, &res, &err);
+		if (r < 0) {
+			log_error("%s: profile \"%s\": %s", cmd, *n, err.text);
+			failed++;
+		} else {
+			printf("%s: loaded (%s) from %s%s\n", *n,
+			       mode_name(res.mode),
+			       res.source ? res.source : "the built-in default",
+			       res.from_cache ? ", compiled policy from the cache"
+					      : "");
+		}
+		load_result_free(&res);
+	}
+	strv_free(TAKE_PTR(all));
+	kernel_close(k);
+	config_free(&cfg);
+	return failed ? 1 : 0;
+}
+
+int manage_status(int argc, char **argv)
+{
+	const char *cmd = "status";
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, json = false;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_status st = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'h':
+			return usage_hint(cmd);
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc)
+		return 2;
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r < 0) {
+		log_error("status: %s", err.text);
+		return 1;
+	}
+	/* Without AppArmor the records still show; profiles as not loaded. */
+	if (kernel_open(apparmorfs, &k, &err) < 0)
+		log_warning("status: %s", err.text);
+	r = status_collect(k, &cfg, &st);
+	if (r == 0)
+		r = status_print(&st, json, stdout);
+	if (r < 0)
+		log_error("status: %s: %s", cfg.run_dir, strerror(-r));
+	status_free(&st);
+	kernel_close(k);
+	config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
+
+/* Shared options of logs and suggest. */
+struct sel {
+	struct aa_oci_logs_opts o;
+	const char *apparmorfs;
+	const char *config_path;
+	bool config_required;
+};
+
+static int since_arg(const char *s, time_t *ret)
+{
+	if (logs_parse_since(s, time(NULL), ret) < 0) {
+		log_error("--since \"%.64s\": give a UNIX time or -30s, -10m, -2h, -1d", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int manage_logs(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'j'},
+		{"container", required_argument, NULL, 'C'},
+		{"pod", required_argument, NULL, 'P'},
+		{"profile", required_argument, NULL, 'p'},
+		{"since", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct sel s = {.config_path = AA_OCI_CONFIG_FILE};
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			s.o.follow = true;
+			break;
+		case 'j':
+			s.o.json = true;
+			break;
+		case 'C':
+			s.o.container = optarg;
+			break;
+		case 'P':
+			s.o.pod = optarg;
+			break;
+		case 'p':
+			s.o.profile = optarg;
+			break;
+		case 's':
+			if (since_arg(optarg, &s.o.since) < 0)
+				return 2;
+			break;
+		case 'c':
+			s.config_path = optarg;
+			s.config_required = true;
+			break;
+		case 'h':
+			return usage_hint("logs");
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc)
+		return 2;
+	r = config_load(s.config_path, s.config_required, &cfg, &err);
+	if (r == 0)
+		r = logs_run(&s.o, &cfg, stdout, &err);
+	if (r < 0)
+		log_error("logs: %s", err.text[0] ? err.text : strerror(-r));
+	config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
+
+/* The records of one container (or profile), as the suggestion engine
+ * reads them. The strings stay owned by the copies kept here. */
+struct collect {
+	struct aa_oci_audit_event *ev;
+	size_t n;
+	char *profile; /* the profile the records are of (a copy's base) */
+	bool mixed;    /* records of more than one profile */
+};
+
+static char *dup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int collect_one(const struct aa_oci_audit_event *e,
+		       const struct aa_oci_attribution *a, void *ud)
+{
+	struct collect *c = ud;
+	struct aa_oci_audit_event *nv, *k;
+	size_t base;
+	_cleanup_free_ char *prof = NULL;
+
+	(void)a;
+	if (e->kind != AA_OCI_AUDIT_DENIED && e->kind != AA_OCI_AUDIT_ALLOWED)
+		return 0;
+	if (!e->profile || e->namespace)
+		return 0;
+	/* A per-container copy's records are rules for its base profile. */
+	prof = policy_copy_parse(e->profile, &base, NULL)
+		       ? strndup(e->profile, base)
+		       : strndup(e->profile, strcspn(e->profile, "/"));
+	if (!prof)
+		return -ENOMEM;
+	if (!c->profile)
+		c->profile = TAKE_PTR(prof);
+	else if (!streq(c->profile, prof))
+		c->mixed = true;
+	nv = realloc(c->ev, (c->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	c->ev = nv;
+	k = &c->ev[c->n++];
+	*k = (struct aa_oci_audit_event){.kind = e->kind,
+					 .capability = e->capability,
+					 .protocol = e->protocol};
+	k->operation = dup0(e->operation);
+	k->name = dup0(e->name);
+	k->name2 = dup0(e->name2);
+	k->requested_mask = dup0(e->requested_mask);
+	k->denied_mask = dup0(e->denied_mask);
+	k->capname = dup0(e->capname);
+	k->family = dup0(e->family);
+	k->sock_type = dup0(e->sock_type);
+	k->signal = dup0(e->signal);
+	k->peer = dup0(e->peer);
+	k->fstype = dup0(e->fstype);
+	k->srcname = dup0(e->srcname);
+	k->flags = dup0(e->flags);
+	return 0;
+}
+
+static void collect_free(struct collect *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		audit_event_free(&c->ev[i]);
+	free(c->ev);
+	free(c->profile);
+}
+
+/* The suggestion engine's view of a record (suggest.h). */
+static void to_suggest(const struct aa_oci_audit_event *e,
+		       struct aa_oci_suggest_event *s, char proto[16])
+{
+	*s = (struct aa_oci_suggest_event){
+	    .operation = e->operation,
+	    .name = e->name,
+	    /* mount: the source; link, exec: the target */
+	    .name2 = e->srcname ? e->srcname : e->name2,
+	    .requested_mask = e->requested_mask,
+	    .denied_mask = e->denied_mask,
+	    .capname = e->capname,
+	    .family = e->family,
+	    .sock_type = e->sock_type,
+	    .signal = e->signal,
+	    .peer = e->peer,
+	    .fstype = e->fstype,
+	    .flags = e->flags,
+	};
+	if (e->protocol >= 0) {
+		snprintf(proto, 16, "%d", e->protocol);
+		s->protocol = proto;
+	}
+}
+
+int manage_suggest(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"container", required_argument, NULL, 'C'},
+		{"profile", required_argument, NULL, 'p'},
+		{"since", required_argument, NULL, 's'},
+		{"write", no_argument, NULL, 'w'},
+		{"reload", no_argument, NULL, 'r'},
+		{"force", no_argument, NULL, 'f'},
+		{"apparmorfs", required_argument, NULL, 'a'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct sel s = {.config_path = AA_OCI_CONFIG_FILE,
+			.apparmorfs = AA_OCI_APPARMORFS};
+	bool write = false, reload = false, force = false;
+	_cleanup_free_ char *local = NULL, *src = NULL, *text = NULL,
+			    *diff = NULL;
+	struct aa_oci_suggest_event *sev = NULL;
+	char **rules = NULL, **refused = NULL, (*protos)[16] = NULL;
+	struct collect col = {0};
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			s.o.container = optarg;
+			break;
+		case 'p':
+			s.o.profile = optarg;
+			break;
+		case 's':
+			if (since_arg(optarg, &s.o.since) < 0)
+				return 2;
+			break;
+		case 'w':
+			write = true;
+			break;
+		case 'r':
+			reload = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'a':
+			s.apparmorfs = optarg;
+			break;
+		case 'c':
+			s.config_path = optarg;
+			s.config_required = true;
+			break;
+		case 'h':
+			return usage_hint("suggest");
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc || !s.o.container == !s.o.profile) {
+		log_error("suggest: give --container ID or --profile NAME");
+		return 2;
+	}
+	r = config_load(s.config_path, s.config_required, &cfg, &err);
+	if (r < 0)
+		goto out;
+	s.o.each = collect_one;
+	s.o.each_ud = &col;
+	r = logs_run(&s.o, &cfg, stdout, &err);
+	if (r < 0)
+		goto out;
+	if (!col.n) {
+		printf("no AppArmor records of %s %s: nothing to suggest\n",
+		       s.o.container ? "container" : "profile",
+		       s.o.container ? s.o.container : s.o.profile);
+		goto out;
+	}
+	if (col.mixed) {
+		r = err_set(&err, -EINVAL,
+			    "the records are of more than one profile; give --profile too");
+		goto out;
+	}
+	r = profile_name_validate(col.profile, &err);
+	if (r < 0)
+		goto out;
+	sev = calloc(col.n, sizeof(*sev));
+	protos = calloc(col.n, sizeof(*protos));
+	if (!sev || !protos) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < col.n; i++)
+		to_suggest(&col.ev[i], &sev[i], protos[i]);
+	r = suggest_rules(sev, col.n, &rules, &refused);
+	if (r < 0) {
+		err_set(&err, r, "cannot make rules: %s", strerror(-r));
+		goto out;
+	}
+	for (char **x = refused; x && *x; x++)
+		printf("# not suggested: %s\n", *x);
+	if (asprintf(&local, AA_OCI_PARSER_INCLUDE_DIR "/local/%s",
+		     col.profile) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = suggest_diff(local, rules, &diff, &err);
+	if (r < 0)
+		goto out;
+	fputs(diff[0] ? diff : "# nothing new for the local override\n",
+	      stdout);
+	r = load_find_source(&cfg, col.profile, &src, &err);
+	if (r == 0 && read_file_at(AT_FDCWD, src, false, AA_OCI_PROFILE_FILE_MAX,
+				   &text, NULL) == 0 &&
+	    !suggest_profile_includes_local(text, col.profile)) {
+		_cleanup_free_ char *line = NULL;
+
+		if (suggest_include_line(col.profile, &line) == 0)
+			printf("# %s does not include its local override: add, inside the profile,\n#%s\n",
+			       src, line);
+	}
+	if (!write || r < 0)
+		goto out;
+	{
+		size_t added = 0;
+
+		r = suggest_write(local, rules, cfg.parser, src, &added, &err);
+		if (r < 0)
+			goto out;
+		printf("# %zu rule(s) added to %s\n", added, local);
+	}
+	if (reload) {
+		struct aa_oci_load_result res = {0};
+
+		r = kernel_open(s.apparmorfs, &k, &err);
+		if (r == 0)
+			r = load_again(k, &cfg, col.profile, NULL, force, &res,
+				       &err);
+		if (r == 0)
+			printf("# %s: loaded again (%s)\n", col.profile,
+			       mode_name(res.mode));
+		load_result_free(&res);
+	}
+out:
+	if (r < 0)
+		log_error("suggest: %s", err.text[0] ? err.text : strerror(-r));
+	kernel_close(k);
+	strv_free(rules);
+	strv_free(refused);
+	free(sev);
+	free(protos);
+	collect_free(&col);
+	config_free(&cfg);
+	return r < 0 ? 1 : 0;
+}
