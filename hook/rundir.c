@@ -395,7 +395,7 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 	const char *vals[] = {c->profile,	c->bundle,  c->k8s_namespace,
 			      c->k8s_pod,	c->k8s_container, c->runtime,
 			      c->root};
-	int dfd, n;
+	int dfd, n, r;
 
 	if (!id_ok(c->id))
 		return -EINVAL;
@@ -415,12 +415,20 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 		     c->runtime ? c->runtime : "-", c->root ? c->root : "-");
 	if (n < 0 || asprintf(&entry, RUNDIR_CONTAINERS "/%s", c->id) < 0)
 		return -ENOMEM;
-	dfd = sub_fd(rd, RUNDIR_CONTAINERS);
+	/* On every start: no fsync (run_dir ends with the boot, and a
+	 * record without its "end" line is refused when read), and the
+	 * directory made only the first time. */
+	dfd = rundir_fd(rd, true, NULL);
 	if (dfd < 0)
 		return dfd;
-	/* On every start: no fsync (run_dir ends with the boot, and a
-	 * record without its "end" line is refused when read). */
-	return write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
+	r = write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
+	if (r == -ENOENT) {
+		dfd = sub_fd(rd, RUNDIR_CONTAINERS);
+		if (dfd < 0)
+			return dfd;
+		r = write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
+	}
+	return r;
 }
 
 void rundir_container_drop(struct aa_oci_rundir *rd, const char *id)

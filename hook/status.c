@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
 #include "aa-oci/kernel.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/spawn.h"
@@ -19,6 +21,7 @@ void status_free(struct aa_oci_status *s)
 	for (size_t i = 0; i < s->n_profiles; i++) {
 		free(s->profiles[i].name);
 		rundir_loaded_free(&s->profiles[i].rec);
+		strv_free(s->profiles[i].includes);
 	}
 	free(s->profiles);
 	for (size_t i = 0; i < s->n_containers; i++) {
@@ -53,6 +56,11 @@ static int add_profile(struct aa_oci_status *s, struct aa_oci_kernel *k,
 	/* A record of a mode the kernel no longer shows: someone else's now. */
 	if (p->ours && p->loaded && p->rec.mode != p->mode)
 		p->ours = false;
+	/* What the profile is made of: a change to any of these files
+	 * changes it (local overrides, abstractions, tunables). */
+	if (p->ours && p->rec.source && p->rec.source[0] == '/')
+		(void)cache_includes(AA_OCI_PARSER_INCLUDE_DIR, p->rec.source,
+				     &p->includes, NULL);
 	return 0;
 }
 
@@ -189,6 +197,11 @@ int status_print(const struct aa_oci_status *s, bool json, FILE *out)
 			oci_json_string(w, "cache_key",
 					p->ours && p->rec.key[0] ? p->rec.key
 								 : NULL);
+			oci_json_key(w, "includes");
+			oci_json_open(w, true);
+			for (char **f = p->includes; f && *f; f++)
+				oci_json_string(w, NULL, *f);
+			oci_json_close(w, true);
 			oci_json_close(w, false);
 		}
 		oci_json_close(w, true);

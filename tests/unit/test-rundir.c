@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <cmocka.h>
 
@@ -195,6 +196,36 @@ static void test_container_unwritable(void **state)
 	rundir_free(rd);
 }
 
+/* A full run_dir: the write fails, nothing half-written is left, the
+ * record that was there stays. */
+static void test_container_full(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_container c = {.id = (char *)"full", .since = 1,
+				     .profile = (char *)"web"};
+	struct aa_oci_container *v = NULL;
+	struct rlimit old, tiny = {.rlim_cur = 32, .rlim_max = RLIM_INFINITY};
+	size_t n = 0;
+	char *cmd;
+
+	assert_int_equal(rundir_container_put(e->rd, &c), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	tiny.rlim_max = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+	c.profile = (char *)"other";
+	assert_int_equal(rundir_container_put(e->rd, &c), -EFBIG);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rundir_container_list(e->rd, false, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].profile, "web");
+	rundir_container_list_free(v, n);
+	assert_true(asprintf(&cmd, "test $(ls -A '%s/containers' | wc -l) = 1", e->dir) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -204,6 +235,7 @@ int main(void)
 	    T(test_container_records),
 	    T(test_container_refusals),
 	    T(test_container_prune_and_torn),
+	    T(test_container_full),
 	    cmocka_unit_test(test_container_unwritable),
 	};
 

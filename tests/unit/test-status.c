@@ -72,7 +72,7 @@ static void test_status(void **state)
 			assert_true(!p->loaded && !p->ours);
 	}
 	text = print(&st, true);
-	assert_non_null(strstr(text, "{\"name\":\"web\",\"mode\":\"enforce\",\"loaded\":true,\"loaded_by\":\"hook\",\"source\":\"/etc/apparmor.d/web\",\"cache_key\":null}"));
+	assert_non_null(strstr(text, "{\"name\":\"web\",\"mode\":\"enforce\",\"loaded\":true,\"loaded_by\":\"hook\",\"source\":\"/etc/apparmor.d/web\",\"cache_key\":null,\"includes\":[]}"));
 	assert_non_null(strstr(text, "{\"name\":\"admin\",\"mode\":\"complain\",\"loaded\":true,\"loaded_by\":\"other\""));
 	assert_non_null(strstr(text, "\"id\":\"c1\",\"by\":\"hook\",\"namespace\":\"shop\",\"pod\":null"));
 	assert_non_null(strstr(text, "\"profile\":\"gone-profile\""));
