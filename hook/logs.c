@@ -25,6 +25,7 @@
 #include "aa-oci/audit.h"
 #include "aa-oci/policy.h"
 #include "aa-oci/logs.h"
+#include "aa-oci/spawn.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
@@ -742,98 +743,35 @@ static int read_kmsg(struct ctx *c, const char *path, int sigfd)
 	}
 }
 
-static long left_ms(long deadline)
+static int journal_chunk(const char *buf, size_t n, void *ud)
 {
-	long left = deadline - now_ms();
-
-	return left < 0 ? 0 : left;
+	return feed(ud, buf, n);
 }
 
 /*
- * journalctl's JSON lines, streamed. A journalctl that cannot run, or
- * writes nothing (no journal, or none we may read), is no source:
- * -ENODATA, and the next one is tried.
+ * journalctl's JSON lines, streamed (spawn_stream). A journalctl that
+ * cannot run, or writes nothing (no journal, or none we may read), is no
+ * source: -ENODATA, and the next one is tried.
  */
 static int read_journalctl(struct ctx *c, const char *path)
 {
-	static const char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-					   "LC_ALL=C", "SYSTEMD_COLORS=0",
-					   NULL};
 	const char *const argv[] = {path,   "-k",	  "-o",
 				    "json", "--no-pager", NULL};
-	_cleanup_close_ int rfd = -1, wfd = -1;
-	_cleanup_free_ char *buf = malloc(LOGS_READ_SIZE);
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, dfl;
-	long deadline;
-	int pipefd[2], status = 0, r;
-	pid_t pid;
+	long timeout = c->o->timeout_ms > 0 ? c->o->timeout_ms : LOGS_TIMEOUT_MS;
+	struct aa_oci_spawn_result res;
+	int r;
 
-	if (!buf)
-		return -ENOMEM;
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
-	rfd = pipefd[0];
-	wfd = pipefd[1];
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, wfd, 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	sigfillset(&dfl);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-					    POSIX_SPAWN_SETSIGDEF);
-	/* posix_spawn does not write to argv or envp. */
-	r = posix_spawn(&pid, path, &fa, &attr, (char *const *)argv,
-			(char *const *)envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (r != 0)
-		return -ENODATA;
-	closep(&wfd);
-	wfd = -1;
 	c->source = "journal";
-	deadline = now_ms() +
-		   (c->o->timeout_ms > 0 ? c->o->timeout_ms : LOGS_TIMEOUT_MS);
-	for (;;) {
-		struct pollfd p = {.fd = rfd, .events = POLLIN};
-		ssize_t n;
-		int k = poll(&p, 1, (int)left_ms(deadline));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k == 0) {
-			r = err_set(c->err, -ETIMEDOUT,
-				    "%s -k -o json: no end after %ld ms", path,
-				    c->o->timeout_ms > 0 ? c->o->timeout_ms
-							 : LOGS_TIMEOUT_MS);
-			break;
-		}
-		n = read(rfd, buf, LOGS_READ_SIZE);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = err_set(c->err, -errno, "%s: %s", path,
-				    strerror(errno));
-			break;
-		}
-		if (n == 0) {
-			r = feed_end(c);
-			break;
-		}
-		r = feed(c, buf, (size_t)n);
-		if (r < 0)
-			break;
-	}
-	/* Done, failed or stopped: it has nothing more to say to us. */
+	r = spawn_stream(argv, timeout, journal_chunk, c, &res);
+	if (r == -ENOENT || r == -EACCES || r == -ENOEXEC)
+		return -ENODATA;
 	if (r < 0)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		return r;
+	if (res.timed_out)
+		return err_set(c->err, -ETIMEDOUT,
+			       "%s -k -o json: no end after %ld ms", path,
+			       timeout);
+	r = feed_end(c);
 	if (r < 0)
 		return r;
 	return c->st.lines > 0 ? 0 : -ENODATA;

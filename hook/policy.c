@@ -48,16 +48,17 @@ static bool id_char(char c)
 
 bool policy_copy_parse(const char *label, size_t *ret_base_len, char *ret_id)
 {
-	const char *child = strstr(label, "//");
-	size_t len = child ? (size_t)(child - label) : strlen(label);
+	size_t len = 0, idlen, m = sizeof(COPY_MARK) - 1;
 	const char *mark = NULL, *id;
-	size_t idlen, m = sizeof(COPY_MARK) - 1;
 
-	/* The last mark in the name: the id comes after it. */
-	for (const char *s = label;
-	     (s = memmem(s, (size_t)(label + len - s), COPY_MARK, m));
-	     s++)
-		mark = s;
+	/* Up to a child ("//"); the last mark in it: the id comes after.
+	 * A plain loop: this runs on every start whose profile comes from
+	 * process.apparmorProfile. */
+	while (label[len] && !(label[len] == '/' && label[len + 1] == '/'))
+		len++;
+	for (size_t i = 0; i + m <= len; i++)
+		if (label[i] == '-' && strncmp(label + i, COPY_MARK, m) == 0)
+			mark = label + i;
 	if (!mark || mark == label)
 		return false;
 	id = mark + m;

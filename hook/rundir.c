@@ -391,18 +391,27 @@ static bool line_ok(const char *v)
 int rundir_container_put(struct aa_oci_rundir *rd,
 			 const struct aa_oci_container *c)
 {
-	_cleanup_free_ char *text = NULL, *entry = NULL;
+	_cleanup_free_ char *text = NULL;
 	const char *vals[] = {c->profile,	c->bundle,  c->k8s_namespace,
 			      c->k8s_pod,	c->k8s_container, c->runtime,
 			      c->root};
+	char entry[sizeof(RUNDIR_CONTAINERS) + 1026];
+	size_t size = 512 + strlen(c->id);
 	int dfd, n, r;
 
 	if (!id_ok(c->id))
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(vals) / sizeof(*vals); i++)
+	for (size_t i = 0; i < sizeof(vals) / sizeof(*vals); i++) {
 		if (!line_ok(vals[i]) || (vals[i] && strlen(vals[i]) > 4096))
 			return -EINVAL;
-	n = asprintf(&text,
+		size += vals[i] ? strlen(vals[i]) : 1;
+	}
+	/* On every start: snprintf into one buffer (a container start runs
+	 * this; it is kept to code the start runs anyway). */
+	text = malloc(size);
+	if (!text)
+		return -ENOMEM;
+	n = snprintf(text, size,
 		     "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
 		     "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
 		     "runtime %s\nroot %s\nend\n",
@@ -413,8 +422,9 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 		     c->k8s_pod ? c->k8s_pod : "-",
 		     c->k8s_container ? c->k8s_container : "-",
 		     c->runtime ? c->runtime : "-", c->root ? c->root : "-");
-	if (n < 0 || asprintf(&entry, RUNDIR_CONTAINERS "/%s", c->id) < 0)
+	if (n < 0 || (size_t)n >= size)
 		return -ENOMEM;
+	snprintf(entry, sizeof(entry), RUNDIR_CONTAINERS "/%s", c->id);
 	/* On every start: no fsync (run_dir ends with the boot, and a
 	 * record without its "end" line is refused when read), and the
 	 * directory made only the first time. */
@@ -572,27 +582,41 @@ static int by_since(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Open directory @sub of the run directory for reading. Returns: 1 with
+ * *@ret, 0 when it (or the run directory) does not exist, or -errno. */
+static int sub_open(struct aa_oci_rundir *rd, const char *sub, DIR **ret)
+{
+	int dfd = rundir_fd(rd, false, NULL), sfd;
+
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	sfd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	*ret = fdopendir(sfd);
+	if (!*ret) {
+		int r = -errno;
+
+		close(sfd);
+		return r;
+	}
+	return 1;
+}
+
 int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
 			  struct aa_oci_container **ret, size_t *ret_n)
 {
 	struct aa_oci_container *v = NULL;
 	struct dirent *de;
 	size_t n = 0;
-	DIR *d;
-	int dfd = rundir_fd(rd, false, NULL), sfd;
+	DIR *d = NULL;
+	int r = sub_open(rd, RUNDIR_CONTAINERS, &d), sfd;
 
 	*ret = NULL;
 	*ret_n = 0;
-	if (dfd < 0)
-		return dfd == -ENOENT ? 0 : dfd;
-	sfd = openat(dfd, RUNDIR_CONTAINERS, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(sfd);
-	if (!d) {
-		close(sfd);
-		return -errno;
-	}
+	if (r <= 0)
+		return r;
+	sfd = dirfd(d);
 	while ((de = readdir(d))) {
 		_cleanup_free_ char *buf = NULL;
 		struct aa_oci_container c, *nv;
@@ -654,20 +678,12 @@ int rundir_loaded_list(struct aa_oci_rundir *rd, char ***ret_names)
 	char **v = NULL;
 	size_t n = 0;
 	struct dirent *de;
-	DIR *d;
-	int dfd = rundir_fd(rd, false, NULL), sfd;
+	DIR *d = NULL;
+	int r = sub_open(rd, RUNDIR_LOADED, &d);
 
 	*ret_names = NULL;
-	if (dfd < 0)
-		return dfd == -ENOENT ? 0 : dfd;
-	sfd = openat(dfd, RUNDIR_LOADED, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sfd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(sfd);
-	if (!d) {
-		close(sfd);
-		return -errno;
-	}
+	if (r <= 0)
+		return r;
 	while ((de = readdir(d))) {
 		char **nv;
 

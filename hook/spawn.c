@@ -23,26 +23,49 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Append what one read() gives to @buf; true at EOF or error. */
-static bool drain(int fd, char *buf, size_t size, size_t *used)
-{
-	char tmp[512];
-	ssize_t k = read(fd, tmp, sizeof(tmp));
+/* Where the child's output goes: stderr captured (stdout to /dev/null),
+ * both captured, or stdout streamed to a callback (stderr to /dev/null). */
+enum spawn_out { OUT_STDERR, OUT_BOTH, OUT_STREAM };
 
-	if (k < 0)
+struct sink {
+	enum spawn_out how;
+	char *buf; /* OUT_STDERR, OUT_BOTH */
+	size_t size;
+	size_t used;
+	int (*each)(const char *buf, size_t n, void *ud); /* OUT_STREAM */
+	void *ud;
+	int stopped; /* the callback's error */
+};
+
+/* One read() into the sink; true at EOF, on an error, or when the
+ * callback stopped the stream. */
+static bool sink_read(int fd, struct sink *k)
+{
+	char tmp[16384];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n < 0)
 		return errno != EINTR;
-	if (k == 0)
+	if (n == 0)
 		return true;
-	if ((size_t)k > size - 1 - *used)
-		k = (ssize_t)(size - 1 - *used);
-	memcpy(buf + *used, tmp, (size_t)k);
-	*used += (size_t)k;
+	if (k->how == OUT_STREAM) {
+		int r = k->each(tmp, (size_t)n, k->ud);
+
+		if (r < 0) {
+			k->stopped = r;
+			return true;
+		}
+		return false;
+	}
+	if ((size_t)n > k->size - 1 - k->used)
+		n = (ssize_t)(k->size - 1 - k->used);
+	memcpy(k->buf + k->used, tmp, (size_t)n);
+	k->used += (size_t)n;
 	return false;
 }
 
 static int spawn(const char *const argv[], long timeout_ms, int nice,
-		 bool stdout_too, char *out, size_t out_size,
-		 struct aa_oci_spawn_result *ret)
+		 struct sink *k, struct aa_oci_spawn_result *ret)
 {
 	static const char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -53,7 +76,6 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
-	size_t used = 0;
 	long deadline;
 	pid_t pid;
 	int pipefd[2], status, r, old_nice;
@@ -69,11 +91,14 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (stdout_too)
-		posix_spawn_file_actions_adddup2(&fa, wfd, 1);
-	else
+	if (k->how == OUT_STDERR)
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, wfd, 2);
+	else
+		posix_spawn_file_actions_adddup2(&fa, wfd, 1);
+	if (k->how == OUT_STREAM)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	else
+		posix_spawn_file_actions_adddup2(&fa, wfd, 2);
 	/* The child starts with no blocked and no ignored signals, whatever
 	 * the runtime that started us left behind, so SIGKILL and SIGPIPE act. */
 	posix_spawnattr_init(&attr);
@@ -118,9 +143,9 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 			pid = 0;
 			break;
 		}
-		if (left <= 0) {
+		if (left <= 0 || k->stopped) {
 			kill(pid, SIGKILL);
-			ret->timed_out = 1;
+			ret->timed_out = !k->stopped;
 			break;
 		}
 		/* Without a pidfd (kernels before 5.3) poll in 10 ms steps. */
@@ -131,32 +156,45 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 			break;
 		}
 		if (!eof && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-			eof = drain(rfd, out, out_size, &used);
+			eof = sink_read(rfd, k);
 	}
 	/* Whatever it wrote before exiting is still in the pipe. */
-	if (fcntl(rfd, F_SETFL, O_NONBLOCK) == 0)
-		while (!drain(rfd, out, out_size, &used))
+	if (!k->stopped && fcntl(rfd, F_SETFL, O_NONBLOCK) == 0)
+		while (!sink_read(rfd, k))
 			;
-	out[used] = '\0';
+	if (k->buf)
+		k->buf[k->used] = '\0';
 	if (pid > 0 && waitpid(pid, &status, 0) != pid)
 		return -ECHILD;
 	if (WIFEXITED(status))
 		ret->status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		ret->status = 128 + WTERMSIG(status);
-	return 0;
+	return k->stopped;
 }
 
 int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	      struct aa_oci_spawn_result *ret)
 {
-	return spawn(argv, timeout_ms, nice, false, ret->errout,
-		     sizeof(ret->errout), ret);
+	struct sink k = {.how = OUT_STDERR, .buf = ret->errout,
+			 .size = sizeof(ret->errout)};
+
+	return spawn(argv, timeout_ms, nice, &k, ret);
 }
 
 int spawn_output(const char *const argv[], long timeout_ms, char *out,
 		 size_t out_size, struct aa_oci_spawn_result *ret)
 {
-	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), true, out,
-		     out_size, ret);
+	struct sink k = {.how = OUT_BOTH, .buf = out, .size = out_size};
+
+	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), &k, ret);
+}
+
+int spawn_stream(const char *const argv[], long timeout_ms,
+		 int (*each)(const char *buf, size_t n, void *ud), void *ud,
+		 struct aa_oci_spawn_result *ret)
+{
+	struct sink k = {.how = OUT_STREAM, .each = each, .ud = ud};
+
+	return spawn(argv, timeout_ms, getpriority(PRIO_PROCESS, 0), &k, ret);
 }

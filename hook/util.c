@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,13 +104,14 @@ static int write_atomic(int dirfd, const char *path, const void *buf,
 			size_t len, mode_t mode, const struct stat *like,
 			bool durable)
 {
-	_cleanup_free_ char *tmp = NULL;
+	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	const char *p = buf;
 	int r;
 
-	if (asprintf(&tmp, "%s.aa-oci-%ld.tmp", path, (long)getpid()) < 0)
-		return -ENOMEM;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.aa-oci-%ld.tmp", path,
+			     (long)getpid()) >= sizeof(tmp))
+		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;

@@ -30,3 +30,15 @@ int spawn_run(const char *const argv[], long timeout_ms, int nice,
  */
 int spawn_output(const char *const argv[], long timeout_ms, char *out,
 		 size_t out_size, struct aa_oci_spawn_result *ret);
+
+/*
+ * spawn_stream - the same with the program's stdout streamed to @each as
+ * it comes (stderr to /dev/null), for output of any length (journalctl).
+ * @each returning < 0 stops it: the program is killed and that is
+ * returned. After @timeout_ms it is killed (ret->timed_out).
+ * Returns: 0 when it ran (how it ended in @ret), @each's error, or -errno
+ * when it could not be started.
+ */
+int spawn_stream(const char *const argv[], long timeout_ms,
+		 int (*each)(const char *buf, size_t n, void *ud), void *ud,
+		 struct aa_oci_spawn_result *ret);
