@@ -93,7 +93,17 @@ static int hook_forget(const struct aa_oci_hook_opts *o,
 	if (rundir_container_get(cfg->rundir, id, &c) < 0)
 		return 0;
 	rundir_container_drop(cfg->rundir, id);
-	if (c.profile && cfg->unload_unused) {
+	/* Its private copy goes with it; with unload_unused, so does a
+	 * profile no container uses any more. */
+	if (c.profile && policy_copy_base(c.profile, id, NULL)) {
+		r = kernel_open(o->apparmorfs, k, err);
+		if (r == 0)
+			r = load_unload(*k, cfg, c.profile, err);
+		if (r == -ENOENT) {
+			err_clear(err);
+			r = 0;
+		}
+	} else if (c.profile && cfg->unload_unused) {
 		r = kernel_open(o->apparmorfs, k, err);
 		if (r == 0)
 			r = load_unload_unused(*k, cfg, c.profile, err);

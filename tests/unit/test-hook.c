@@ -228,6 +228,13 @@ static void test_complain_mode(void **state)
 	assert_null(strstr(profiles, "web ("));
 	free(profiles);
 	hook_report_free(&rep);
+	/* poststop: the copy goes with its container. */
+	fx_write(e->fs, ".remove", "%s", "");
+	assert_int_equal(run(e, "poststop", &rep, &err), 0);
+	hook_report_free(&rep);
+	profiles = fx_read(e->fs, ".remove", NULL);
+	assert_string_equal(profiles, "web--aa-oci-3f2a9c1b7e04");
+	free(profiles);
 }
 
 static void test_no_apparmor(void **state)
