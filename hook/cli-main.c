@@ -29,13 +29,17 @@ static void usage(FILE *f)
 	    "Usage: aa-oci COMMAND [OPTIONS]\n"
 	    "\n"
 	    "Commands:\n"
-	    "  reload [--force] [NAME...]   enforce [--force] NAME   complain [--force] NAME\n"
-	    "        load profiles again from their sources (all aa-oci loaded, "
+	    "  reload [--force] [NAME...]   enforce [--force] NAME   complain "
+	    "[--force] NAME\n"
+	    "        load profiles again from their sources (all aa-oci "
+	    "loaded, "
 	    "without\n"
-	    "        NAME), or in enforce / complain mode; only profiles aa-oci "
+	    "        NAME), or in enforce / complain mode; only profiles "
+	    "aa-oci "
 	    "loaded,\n"
 	    "        unless --force\n"
-	    "  logs [--follow] [--container ID] [--pod NS/NAME] [--profile NAME]\n"
+	    "  logs [--follow] [--container ID] [--pod NS/NAME] [--profile "
+	    "NAME]\n"
 	    "       [--since TIME] [--json]\n"
 	    "        the kernel's AppArmor records, each with the container it "
 	    "came from\n"
@@ -86,12 +90,12 @@ static void usage(FILE *f)
 static int cmd_generate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"explain", no_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"name", required_argument, NULL, 'n'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"explain", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS, *name = NULL;
 	const char *config_path = AA_OCI_CONFIG_FILE;

@@ -38,8 +38,7 @@ static const struct {
 	bool base;
 } templates[_AA_OCI_TEMPLATE_MAX] = {
     [AA_OCI_TEMPLATE_DOCKER_DEFAULT] = {"docker-default", docker_parts, true},
-    [AA_OCI_TEMPLATE_LXC_DEFAULT] = {"lxc-container-default", lxc_parts,
-				     false},
+    [AA_OCI_TEMPLATE_LXC_DEFAULT] = {"lxc-container-default", lxc_parts, false},
     [AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS] = {"lxc-container-default-cgns",
 					  lxc_cgns_parts, false},
 };
@@ -182,7 +181,8 @@ static int expand(FILE *out, const char *tmpl,
 			continue;
 		if (len > 9 && strncmp(line, "%explain ", 9) == 0) {
 			/* Which engine rule a group mirrors, and how ours
-			 * differs: for readers of `aa-oci generate --explain`. */
+			 * differs: for readers of `aa-oci generate --explain`.
+			 */
 			if (keep && o->explain) {
 				fputs("  # mirrors: ", out);
 				put_line(out, line + 9, len - 9, name);
@@ -205,8 +205,10 @@ static int expand(FILE *out, const char *tmpl,
 			in_if = true;
 			keep = true;
 			while (c < end) {
-				const char *sp = memchr(c, ' ', (size_t)(end - c));
-				size_t n = sp ? (size_t)(sp - c) : (size_t)(end - c);
+				const char *sp =
+				    memchr(c, ' ', (size_t)(end - c));
+				size_t n =
+				    sp ? (size_t)(sp - c) : (size_t)(end - c);
 				int r = class_mediated(o, c, n);
 
 				if (r < 0)

@@ -173,8 +173,8 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 		}
 		ret->loaded = ret->load.action != AA_OCI_LOAD_ALREADY;
 		if (ret->load.mode != d.mode) /* the mode it really got */
-			record(&state, &spec, &cfg,
-			       d.copy ? d.copy : d.profile, ret->load.mode);
+			record(&state, &spec, &cfg, d.copy ? d.copy : d.profile,
+			       ret->load.mode);
 	}
 out:
 	kernel_close(k);

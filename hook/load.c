@@ -146,10 +146,9 @@ static bool keep_loaded(const struct aa_oci_config *cfg, const char *name,
 	return keep;
 }
 
-int load_generate_text(struct aa_oci_kernel *k,
-		       const struct aa_oci_config *cfg, enum aa_oci_template t,
-		       const char *name, bool explain, char **ret_text,
-		       struct aa_oci_err *err)
+int load_generate_text(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       enum aa_oci_template t, const char *name, bool explain,
+		       char **ret_text, struct aa_oci_err *err)
 {
 	struct aa_oci_generate_opts o = {.explain = explain};
 	unsigned version[3];
@@ -157,20 +156,20 @@ int load_generate_text(struct aa_oci_kernel *k,
 
 	r = kernel_features(k, cfg->rundir, &o.features);
 	if (r < 0)
-		return err_set(err, r,
-			       "cannot read the kernel's features in %s/features: %s",
-			       kernel_apparmorfs(k), strerror(-r));
-	if (faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/" GENERATED_ABI, R_OK,
-		      0) == 0)
+		return err_set(
+		    err, r,
+		    "cannot read the kernel's features in %s/features: %s",
+		    kernel_apparmorfs(k), strerror(-r));
+	if (faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/" GENERATED_ABI,
+		      R_OK, 0) == 0)
 		o.abi = GENERATED_ABI;
 	/* As the engines do: abstractions/base (and the tunables it needs)
 	 * where the host has them. */
-	o.base = faccessat(AT_FDCWD,
-			   AA_OCI_PARSER_INCLUDE_DIR "/abstractions/base", R_OK,
-			   0) == 0 &&
-		 faccessat(AT_FDCWD,
-			   AA_OCI_PARSER_INCLUDE_DIR "/tunables/global", R_OK,
-			   0) == 0;
+	o.base =
+	    faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/abstractions/base",
+		      R_OK, 0) == 0 &&
+	    faccessat(AT_FDCWD, AA_OCI_PARSER_INCLUDE_DIR "/tunables/global",
+		      R_OK, 0) == 0;
 	/* Rules this parser would compile into more than they say are left
 	 * out; a parser that cannot say its version gets none of them. */
 	o.propagation = compile_parser_version(cfg, version) == 0 &&
@@ -385,7 +384,8 @@ static int copy_text(const char *src, const char *base, const char *copy,
 		return err_set(err, r, "cannot read %s: %s", src, strerror(-r));
 	if (index_declared(text, find_decl, &d) <= 0 || !d.at)
 		return err_set(err, -ENOENT,
-			       "%s does not declare \"profile %s\", so no per-container copy can be made of it",
+			       "%s does not declare \"profile %s\", so no "
+			       "per-container copy can be made of it",
 			       src, base);
 	head = (size_t)(d.at - text);
 	if (asprintf(ret, "%.*s%s%s", (int)head, text, copy,
@@ -400,8 +400,7 @@ static int load_copy_locked(struct aa_oci_kernel *k,
 			    const char *copy, struct aa_oci_load_result *ret,
 			    struct aa_oci_err *err)
 {
-	struct plan p = {.by = by, .name = copy,
-			 .mode = AA_OCI_MODE_COMPLAIN};
+	struct plan p = {.by = by, .name = copy, .mode = AA_OCI_MODE_COMPLAIN};
 	_cleanup_free_ char *src = NULL;
 	enum aa_oci_template t;
 	int r;
@@ -447,8 +446,8 @@ int load_copy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	 * mode it is in now. */
 	r = kernel_profile_state(k, cfg->rundir, copy, &have);
 	if (r == 0) {
-		*ret = (struct aa_oci_load_result){.action = AA_OCI_LOAD_ALREADY,
-						   .mode = have};
+		*ret = (struct aa_oci_load_result){
+		    .action = AA_OCI_LOAD_ALREADY, .mode = have};
 		return 0;
 	}
 	r = lock_take(cfg, &lock, err);
@@ -485,14 +484,17 @@ int load_again(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	       (r == -ENOENT || rec.mode == have);
 	rundir_loaded_free(&rec);
 	if (!ours && !force)
-		return err_set(err, -EPERM,
-			       r == -ENOENT
-				   ? "\"%s\" is not loaded, and aa-oci did not load it; add --force to load it"
-				   : "\"%s\" was not loaded by aa-oci (or its mode was changed since); add --force to replace it",
-			       name);
-	want = mode ? *mode
+		return err_set(
+		    err, -EPERM,
+		    r == -ENOENT
+			? "\"%s\" is not loaded, and aa-oci did not load it; "
+			  "add --force to load it"
+			: "\"%s\" was not loaded by aa-oci (or its mode was "
+			  "changed since); add --force to replace it",
+		    name);
+	want = mode					? *mode
 	       : r == 0 && have == AA_OCI_MODE_COMPLAIN ? AA_OCI_MODE_COMPLAIN
-							  : AA_OCI_MODE_ENFORCE;
+							: AA_OCI_MODE_ENFORCE;
 	r = load_locked(k, cfg, AA_OCI_BY_CLI, name, want, &res, err);
 	if (r < 0) {
 		load_result_free(&res);
@@ -827,9 +829,8 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
 }
 
-int load_unload_unused(struct aa_oci_kernel *k,
-		       const struct aa_oci_config *cfg, const char *name,
-		       struct aa_oci_err *err)
+int load_unload_unused(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       const char *name, struct aa_oci_err *err)
 {
 	_cleanup_close_ int lock = -1;
 	struct aa_oci_loaded rec = {0};
@@ -866,8 +867,9 @@ int load_unload_unused(struct aa_oci_kernel *k,
 		return 0;
 	r = kernel_remove_profile(k, name);
 	if (r < 0 && r != -ENOENT)
-		return err_set(err, r, "the kernel refused to unload \"%s\": %s",
-			       name, strerror(-r));
+		return err_set(err, r,
+			       "the kernel refused to unload \"%s\": %s", name,
+			       strerror(-r));
 	rundir_loaded_drop(cfg->rundir, name);
 	return 1;
 }

@@ -757,7 +757,8 @@ static int read_journalctl(struct ctx *c, const char *path)
 {
 	const char *const argv[] = {path,   "-k",	  "-o",
 				    "json", "--no-pager", NULL};
-	long timeout = c->o->timeout_ms > 0 ? c->o->timeout_ms : LOGS_TIMEOUT_MS;
+	long timeout =
+	    c->o->timeout_ms > 0 ? c->o->timeout_ms : LOGS_TIMEOUT_MS;
 	struct aa_oci_spawn_result res;
 	int r;
 

@@ -36,17 +36,17 @@ static int usage_hint(const char *cmd)
 int manage_reload(const char *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"force", no_argument, NULL, 'f'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"force", no_argument, NULL, 'f'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS;
 	const char *config_path = AA_OCI_CONFIG_FILE;
 	bool config_required = false, force = false;
-	enum aa_oci_mode mode = streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN
-						       : AA_OCI_MODE_ENFORCE;
+	enum aa_oci_mode mode =
+	    streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN : AA_OCI_MODE_ENFORCE;
 	const enum aa_oci_mode *want = streq(cmd, "reload") ? NULL : &mode;
 	_cleanup_free_ char **all = NULL;
 	struct aa_oci_config cfg = {0};
@@ -103,8 +103,9 @@ int manage_reload(const char *cmd, int argc, char **argv)
 			printf("%s: loaded (%s) from %s%s\n", *n,
 			       mode_name(res.mode),
 			       res.source ? res.source : "the built-in default",
-			       res.from_cache ? ", compiled policy from the cache"
-					      : "");
+			       res.from_cache
+				   ? ", compiled policy from the cache"
+				   : "");
 		}
 		load_result_free(&res);
 	}
@@ -118,11 +119,11 @@ int manage_status(int argc, char **argv)
 {
 	const char *cmd = "status";
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS;
 	const char *config_path = AA_OCI_CONFIG_FILE;
@@ -172,7 +173,6 @@ int manage_status(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
-
 /* Shared options of logs and suggest. */
 struct sel {
 	struct aa_oci_logs_opts o;
@@ -184,7 +184,9 @@ struct sel {
 static int since_arg(const char *s, time_t *ret)
 {
 	if (logs_parse_since(s, time(NULL), ret) < 0) {
-		log_error("--since \"%.64s\": give a UNIX time or -30s, -10m, -2h, -1d", s);
+		log_error("--since \"%.64s\": give a UNIX time or -30s, -10m, "
+			  "-2h, -1d",
+			  s);
 		return -EINVAL;
 	}
 	return 0;
@@ -193,15 +195,15 @@ static int since_arg(const char *s, time_t *ret)
 int manage_logs(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"follow", no_argument, NULL, 'F'},
-		{"json", no_argument, NULL, 'j'},
-		{"container", required_argument, NULL, 'C'},
-		{"pod", required_argument, NULL, 'P'},
-		{"profile", required_argument, NULL, 'p'},
-		{"since", required_argument, NULL, 's'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"follow", no_argument, NULL, 'F'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"container", required_argument, NULL, 'C'},
+	    {"pod", required_argument, NULL, 'P'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"since", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct sel s = {.config_path = AA_OCI_CONFIG_FILE};
 	struct aa_oci_config cfg = {0};
@@ -279,8 +281,8 @@ static int collect_one(const struct aa_oci_audit_event *e,
 		return 0;
 	/* A per-container copy's records are rules for its base profile. */
 	prof = policy_copy_parse(e->profile, &base, NULL)
-		       ? strndup(e->profile, base)
-		       : strndup(e->profile, strcspn(e->profile, "/"));
+		   ? strndup(e->profile, base)
+		   : strndup(e->profile, strcspn(e->profile, "/"));
 	if (!prof)
 		return -ENOMEM;
 	if (!c->profile)
@@ -347,16 +349,16 @@ static void to_suggest(const struct aa_oci_audit_event *e,
 int manage_suggest(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"container", required_argument, NULL, 'C'},
-		{"profile", required_argument, NULL, 'p'},
-		{"since", required_argument, NULL, 's'},
-		{"write", no_argument, NULL, 'w'},
-		{"reload", no_argument, NULL, 'r'},
-		{"force", no_argument, NULL, 'f'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"container", required_argument, NULL, 'C'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"since", required_argument, NULL, 's'},
+	    {"write", no_argument, NULL, 'w'},
+	    {"reload", no_argument, NULL, 'r'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct sel s = {.config_path = AA_OCI_CONFIG_FILE,
 			.apparmorfs = AA_OCI_APPARMORFS};
@@ -425,7 +427,8 @@ int manage_suggest(int argc, char **argv)
 	}
 	if (col.mixed) {
 		r = err_set(&err, -EINVAL,
-			    "the records are of more than one profile; give --profile too");
+			    "the records are of more than one profile; give "
+			    "--profile too");
 		goto out;
 	}
 	r = profile_name_validate(col.profile, &err);
@@ -457,13 +460,15 @@ int manage_suggest(int argc, char **argv)
 	fputs(diff[0] ? diff : "# nothing new for the local override\n",
 	      stdout);
 	r = load_find_source(&cfg, col.profile, &src, &err);
-	if (r == 0 && read_file_at(AT_FDCWD, src, false, AA_OCI_PROFILE_FILE_MAX,
-				   &text, NULL) == 0 &&
+	if (r == 0 &&
+	    read_file_at(AT_FDCWD, src, false, AA_OCI_PROFILE_FILE_MAX, &text,
+			 NULL) == 0 &&
 	    !suggest_profile_includes_local(text, col.profile)) {
 		_cleanup_free_ char *line = NULL;
 
 		if (suggest_include_line(col.profile, &line) == 0)
-			printf("# %s does not include its local override: add, inside the profile,\n#%s\n",
+			printf("# %s does not include its local override: add, "
+			       "inside the profile,\n#%s\n",
 			       src, line);
 	}
 	if (!write || r < 0)

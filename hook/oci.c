@@ -737,12 +737,14 @@ void oci_json_open(struct oci_json_writer *w, bool array)
 
 void oci_json_close(struct oci_json_writer *w, bool array)
 {
-	wcheck(w, array ? yajl_gen_array_close(w->g) : yajl_gen_map_close(w->g));
+	wcheck(w,
+	       array ? yajl_gen_array_close(w->g) : yajl_gen_map_close(w->g));
 }
 
 void oci_json_key(struct oci_json_writer *w, const char *key)
 {
-	wcheck(w, yajl_gen_string(w->g, (const unsigned char *)key, strlen(key)));
+	wcheck(w,
+	       yajl_gen_string(w->g, (const unsigned char *)key, strlen(key)));
 }
 
 void oci_json_string(struct oci_json_writer *w, const char *key,

@@ -110,10 +110,13 @@ static int hook_applies(struct aa_oci_decision *d,
 			d->copy = TAKE_PTR(copy);
 			return 0;
 		}
-		return err_set(err, -EPERM,
-			       "annotation " AA_OCI_ANN_MODE
-			       " asks for complain mode, which is per container: run it through aa-oci-runtime, which loads a private copy of \"%s\" and applies it (a hook cannot change the label)",
-			       d->profile);
+		return err_set(
+		    err, -EPERM,
+		    "annotation " AA_OCI_ANN_MODE
+		    " asks for complain mode, which is per container: run it "
+		    "through aa-oci-runtime, which loads a private copy of "
+		    "\"%s\" and applies it (a hook cannot change the label)",
+		    d->profile);
 	}
 	if (d->source == AA_OCI_SOURCE_NONE || d->source == AA_OCI_SOURCE_SPEC)
 		return 0;
@@ -152,7 +155,7 @@ static int runtime_writes(struct aa_oci_decision *d,
 {
 	const char *have = spec->apparmor_profile;
 	const char *want = d->unconfined ? "unconfined"
-			   : d->copy     ? d->copy
+			   : d->copy	 ? d->copy
 					 : d->profile;
 
 	d->write = NULL;
@@ -350,7 +353,9 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 		r = policy_copy_name(d.profile, ask->id, &d.copy);
 		if (r == -EINVAL)
 			r = err_set(err, r,
-				    "complain mode is per container, and this create names no container id (or one that makes no profile name); give the id");
+				    "complain mode is per container, and this "
+				    "create names no container id (or one that "
+				    "makes no profile name); give the id");
 	}
 	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME)
 		r = runtime_writes(&d, ask->spec, err);

@@ -283,14 +283,14 @@ bool resolve_engine_default(const char *name)
 /* Annotations that name the pod, per engine (CRI-O and dockershim, then
  * containerd's CRI plugin); the container's are k8s_name_keys. */
 static const char *const k8s_ns_keys[] = {
-	"io.kubernetes.pod.namespace",
-	"io.kubernetes.cri.sandbox-namespace",
-	NULL,
+    "io.kubernetes.pod.namespace",
+    "io.kubernetes.cri.sandbox-namespace",
+    NULL,
 };
 static const char *const k8s_pod_keys[] = {
-	"io.kubernetes.pod.name",
-	"io.kubernetes.cri.sandbox-name",
-	NULL,
+    "io.kubernetes.pod.name",
+    "io.kubernetes.cri.sandbox-name",
+    NULL,
 };
 
 static char *first_annotation(const struct aa_oci_state *state,
@@ -298,9 +298,9 @@ static char *first_annotation(const struct aa_oci_state *state,
 			      const char *const *keys, size_t n)
 {
 	for (size_t i = 0; i < n && keys[i]; i++) {
-		const char *v = state ? oci_annotation_get(&state->annotations,
-							   keys[i])
-				      : NULL;
+		const char *v =
+		    state ? oci_annotation_get(&state->annotations, keys[i])
+			  : NULL;
 
 		if (!v && spec)
 			v = oci_annotation_get(&spec->annotations, keys[i]);
@@ -316,7 +316,7 @@ void resolve_k8s_names(const struct aa_oci_state *state,
 {
 	*ret_namespace = first_annotation(state, spec, k8s_ns_keys, 2);
 	*ret_pod = first_annotation(state, spec, k8s_pod_keys, 2);
-	*ret_container = first_annotation(
-	    state, spec, k8s_name_keys,
-	    sizeof(k8s_name_keys) / sizeof(*k8s_name_keys));
+	*ret_container =
+	    first_annotation(state, spec, k8s_name_keys,
+			     sizeof(k8s_name_keys) / sizeof(*k8s_name_keys));
 }

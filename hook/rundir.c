@@ -392,8 +392,8 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 			 const struct aa_oci_container *c)
 {
 	_cleanup_free_ char *text = NULL;
-	const char *vals[] = {c->profile,	c->bundle,  c->k8s_namespace,
-			      c->k8s_pod,	c->k8s_container, c->runtime,
+	const char *vals[] = {c->profile, c->bundle,	    c->k8s_namespace,
+			      c->k8s_pod, c->k8s_container, c->runtime,
 			      c->root};
 	char entry[sizeof(RUNDIR_CONTAINERS) + 1026];
 	size_t size = 512 + strlen(c->id);
@@ -411,17 +411,18 @@ int rundir_container_put(struct aa_oci_rundir *rd,
 	text = malloc(size);
 	if (!text)
 		return -ENOMEM;
-	n = snprintf(text, size,
-		     "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
-		     "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
-		     "runtime %s\nroot %s\nend\n",
-		     c->id, loader_name(c->by), c->profile ? c->profile : "-",
-		     mode_name(c->mode), (int)c->pid, (long long)c->since,
-		     c->bundle ? c->bundle : "-",
-		     c->k8s_namespace ? c->k8s_namespace : "-",
-		     c->k8s_pod ? c->k8s_pod : "-",
-		     c->k8s_container ? c->k8s_container : "-",
-		     c->runtime ? c->runtime : "-", c->root ? c->root : "-");
+	n = snprintf(
+	    text, size,
+	    "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
+	    "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
+	    "runtime %s\nroot %s\nend\n",
+	    c->id, loader_name(c->by), c->profile ? c->profile : "-",
+	    mode_name(c->mode), (int)c->pid, (long long)c->since,
+	    c->bundle ? c->bundle : "-",
+	    c->k8s_namespace ? c->k8s_namespace : "-",
+	    c->k8s_pod ? c->k8s_pod : "-",
+	    c->k8s_container ? c->k8s_container : "-",
+	    c->runtime ? c->runtime : "-", c->root ? c->root : "-");
 	if (n < 0 || (size_t)n >= size)
 		return -ENOMEM;
 	snprintf(entry, sizeof(entry), RUNDIR_CONTAINERS "/%s", c->id);
@@ -512,9 +513,9 @@ static int container_parse(char *buf, struct aa_oci_container *ret)
 		else if (streq(line, "profile"))
 			r = take(v, &c.profile);
 		else if (streq(line, "mode"))
-			c.mode = streq(v, "complain") ? AA_OCI_MODE_COMPLAIN
-			       : streq(v, "enforce")  ? AA_OCI_MODE_ENFORCE
-						      : AA_OCI_MODE_OTHER;
+			c.mode = streq(v, "complain")  ? AA_OCI_MODE_COMPLAIN
+				 : streq(v, "enforce") ? AA_OCI_MODE_ENFORCE
+						       : AA_OCI_MODE_OTHER;
 		else if (streq(line, "pid") || streq(line, "since")) {
 			long long x = strtoll(v, &end, 10);
 
@@ -623,13 +624,15 @@ int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
 
 		if (!id_ok(de->d_name))
 			continue; /* ., .., temporary files */
-		if (read_file_at(sfd, de->d_name, true, 64 << 10, &buf, NULL) < 0 ||
+		if (read_file_at(sfd, de->d_name, true, 64 << 10, &buf, NULL) <
+			0 ||
 		    container_parse(buf, &c) < 0 || !streq(c.id, de->d_name)) {
 			/* torn or foreign: of no use to anyone */
 			(void)unlinkat(sfd, de->d_name, 0);
 			continue;
 		}
-		if (prune && c.pid > 0 && kill(c.pid, 0) < 0 && errno == ESRCH) {
+		if (prune && c.pid > 0 && kill(c.pid, 0) < 0 &&
+		    errno == ESRCH) {
 			(void)unlinkat(sfd, de->d_name, 0);
 			rundir_container_free(&c);
 			continue;

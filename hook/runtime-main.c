@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 		r = config_load(config_path, config_required, &cfg, &err);
 		/* A broken config file must not keep a container from
 		 * being deleted: only its record is then left behind. */
-		if (r < 0 && a.delete && env && env[0] &&
+		if (r < 0 && a.delete &&env && env[0] &&
 		    config_init(&cfg) == 0) {
 			log_warning("%s: %s", id, err.text);
 		} else if (r < 0) {
@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 	}
 	/* The container goes: so do its private copy and its record. A
 	 * failure is said, and the runtime still deletes the container. */
-	if (a.delete && a.id && runtime_forget(apparmorfs, &cfg, a.id, &err) < 0)
+	if (a.delete &&a.id && runtime_forget(apparmorfs, &cfg, a.id, &err) < 0)
 		log_warning("%s: %s", id, err.text);
 	config_free(&cfg);
 

@@ -256,8 +256,8 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 	if (r < 0)
 		goto out;
 	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_RUNTIME,
-						.spec = &spec,
-						.id = id},
+					       .spec = &spec,
+					       .id = id},
 			  cfg, &d, err);
 	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
@@ -312,8 +312,8 @@ int runtime_forget(const char *apparmorfs, const struct aa_oci_config *cfg,
 	rundir_container_drop(cfg->rundir, id);
 	/* Its private copy, if it had one, goes with it; with
 	 * unload_unused, so does a profile no container uses any more. */
-	if (c.profile && (policy_copy_base(c.profile, id, NULL) ||
-			  cfg->unload_unused)) {
+	if (c.profile &&
+	    (policy_copy_base(c.profile, id, NULL) || cfg->unload_unused)) {
 		r = kernel_open(apparmorfs, &k, err);
 		if (r == 0 && policy_copy_base(c.profile, id, NULL)) {
 			r = load_unload(k, cfg, c.profile, err);

@@ -92,11 +92,13 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (k->how == OUT_STDERR)
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY,
+						 0);
 	else
 		posix_spawn_file_actions_adddup2(&fa, wfd, 1);
 	if (k->how == OUT_STREAM)
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+						 0);
 	else
 		posix_spawn_file_actions_adddup2(&fa, wfd, 2);
 	/* The child starts with no blocked and no ignored signals, whatever
@@ -176,8 +178,8 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 int spawn_run(const char *const argv[], long timeout_ms, int nice,
 	      struct aa_oci_spawn_result *ret)
 {
-	struct sink k = {.how = OUT_STDERR, .buf = ret->errout,
-			 .size = sizeof(ret->errout)};
+	struct sink k = {
+	    .how = OUT_STDERR, .buf = ret->errout, .size = sizeof(ret->errout)};
 
 	return spawn(argv, timeout_ms, nice, &k, ret);
 }

@@ -105,8 +105,8 @@ int status_collect(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 				  &s.n_containers);
 	if (r < 0)
 		return r;
-	s.labels = calloc(s.n_containers ? s.n_containers : 1,
-			  sizeof(*s.labels));
+	s.labels =
+	    calloc(s.n_containers ? s.n_containers : 1, sizeof(*s.labels));
 	if (!s.labels) {
 		status_free(&s);
 		return -ENOMEM;
@@ -124,8 +124,8 @@ int status_collect(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 			c->pid = runtime_pid(c);
 		/* What the kernel says the container's process runs under. */
 		if (r == 0 && c->pid > 0)
-			l->read = kernel_task_label(c->pid, &l->label,
-						    &l->mode) == 0;
+			l->read =
+			    kernel_task_label(c->pid, &l->label, &l->mode) == 0;
 	}
 	strv_free(TAKE_PTR(names));
 	if (r < 0) {
@@ -193,7 +193,8 @@ int status_print(const struct aa_oci_status *s, bool json, FILE *out)
 			oci_json_string(w, "loaded_by",
 					p->ours ? loader_name(p->rec.by)
 						: (p->loaded ? "other" : NULL));
-			oci_json_string(w, "source", p->ours ? p->rec.source : NULL);
+			oci_json_string(w, "source",
+					p->ours ? p->rec.source : NULL);
 			oci_json_string(w, "cache_key",
 					p->ours && p->rec.key[0] ? p->rec.key
 								 : NULL);
@@ -224,7 +225,8 @@ int status_print(const struct aa_oci_status *s, bool json, FILE *out)
 			oci_json_string(w, "since", t);
 			oci_json_string(w, "bundle", c->bundle);
 			oci_json_string(w, "label", l->read ? l->label : NULL);
-			oci_json_string(w, "label_mode", l->read ? l->mode : NULL);
+			oci_json_string(w, "label_mode",
+					l->read ? l->mode : NULL);
 			if (l->read)
 				oci_json_bool(w, "label_matches",
 					      status_label_matches(c, l));
@@ -270,8 +272,8 @@ int status_print(const struct aa_oci_status *s, bool json, FILE *out)
 		else
 			snprintf(k8s, sizeof(k8s), "-");
 		when(c->since, t, sizeof(t));
-		fprintf(out, "  %-12s %-36s %-24s %-8s %-7d %-20s %s\n", id, k8s,
-			c->profile ? c->profile : "unconfined",
+		fprintf(out, "  %-12s %-36s %-24s %-8s %-7d %-20s %s\n", id,
+			k8s, c->profile ? c->profile : "unconfined",
 			c->profile ? mode_name(c->mode) : "-", (int)c->pid, t,
 			label_state(c, &s->labels[i]));
 	}

@@ -287,11 +287,10 @@ static uint64_t includes_hash(struct aa_oci_sync *s, const char *path)
 		int n;
 
 		if (stat(*f, &st) == 0)
-			n = snprintf(line, sizeof(line), "%s %lu %lld %lld.%ld",
-				     *f, (unsigned long)st.st_ino,
-				     (long long)st.st_size,
-				     (long long)st.st_mtim.tv_sec,
-				     st.st_mtim.tv_nsec);
+			n = snprintf(
+			    line, sizeof(line), "%s %lu %lld %lld.%ld", *f,
+			    (unsigned long)st.st_ino, (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		else
 			n = snprintf(line, sizeof(line), "%s absent", *f);
 		h = (h ^ hash_bytes(line, n > 0 ? (size_t)n : 0)) *
@@ -570,8 +569,8 @@ static bool xwatch_add(struct aa_oci_sync *s, int ifd)
 	for (size_t i = 0; i < s->nxdirs; i++) {
 		if (s->xdirs[i].wd >= 0)
 			continue;
-		s->xdirs[i].wd = inotify_add_watch(ifd, s->xdirs[i].path,
-						   WATCH_MASK);
+		s->xdirs[i].wd =
+		    inotify_add_watch(ifd, s->xdirs[i].path, WATCH_MASK);
 		all &= s->xdirs[i].wd >= 0;
 	}
 	return all;

@@ -126,7 +126,6 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret);
 int audit_parse_journal_json(const char *json_line,
 			     struct aa_oci_audit_event *ret);
 
-
 /*
  * audit_cgroup_container_id - the container a cgroup path (as in
  * /proc/PID/cgroup) belongs to, with the engine that made it:

@@ -25,8 +25,8 @@ struct aa_oci_config {
 	char **profile_dirs; /* NULL-terminated, absolute */
 	char *default_profile;
 	char *runtime_default;
-	bool allow_unconfined;	 /* may a container ask for unconfined */
-	bool allow_complain;	 /* may a container ask for complain mode */
+	bool allow_unconfined; /* may a container ask for unconfined */
+	bool allow_complain;   /* may a container ask for complain mode */
 	bool unload_unused; /* unload a profile loaded for containers when the
 			     * last container using it ends */
 	char **allowed_profiles; /* globs a container's name must match;

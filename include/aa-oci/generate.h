@@ -37,13 +37,13 @@ struct aa_oci_generate_opts {
 				* the kernel does not mediate are left out */
 	const char *abi;  /* the abi file to pin (`abi <...>,`), relative to
 			   * the parser's include path, or NULL for none */
-	bool base;        /* the host has abstractions/base and
+	bool base;	  /* the host has abstractions/base and
 			   * tunables/global: include them where the engine
 			   * does (docker-default) */
 	bool propagation; /* the parser compiles mount propagation rules
 			   * right (compile_parser_propagation_ok); without
 			   * it `%if parser-propagation` blocks are left out */
-	bool explain;     /* keep the templates' `%explain` notes as
+	bool explain;	  /* keep the templates' `%explain` notes as
 			   * "# mirrors: ..." comments */
 };
 

@@ -97,10 +97,9 @@ int load_copy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  * group mirrors.
  * Returns: 0 or -errno with a line in @err.
  */
-int load_generate_text(struct aa_oci_kernel *k,
-		       const struct aa_oci_config *cfg, enum aa_oci_template t,
-		       const char *name, bool explain, char **ret_text,
-		       struct aa_oci_err *err);
+int load_generate_text(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       enum aa_oci_template t, const char *name, bool explain,
+		       char **ret_text, struct aa_oci_err *err);
 
 /*
  * load_policy_names - the top-level profile names in compiled policy @buf
@@ -152,8 +151,7 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  * never left without its profile.
  * Returns: 1 unloaded, 0 kept, or -errno with one line in @err.
  */
-int load_unload_unused(struct aa_oci_kernel *k,
-		       const struct aa_oci_config *cfg, const char *name,
-		       struct aa_oci_err *err);
+int load_unload_unused(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
+		       const char *name, struct aa_oci_err *err);
 
 void load_result_free(struct aa_oci_load_result *r);

@@ -34,7 +34,7 @@ struct aa_oci_ask {
 	const char *value; /* exec --profile; lxc: lxc.apparmor.profile */
 	const char *mode;  /* exec --mode; NULL when not given */
 	bool lxc_cgns;	   /* lxc: LXC_CGNS_AWARE=1 */
-	const char *id; /* the container\'s id (hook, runtime), or NULL */
+	const char *id;	   /* the container\'s id (hook, runtime), or NULL */
 };
 
 /* What is to be done, decided before anything is touched. */
@@ -48,8 +48,8 @@ struct aa_oci_decision {
 	const char *write;   /* runtime: the new process.apparmorProfile */
 	const char *skipped; /* lxc: why there is nothing to do */
 	bool defaulted;	     /* lxc: the engine's default, nothing asked */
-	char *copy; /* complain for one container: the private copy of
-		     * profile to load and apply, or NULL */
+	char *copy;	     /* complain for one container: the private copy of
+			      * profile to load and apply, or NULL */
 };
 
 /*

@@ -152,9 +152,9 @@ int rundir_loaded_list(struct aa_oci_rundir *rd, char ***ret_names);
 struct aa_oci_container {
 	char *id;
 	enum aa_oci_loader by; /* hook or runtime */
-	char *profile;         /* NULL: unconfined or none asked */
+	char *profile;	       /* NULL: unconfined or none asked */
 	enum aa_oci_mode mode;
-	pid_t pid;             /* the init pid when the stage has it, else 0 */
+	pid_t pid; /* the init pid when the stage has it, else 0 */
 	time_t since;
 	char *bundle;
 	char *k8s_namespace, *k8s_pod, *k8s_container; /* from annotations */

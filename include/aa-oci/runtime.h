@@ -16,7 +16,7 @@
 struct aa_oci_runtime_args {
 	int command;        /* index of the command in argv, or -1 */
 	bool prepare;       /* create or run: the bundle needs us */
-	bool delete;        /* delete: the container's record goes */
+	bool delete;	    /* delete: the container's record goes */
 	const char *bundle; /* --bundle/-b value, NULL for the current dir */
 	const char *id;     /* the container id, when given */
 	const char *log;    /* the runtime's --log file, when given */
@@ -66,9 +66,9 @@ struct aa_oci_runtime_report {
  * runtime_prepare - the create/run work on @bundle: resolve, check, load,
  * rewrite config.json, and record the container (@a's id; none when @a
  * is NULL or names no id) in run_dir, with the real @runtime and @a's
- * --root, so `aa-oci status` can ask the runtime for its pid. On failure config.json is untouched and the runtime
- * must not be started.
- * Returns: 0 or -errno with one line in @err.
+ * --root, so `aa-oci status` can ask the runtime for its pid. On failure
+ * config.json is untouched and the runtime must not be started. Returns: 0 or
+ * -errno with one line in @err.
  */
 int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 		    const char *bundle, const struct aa_oci_runtime_args *a,

@@ -16,9 +16,9 @@
 
 struct aa_oci_status_profile {
 	char *name;
-	bool loaded;           /* the kernel has it */
+	bool loaded;	       /* the kernel has it */
 	enum aa_oci_mode mode; /* the kernel's mode, when loaded */
-	bool ours;             /* aa-oci loaded it, in the mode still shown */
+	bool ours;	       /* aa-oci loaded it, in the mode still shown */
 	struct aa_oci_loaded rec; /* aa-oci's record, when ours */
 	char **includes; /* the source's include closure (NULL: none known) */
 };

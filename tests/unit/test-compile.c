@@ -242,7 +242,8 @@ static void test_parser_version(void **state)
 
 	/* A parser double that says its version and counts the asking. */
 	fx_write(e->top, "parser",
-		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version 3.0.9'\n"
+		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version "
+		 "3.0.9'\n"
 		 "echo 'Copyright (C) 1999-2008 Novell Inc.'\n",
 		 e->top);
 	assert_int_equal(chmod(script, 0755), 0);
@@ -261,7 +262,8 @@ static void test_parser_version(void **state)
 	free(memo);
 	/* A new parser file (an upgrade) is asked again. */
 	fx_write(e->top, "parser",
-		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version 3.0.10'\n",
+		 "#!/bin/sh\necho x >>%s/asked\necho 'AppArmor parser version "
+		 "3.0.10'\n",
 		 e->top);
 	assert_int_equal(compile_parser_version(&e->cfg, v), 0);
 	assert_int_equal(v[2], 10);
@@ -278,9 +280,9 @@ static void test_parser_propagation_table(void **state)
 		bool ok;
 	} cases[] = {
 	    {{2, 13, 6}, false}, {{3, 0, 8}, false}, {{3, 0, 9}, false},
-	    {{3, 0, 10}, true},  {{3, 0, 13}, true}, {{3, 1, 3}, false},
-	    {{3, 1, 4}, true},   {{3, 1, 7}, true},  {{3, 2, 0}, true},
-	    {{4, 0, 1}, true},   {{4, 1, 0}, true},
+	    {{3, 0, 10}, true},	 {{3, 0, 13}, true}, {{3, 1, 3}, false},
+	    {{3, 1, 4}, true},	 {{3, 1, 7}, true},  {{3, 2, 0}, true},
+	    {{4, 0, 1}, true},	 {{4, 1, 0}, true},
 	};
 
 	(void)state;
@@ -295,12 +297,15 @@ static void test_parser_propagation_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_miss_then_hit),      T(test_changes_miss),
-		T(test_corrupt_entry),      T(test_unusable_cache),
-		T(test_uncacheable_source), T(test_generated_text),
-		T(test_load_with_unusable_cache),
-		T(test_parser_version),
-		cmocka_unit_test(test_parser_propagation_table),
+	    T(test_miss_then_hit),
+	    T(test_changes_miss),
+	    T(test_corrupt_entry),
+	    T(test_unusable_cache),
+	    T(test_uncacheable_source),
+	    T(test_generated_text),
+	    T(test_load_with_unusable_cache),
+	    T(test_parser_version),
+	    cmocka_unit_test(test_parser_propagation_table),
 	};
 
 	return cmocka_run_group_tests_name("compile", tests, NULL, NULL);

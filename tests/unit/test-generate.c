@@ -289,11 +289,11 @@ static void test_invalid(void **state)
 		    -EINVAL);
 		assert_string_equal(text, "untouched");
 	}
-	assert_int_equal(generate_profile(0, NAME,
-					  &(struct aa_oci_generate_opts){
-					      .features = fx->real},
-					  NULL),
-			 -EINVAL);
+	assert_int_equal(
+	    generate_profile(
+		0, NAME, &(struct aa_oci_generate_opts){.features = fx->real},
+		NULL),
+	    -EINVAL);
 	{
 		char *text0 = NULL;
 
@@ -314,10 +314,10 @@ static void test_name_placed(void **state)
 		_cleanup_free_ char *text = NULL, *decl = NULL, *peer = NULL;
 
 		assert_int_equal(
-		    generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, ok[i],
-				     &(struct aa_oci_generate_opts){
-					 .features = fx->real},
-				     &text),
+		    generate_profile(
+			AA_OCI_TEMPLATE_DOCKER_DEFAULT, ok[i],
+			&(struct aa_oci_generate_opts){.features = fx->real},
+			&text),
 		    0);
 		assert_true(asprintf(&decl, "\nprofile %s flags=", ok[i]) > 0);
 		assert_true(asprintf(&peer, " peer=%s,\n", ok[i]) > 0);
@@ -664,27 +664,28 @@ static void test_options(void **state)
 	struct fixture *fx = *state;
 	struct aa_oci_generate_opts o = {.features = fx->real};
 	_cleanup_free_ char *plain = NULL, *base = NULL, *lxc_old = NULL,
-			    *lxc_new = NULL, *explained = NULL, *lxc_base = NULL;
+			    *lxc_new = NULL, *explained = NULL,
+			    *lxc_base = NULL;
 
-	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
-					  &o, &plain),
-			 0);
+	assert_int_equal(
+	    generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME, &o, &plain),
+	    0);
 	/* Without the host's abstractions: self-contained. */
 	assert_null(strstr(plain, "include <"));
 	assert_non_null(strstr(plain, "\n@{PROC}=/proc/\n"));
 	assert_null(strstr(plain, "# mirrors:"));
 	/* With them, as moby does: tunables at the top, base inside. */
 	o.base = true;
-	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
-					  &o, &base),
-			 0);
+	assert_int_equal(
+	    generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME, &o, &base),
+	    0);
 	assert_non_null(strstr(base, "\ninclude <tunables/global>\n"));
 	assert_non_null(strstr(base, "{\n  include <abstractions/base>\n"));
 	assert_null(strstr(base, "@{PROC}=/proc/"));
 	/* LXC's profiles include no abstractions/base. */
-	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT, NAME, &o,
-					  &lxc_base),
-			 0);
+	assert_int_equal(
+	    generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT, NAME, &o, &lxc_base),
+	    0);
 	assert_null(strstr(lxc_base, "include <"));
 	/* Mount propagation rules only for parsers that compile them right. */
 	o.base = false;
@@ -697,7 +698,8 @@ static void test_options(void **state)
 	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_LXC_DEFAULT_CGNS,
 					  NAME, &o, &lxc_new),
 			 0);
-	assert_non_null(strstr(lxc_new, "mount options=(rw, make-slave) -> /{,**},"));
+	assert_non_null(
+	    strstr(lxc_new, "mount options=(rw, make-slave) -> /{,**},"));
 	/* ... and not on a kernel that does not mediate mounts (%if A B). */
 	{
 		_cleanup_free_ char *min = NULL;
@@ -714,8 +716,10 @@ static void test_options(void **state)
 	assert_int_equal(generate_profile(AA_OCI_TEMPLATE_DOCKER_DEFAULT, NAME,
 					  &o, &explained),
 			 0);
-	assert_non_null(strstr(explained, "  # mirrors: moby: umount; deny mount\n"));
-	assert_non_null(strstr(explained, "# mirrors: ours only: deny network alg"));
+	assert_non_null(
+	    strstr(explained, "  # mirrors: moby: umount; deny mount\n"));
+	assert_non_null(
+	    strstr(explained, "# mirrors: ours only: deny network alg"));
 	/* Notes are comments: without them the rules are the same bytes. */
 	{
 		_cleanup_free_ char *stripped = strdup(explained);

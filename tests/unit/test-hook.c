@@ -218,13 +218,16 @@ static void test_complain_mode(void **state)
 	hook_report_free(&rep);
 	/* process.apparmorProfile naming this container's private copy: the
 	 * copy is loaded in complain mode, the shared profile not at all. */
-	bundle(e, "", "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
-		      " \"process\": {\"apparmorProfile\": \"web--aa-oci-3f2a9c1b7e04\"}}");
+	bundle(e, "",
+	       "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
+	       " \"process\": {\"apparmorProfile\": "
+	       "\"web--aa-oci-3f2a9c1b7e04\"}}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), 0);
 	assert_true(rep.loaded);
 	assert_int_equal(rep.load.mode, AA_OCI_MODE_COMPLAIN);
 	profiles = fx_read(e->fs, "profiles", NULL);
-	assert_non_null(strstr(profiles, "web--aa-oci-3f2a9c1b7e04 (complain)"));
+	assert_non_null(
+	    strstr(profiles, "web--aa-oci-3f2a9c1b7e04 (complain)"));
 	assert_null(strstr(profiles, "web ("));
 	free(profiles);
 	hook_report_free(&rep);
@@ -325,10 +328,13 @@ static void test_records(void **state)
 	struct aa_oci_container *v = NULL;
 	size_t n = 0;
 
-	bundle(e, ", \"annotations\": {\"io.kubernetes.cri.sandbox-namespace\": \"shop\"}",
-	       "{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": \"pay-0\", "
-	       "\"io.kubernetes.cri.container-name\": \"api\"}, "
-	       "\"process\": {\"apparmorProfile\": \"web\"}}");
+	bundle(
+	    e,
+	    ", \"annotations\": {\"io.kubernetes.cri.sandbox-namespace\": "
+	    "\"shop\"}",
+	    "{\"annotations\": {\"io.kubernetes.cri.sandbox-name\": \"pay-0\", "
+	    "\"io.kubernetes.cri.container-name\": \"api\"}, "
+	    "\"process\": {\"apparmorProfile\": \"web\"}}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), 0);
 	hook_report_free(&rep);
 	assert_int_equal(rundir_new(e->run, &rd), 0);
@@ -349,7 +355,9 @@ static void test_records(void **state)
 	hook_report_free(&rep);
 	assert_int_equal(rundir_container_list(rd, false, &v, &n), 0);
 	assert_int_equal(n, 0);
-	bundle(e, "", "{\"annotations\": {\"aa-oci.profile\": \"web\"}, \"process\": {}}");
+	bundle(e, "",
+	       "{\"annotations\": {\"aa-oci.profile\": \"web\"}, \"process\": "
+	       "{}}");
 	assert_true(run(e, "createRuntime", &rep, &err) < 0);
 	hook_report_free(&rep);
 	assert_int_equal(rundir_container_list(rd, false, &v, &n), 0);
@@ -362,13 +370,13 @@ static void test_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		T(test_complain_mode),
-		T(test_no_apparmor),
-		T(test_config_errors),
-		T(test_state_limits),
-		T(test_legacy_bundle_path),
-		T(test_records),
+	    cmocka_unit_test(test_table),
+	    T(test_complain_mode),
+	    T(test_no_apparmor),
+	    T(test_config_errors),
+	    T(test_state_limits),
+	    T(test_legacy_bundle_path),
+	    T(test_records),
 	};
 
 	return cmocka_run_group_tests_name("hook", tests, NULL, NULL);

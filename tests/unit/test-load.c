@@ -287,14 +287,17 @@ static void test_ensure_other_mode_is_loaded(void **state)
 	fx_write(e->d1, "killer", good_profile, "killer");
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
-					     "killer", AA_OCI_MODE_ENFORCE, &res,
-					     NULL), 0);
+					     "killer", AA_OCI_MODE_ENFORCE,
+					     &res, NULL),
+				 0);
 		assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 		assert_int_equal(res.mode, AA_OCI_MODE_OTHER);
-		assert_non_null(strstr(res.note, "neither enforce nor complain"));
+		assert_non_null(
+		    strstr(res.note, "neither enforce nor complain"));
 	}
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "open",
-				     AA_OCI_MODE_COMPLAIN, &res, NULL), 0);
+				     AA_OCI_MODE_COMPLAIN, &res, NULL),
+			 0);
 	assert_int_equal(res.action, AA_OCI_LOAD_ALREADY);
 	assert_int_equal(parser_runs(e), 0);
 	assert_int_equal(replace_size(e), 0);
@@ -519,27 +522,31 @@ static void test_load_again(void **state)
 	fx_write(e->d1, "web", good_profile, "web");
 	/* "already" is in the kernel, not aa-oci's: refused, then forced. */
 	fx_write(e->d1, "already", good_profile, "already");
-	assert_int_equal(load_again(e->k, &e->cfg, "already", &complain, false,
-				    &res, &err), -EPERM);
+	assert_int_equal(
+	    load_again(e->k, &e->cfg, "already", &complain, false, &res, &err),
+	    -EPERM);
 	assert_non_null(strstr(err.text, "add --force"));
 	assert_int_equal(parser_runs(e), 0);
-	assert_int_equal(load_again(e->k, &e->cfg, "already", &complain, true,
-				    &res, &err), 0);
+	assert_int_equal(
+	    load_again(e->k, &e->cfg, "already", &complain, true, &res, &err),
+	    0);
 	load_result_free(&res);
 	/* aa-oci's own (loaded by a start): complain, then reload keeps it. */
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	load_result_free(&res);
-	assert_int_equal(load_again(e->k, &e->cfg, "web", &complain, false,
-				    &res, &err), 0);
+	assert_int_equal(
+	    load_again(e->k, &e->cfg, "web", &complain, false, &res, &err), 0);
 	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
 	load_result_free(&res);
-	assert_int_equal(load_again(e->k, &e->cfg, "web", NULL, false, &res,
-				    &err), 0);
+	assert_int_equal(
+	    load_again(e->k, &e->cfg, "web", NULL, false, &res, &err), 0);
 	assert_int_equal(res.mode, AA_OCI_MODE_COMPLAIN);
 	load_result_free(&res);
 	list = fx_read(e->fs, "profiles", NULL);
-	assert_non_null(strstr(list, "already (complain)\nweb (enforce)\nweb (complain)\nweb (complain)\n"));
+	assert_non_null(strstr(list, "already (complain)\nweb (enforce)\nweb "
+				     "(complain)\nweb (complain)\n"));
 	free(list);
 }
 
@@ -549,15 +556,16 @@ static void test_unload_unused(void **state)
 {
 	struct env *e = *state;
 	struct aa_oci_load_result res = {0};
-	struct aa_oci_container c = {.id = (char *)"c1", .profile = (char *)"web",
-				     .since = 1};
+	struct aa_oci_container c = {
+	    .id = (char *)"c1", .profile = (char *)"web", .since = 1};
 	struct aa_oci_loaded rec = {0};
 	char *removed;
 
 	fx_write(e->d1, "web", good_profile, "web");
 	fx_write(e->fs, ".remove", "%s", "");
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
-				     AA_OCI_MODE_ENFORCE, &res, NULL), 0);
+				     AA_OCI_MODE_ENFORCE, &res, NULL),
+			 0);
 	load_result_free(&res);
 	assert_int_equal(rundir_container_put(e->cfg.rundir, &c), 0);
 	assert_int_equal(load_unload_unused(e->k, &e->cfg, "web", NULL), 0);
@@ -569,7 +577,8 @@ static void test_unload_unused(void **state)
 	removed = fx_read(e->fs, ".remove", NULL);
 	assert_string_equal(removed, "web");
 	free(removed);
-	assert_int_equal(rundir_loaded_get(e->cfg.rundir, "web", &rec), -ENOENT);
+	assert_int_equal(rundir_loaded_get(e->cfg.rundir, "web", &rec),
+			 -ENOENT);
 	/* "already": in the kernel, no record of aa-oci's: kept. */
 	fx_write(e->fs, ".remove", "%s", "");
 	assert_int_equal(load_unload_unused(e->k, &e->cfg, "already", NULL), 0);

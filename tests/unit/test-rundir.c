@@ -57,8 +57,10 @@ static void test_loaded_records(void **state)
 	assert_int_equal(rundir_loaded_get(e->rd, "web", &got), -ENOENT);
 	assert_int_equal(rundir_loaded_put(e->rd, "web", &rec), 0);
 	/* A name with '/' is one entry too, and listed as it is. */
-	assert_int_equal(rundir_loaded_put(e->rd, "/usr/sbin/victimd", &rec), 0);
-	assert_int_equal(rundir_loaded_get(e->rd, "/usr/sbin/victimd", &got), 0);
+	assert_int_equal(rundir_loaded_put(e->rd, "/usr/sbin/victimd", &rec),
+			 0);
+	assert_int_equal(rundir_loaded_get(e->rd, "/usr/sbin/victimd", &got),
+			 0);
 	assert_int_equal(got.by, AA_OCI_BY_SYNC);
 	assert_int_equal(got.mode, AA_OCI_MODE_COMPLAIN);
 	assert_int_equal(got.time, 42);
@@ -132,8 +134,8 @@ static void test_container_refusals(void **state)
 {
 	struct env *e = *state;
 	struct aa_oci_container c = {.id = (char *)"ok", .since = 1};
-	static const char *const bad_ids[] = {"", "../x", "a/b", ".hidden",
-					      "a b", "a\nb"};
+	static const char *const bad_ids[] = {"",	 "../x", "a/b",
+					      ".hidden", "a b",	 "a\nb"};
 
 	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++) {
 		c.id = (char *)bad_ids[i];
@@ -201,8 +203,8 @@ static void test_container_unwritable(void **state)
 static void test_container_full(void **state)
 {
 	struct env *e = *state;
-	struct aa_oci_container c = {.id = (char *)"full", .since = 1,
-				     .profile = (char *)"web"};
+	struct aa_oci_container c = {
+	    .id = (char *)"full", .since = 1, .profile = (char *)"web"};
 	struct aa_oci_container *v = NULL;
 	struct rlimit old, tiny = {.rlim_cur = 32, .rlim_max = RLIM_INFINITY};
 	size_t n = 0;
@@ -221,7 +223,8 @@ static void test_container_full(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].profile, "web");
 	rundir_container_list_free(v, n);
-	assert_true(asprintf(&cmd, "test $(ls -A '%s/containers' | wc -l) = 1", e->dir) > 0);
+	assert_true(asprintf(&cmd, "test $(ls -A '%s/containers' | wc -l) = 1",
+			     e->dir) > 0);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 }

@@ -74,7 +74,8 @@ static const struct args_case args_cases[] = {
 /* delete names the container whose record goes; other commands none. */
 static void test_parse_delete(void **state)
 {
-	const char *const del[] = {"runc", "--root", "/r", "delete", "--force", "ctr-1", NULL};
+	const char *const del[] = {"runc",    "--root", "/r", "delete",
+				   "--force", "ctr-1",	NULL};
 	const char *const kill_[] = {"runc", "kill", "ctr-1", "KILL", NULL};
 	struct aa_oci_runtime_args a;
 
@@ -416,7 +417,11 @@ static void test_prepare(void **state)
 
 	/* Not loadable: refused, config.json byte for byte as it was. */
 	fx_write(bundle, "config.json", "%s", before);
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &(struct aa_oci_runtime_args){.id = "ctr-1"}, "/usr/bin/runc", &rep, &err), -ENOENT);
+	assert_int_equal(
+	    runtime_prepare(fs, &cfg, bundle,
+			    &(struct aa_oci_runtime_args){.id = "ctr-1"},
+			    "/usr/bin/runc", &rep, &err),
+	    -ENOENT);
 	assert_string_equal(rep.profile, "nowhere");
 	got = fx_read(bundle, "config.json", NULL);
 	assert_string_equal(got, before);
@@ -427,7 +432,11 @@ static void test_prepare(void **state)
 	fx_write(bundle, "config.json",
 		 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
 		 " \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": \"docker-default\"}}");
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &(struct aa_oci_runtime_args){.id = "ctr-1"}, "/usr/bin/runc", &rep, &err), 0);
+	assert_int_equal(
+	    runtime_prepare(fs, &cfg, bundle,
+			    &(struct aa_oci_runtime_args){.id = "ctr-1"},
+			    "/usr/bin/runc", &rep, &err),
+	    0);
 	assert_true(rep.loaded);
 	assert_true(rep.written);
 	got = fx_read(bundle, "config.json", NULL);
@@ -439,7 +448,11 @@ static void test_prepare(void **state)
 	runtime_report_free(&rep);
 
 	/* Again: already loaded and already written; nothing to do. */
-	assert_int_equal(runtime_prepare(fs, &cfg, bundle, &(struct aa_oci_runtime_args){.id = "ctr-1"}, "/usr/bin/runc", &rep, &err), 0);
+	assert_int_equal(
+	    runtime_prepare(fs, &cfg, bundle,
+			    &(struct aa_oci_runtime_args){.id = "ctr-1"},
+			    "/usr/bin/runc", &rep, &err),
+	    0);
 	assert_false(rep.loaded);
 	assert_false(rep.written);
 	runtime_report_free(&rep);
@@ -448,14 +461,19 @@ static void test_prepare(void **state)
 	 * written into config.json; the shared profile stays in enforce. */
 	cfg.allow_complain = true;
 	fx_write(bundle, "config.json",
-		 "{\"annotations\": {\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"},"
+		 "{\"annotations\": {\"aa-oci.profile\": \"web\", "
+		 "\"aa-oci.mode\": \"complain\"},"
 		 " \"process\": {\"args\": [\"sh\"]}}");
-	if (runtime_prepare(fs, &cfg, bundle, &(struct aa_oci_runtime_args){.id = "c2b4d6f8a0c2e4f6"}, "/usr/bin/runc", &rep, &err) != 0)
+	if (runtime_prepare(
+		fs, &cfg, bundle,
+		&(struct aa_oci_runtime_args){.id = "c2b4d6f8a0c2e4f6"},
+		"/usr/bin/runc", &rep, &err) != 0)
 		fail_msg("%s", err.text);
 	assert_true(rep.loaded);
 	assert_int_equal(rep.load.mode, AA_OCI_MODE_COMPLAIN);
 	got = fx_read(bundle, "config.json", NULL);
-	assert_non_null(strstr(got, "\"apparmorProfile\": \"web--aa-oci-c2b4d6f8a0c2\""));
+	assert_non_null(
+	    strstr(got, "\"apparmorProfile\": \"web--aa-oci-c2b4d6f8a0c2\""));
 	free(got);
 	got = fx_read(fs, "profiles", NULL);
 	assert_non_null(strstr(got, "web--aa-oci-c2b4d6f8a0c2 (complain)"));
@@ -473,7 +491,8 @@ static void test_prepare(void **state)
 		struct aa_oci_container *v = NULL;
 		size_t n = 0;
 
-		assert_int_equal(rundir_container_list(cfg.rundir, false, &v, &n), 0);
+		assert_int_equal(
+		    rundir_container_list(cfg.rundir, false, &v, &n), 0);
 		for (size_t i = 0; i < n; i++)
 			assert_string_not_equal(v[i].id, "c2b4d6f8a0c2e4f6");
 		rundir_container_list_free(v, n);

@@ -27,7 +27,8 @@ static char *print(const struct aa_oci_status *s, bool json)
 static void test_status(void **state)
 {
 	char *top = fx_tmpdir(), *run = fx_path(top, "run");
-	char *fs = fx_apparmorfs("web (enforce)\nadmin (complain)\nother (enforce)\n");
+	char *fs =
+	    fx_apparmorfs("web (enforce)\nadmin (complain)\nother (enforce)\n");
 	struct aa_oci_config cfg;
 	struct aa_oci_kernel *k = NULL;
 	struct aa_oci_status st = {0};
@@ -36,9 +37,11 @@ static void test_status(void **state)
 				     .source = (char *)"/etc/apparmor.d/web"};
 	struct aa_oci_loaded was = {.by = AA_OCI_BY_RUNTIME,
 				    .mode = AA_OCI_MODE_ENFORCE};
-	struct aa_oci_container c = {.id = (char *)"c1", .by = AA_OCI_BY_HOOK,
+	struct aa_oci_container c = {.id = (char *)"c1",
+				     .by = AA_OCI_BY_HOOK,
 				     .profile = (char *)"web",
-				     .pid = getpid(), .since = 10,
+				     .pid = getpid(),
+				     .since = 10,
 				     .k8s_namespace = (char *)"shop"};
 	char *text;
 
@@ -72,9 +75,15 @@ static void test_status(void **state)
 			assert_true(!p->loaded && !p->ours);
 	}
 	text = print(&st, true);
-	assert_non_null(strstr(text, "{\"name\":\"web\",\"mode\":\"enforce\",\"loaded\":true,\"loaded_by\":\"hook\",\"source\":\"/etc/apparmor.d/web\",\"cache_key\":null,\"includes\":[]}"));
-	assert_non_null(strstr(text, "{\"name\":\"admin\",\"mode\":\"complain\",\"loaded\":true,\"loaded_by\":\"other\""));
-	assert_non_null(strstr(text, "\"id\":\"c1\",\"by\":\"hook\",\"namespace\":\"shop\",\"pod\":null"));
+	assert_non_null(strstr(
+	    text, "{\"name\":\"web\",\"mode\":\"enforce\",\"loaded\":true,"
+		  "\"loaded_by\":\"hook\",\"source\":\"/etc/apparmor.d/"
+		  "web\",\"cache_key\":null,\"includes\":[]}"));
+	assert_non_null(
+	    strstr(text, "{\"name\":\"admin\",\"mode\":\"complain\",\"loaded\":"
+			 "true,\"loaded_by\":\"other\""));
+	assert_non_null(strstr(text, "\"id\":\"c1\",\"by\":\"hook\","
+				     "\"namespace\":\"shop\",\"pod\":null"));
 	assert_non_null(strstr(text, "\"profile\":\"gone-profile\""));
 	free(text);
 	text = print(&st, false);

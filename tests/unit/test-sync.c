@@ -1108,10 +1108,12 @@ static void test_includes_followed(void **state)
 		size_t before = count(e, AA_OCI_SYNC_LOADED, "alpha", NULL);
 
 		start_watch(e, NULL);
-		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == before + 1);
+		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) ==
+			 before + 1);
 		usleep(20000); /* a new mtime */
 		fx_write(local, "alpha", "deny /tmp/secret rw,\n");
-		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == before + 2);
+		WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) ==
+			 before + 2);
 	}
 	stop_watch(e);
 	free(local);
