@@ -617,7 +617,8 @@ int oci_bundle_config_read(const char *bundle, struct aa_oci_bundle_config *ret,
 			    "%.256s/config.json is not a regular file", bundle);
 		goto fail;
 	}
-	r = read_fd_limited(fd, AA_OCI_SPEC_MAX, &c.buf, &c.len);
+	r = read_fd_sized(fd, (size_t)c.st.st_size, AA_OCI_SPEC_MAX, &c.buf,
+			  &c.len);
 	if (r == -E2BIG)
 		r = err_set(err, r, "%.256s/config.json is larger than %u MiB",
 			    bundle, AA_OCI_SPEC_MAX >> 20);

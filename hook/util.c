@@ -79,6 +79,44 @@ int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
+/*
+ * A regular file whose size fstat gave: one read of size + 1 bytes, which
+ * comes back short at the end of the file (the hook reads its settings,
+ * config.json and run_dir's entries on every start: no second read for the
+ * end). A file that grew since is read to its end the general way.
+ */
+static int read_sized(int fd, size_t size, size_t limit, char **ret_buf,
+		      size_t *ret_len)
+{
+	_cleanup_free_ char *buf = malloc(size + 2);
+	size_t len = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, size + 1 - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		len += (size_t)n;
+		if (n == 0 || len == size)
+			break;
+		if (len > size) {
+			if (lseek(fd, 0, SEEK_SET) < 0)
+				return -errno;
+			return read_fd_limited(fd, limit, ret_buf, ret_len);
+		}
+	}
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
 int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
 		 char **ret_buf, size_t *ret_len)
 {
@@ -97,6 +135,16 @@ int read_file_at(int dirfd, const char *path, bool nofollow, size_t limit,
 		return -EINVAL;
 	if ((size_t)st.st_size > limit)
 		return -E2BIG;
+	return read_fd_sized(fd, (size_t)st.st_size, limit, ret_buf, ret_len);
+}
+
+int read_fd_sized(int fd, size_t size, size_t limit, char **ret_buf,
+		  size_t *ret_len)
+{
+	/* Files whose size says nothing (procfs, securityfs show 0) are
+	 * read until the end. */
+	if (size > 0 && size <= limit)
+		return read_sized(fd, size, limit, ret_buf, ret_len);
 	return read_fd_limited(fd, limit, ret_buf, ret_len);
 }
 

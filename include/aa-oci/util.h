@@ -21,6 +21,15 @@
 int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len);
 
 /*
+ * read_fd_sized - read_fd_limited for a regular file of @size bytes (from
+ * fstat): one read when the size holds; the general loop when it is 0
+ * (procfs, securityfs) or the file grew.
+ * Returns: as read_fd_limited.
+ */
+int read_fd_sized(int fd, size_t size, size_t limit, char **ret_buf,
+		  size_t *ret_len);
+
+/*
  * read_file_at - open @path relative to @dirfd (O_CLOEXEC, O_NOFOLLOW
  * when @nofollow) and read it whole. Only regular files are read, so a
  * FIFO or device planted in a bundle cannot block or feed us forever.
