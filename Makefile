@@ -190,7 +190,8 @@ install: all
 		> $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
 
 fmt:
-	clang-format -i hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h \
+		tests/bench/*.c tests/vm/probe/*.c
 
 clean:
 	rm -rf $(B)

@@ -131,12 +131,16 @@ static int cmd_generate(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		log_error("generate: name one template: docker-default, lxc-container-default or lxc-container-default-cgns");
+		log_error(
+		    "generate: name one template: docker-default, "
+		    "lxc-container-default or lxc-container-default-cgns");
 		return 2;
 	}
 	if (generate_template_from_name(argv[optind], &t) < 0) {
-		log_error("generate: unknown template \"%s\"; use docker-default, lxc-container-default or lxc-container-default-cgns",
-			  argv[optind]);
+		log_error(
+		    "generate: unknown template \"%s\"; use docker-default, "
+		    "lxc-container-default or lxc-container-default-cgns",
+		    argv[optind]);
 		return 2;
 	}
 	if (!name)
@@ -155,7 +159,8 @@ static int cmd_generate(int argc, char **argv)
 	kernel_close(k);
 	config_free(&cfg);
 	if (r < 0) {
-		log_error("generate: %s", err.text[0] ? err.text : strerror(-r));
+		log_error("generate: %s",
+			  err.text[0] ? err.text : strerror(-r));
 		return 1;
 	}
 	fputs(text, stdout);
@@ -173,8 +178,8 @@ static void join_names(char *const *names, char *buf, size_t size)
 				 used ? ", " : "", *n);
 
 		if (k < 0 || (size_t)k >= size - used) {
-			snprintf(buf + (used < size - 5 ? used : size - 5),
-				 5, "...");
+			snprintf(buf + (used < size - 5 ? used : size - 5), 5,
+				 "...");
 			return;
 		}
 		used += (size_t)k;
@@ -188,24 +193,26 @@ static void sync_report(const struct aa_oci_sync_event *ev, void *userdata)
 	switch (ev->kind) {
 	case AA_OCI_SYNC_LOADED:
 		join_names(ev->names, names, sizeof(names));
-		log_info("sync: %s %s from %s", ev->again ? "reloaded" : "loaded",
-			 names, ev->path);
+		log_info("sync: %s %s from %s",
+			 ev->again ? "reloaded" : "loaded", names, ev->path);
 		break;
 	case AA_OCI_SYNC_FAILED:
 		log_error("sync: skipped %s: %s", ev->path, ev->text);
 		break;
 	case AA_OCI_SYNC_UNLOADED:
-		log_info("sync: unloaded \"%s\": no profile file defines it any more (it was loaded from %s)",
+		log_info("sync: unloaded \"%s\": no profile file defines it "
+			 "any more (it was loaded from %s)",
 			 ev->name, ev->path);
 		break;
 	case AA_OCI_SYNC_KEPT:
-		log_info("sync: left \"%s\" loaded though no profile file defines it any more: %s",
+		log_info("sync: left \"%s\" loaded though no profile file "
+			 "defines it any more: %s",
 			 ev->name, ev->text);
 		break;
 	case AA_OCI_SYNC_ERROR:
 		if (ev->name)
-			log_error("sync: profile \"%s\" (from %s): %s", ev->name,
-				  ev->path, ev->text);
+			log_error("sync: profile \"%s\" (from %s): %s",
+				  ev->name, ev->path, ev->text);
 		else if (ev->path)
 			log_error("sync: %s: %s", ev->path, ev->text);
 		else
@@ -253,12 +260,12 @@ static int sync_open_wait(struct aa_oci_kernel *k,
 static int cmd_sync(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"watch", no_argument, NULL, 'w'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"watch", no_argument, NULL, 'w'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS;
 	const char *config_path = AA_OCI_CONFIG_FILE;
@@ -268,8 +275,8 @@ static int cmd_sync(int argc, char **argv)
 	struct aa_oci_kernel *k = NULL;
 	struct aa_oci_sync *s = NULL;
 	struct aa_oci_sync_opts so = {
-		.mode = AA_OCI_MODE_ENFORCE,
-		.report = sync_report,
+	    .mode = AA_OCI_MODE_ENFORCE,
+	    .report = sync_report,
 	};
 	_cleanup_close_ int sfd = -1;
 	int c, r, status = 1;
@@ -298,7 +305,8 @@ static int cmd_sync(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		log_error("sync: name at least one profile directory, e.g. /etc/apparmor.d/containers");
+		log_error("sync: name at least one profile directory, e.g. "
+			  "/etc/apparmor.d/containers");
 		return 2;
 	}
 	/* What the agent does is its output: info lines go to stderr too. */
@@ -332,7 +340,8 @@ static int cmd_sync(int argc, char **argv)
 	if (watch) {
 		r = sync_watch(s, sfd, &err);
 		if (r < 0)
-			log_error("sync: %s", err.text[0] ? err.text : strerror(-r));
+			log_error("sync: %s",
+				  err.text[0] ? err.text : strerror(-r));
 		else
 			log_info("sync: stopped");
 		status = r < 0 ? 1 : 0;
@@ -352,9 +361,9 @@ out:
 static int cmd_cache(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *config_path = AA_OCI_CONFIG_FILE;
 	struct aa_oci_config cfg = {0};
@@ -378,7 +387,8 @@ static int cmd_cache(int argc, char **argv)
 	}
 	if (optind != argc - 1 ||
 	    (!streq(argv[optind], "list") && !streq(argv[optind], "clear"))) {
-		log_error("cache: name what to do: aa-oci cache list, or aa-oci cache clear");
+		log_error("cache: name what to do: aa-oci cache list, or "
+			  "aa-oci cache clear");
 		return 2;
 	}
 	r = config_load(config_path, required, &cfg, &err);
@@ -387,7 +397,8 @@ static int cmd_cache(int argc, char **argv)
 		return 1;
 	}
 	if (!cfg.cache_dir) {
-		printf("the policy cache is turned off (\"cache_dir\": \"\")\n");
+		printf(
+		    "the policy cache is turned off (\"cache_dir\": \"\")\n");
 		config_free(&cfg);
 		return 0;
 	}
@@ -397,21 +408,27 @@ static int cmd_cache(int argc, char **argv)
 
 		r = cache_list(cfg.cache_dir, &v, &n);
 		if (r < 0) {
-			log_error("cache list: %s: %s", cfg.cache_dir, strerror(-r));
+			log_error("cache list: %s: %s", cfg.cache_dir,
+				  strerror(-r));
 		} else {
 			for (size_t i = 0; i < n; i++) {
 				char when[32];
 				struct tm tm;
 
 				localtime_r(&v[i].mtime, &tm);
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-				printf("%s/%s  %8zu bytes  %s%s\n", v[i].dir,
-				       v[i].key, v[i].size, when,
-				       v[i].valid ? "" : "  DAMAGED (recompiled on next use)");
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
+					 &tm);
+				printf(
+				    "%s/%s  %8zu bytes  %s%s\n", v[i].dir,
+				    v[i].key, v[i].size, when,
+				    v[i].valid
+					? ""
+					: "  DAMAGED (recompiled on next use)");
 				bytes += v[i].size;
 			}
-			printf("%zu entries, %zu bytes of compiled policy in %s\n",
-			       n, bytes, cfg.cache_dir);
+			printf(
+			    "%zu entries, %zu bytes of compiled policy in %s\n",
+			    n, bytes, cfg.cache_dir);
 		}
 		free(v);
 	} else {
@@ -419,10 +436,12 @@ static int cmd_cache(int argc, char **argv)
 
 		r = cache_clear(cfg.cache_dir, &removed);
 		if (r < 0)
-			log_error("cache clear: %s: %s", cfg.cache_dir, strerror(-r));
+			log_error("cache clear: %s: %s", cfg.cache_dir,
+				  strerror(-r));
 		else
-			printf("cleared %s (%zu features directories removed)\n",
-			       cfg.cache_dir, removed);
+			printf(
+			    "cleared %s (%zu features directories removed)\n",
+			    cfg.cache_dir, removed);
 	}
 	config_free(&cfg);
 	return r < 0 ? 1 : 0;

@@ -69,15 +69,18 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 
 	r = spawn_run(argv, cfg->parser_timeout_ms, cfg->parser_nice, &res);
 	if (r == -ENOENT)
-		return err_set(err, r,
-			       "apparmor parser %s not found; install the apparmor package or set \"parser\" in the config file",
-			       cfg->parser);
+		return err_set(
+		    err, r,
+		    "apparmor parser %s not found; install the apparmor "
+		    "package or set \"parser\" in the config file",
+		    cfg->parser);
 	if (r < 0)
 		return err_set(err, r, "cannot run %s: %s", cfg->parser,
 			       strerror(-r));
 	if (res.timed_out)
 		return err_set(err, -ETIMEDOUT,
-			       "%s did not finish within %ld ms on %s; raise parser_timeout_ms in the config file",
+			       "%s did not finish within %ld ms on %s; raise "
+			       "parser_timeout_ms in the config file",
 			       cfg->parser, cfg->parser_timeout_ms, src);
 	if (res.status != 0) {
 		parser_message(res.errout, msg, sizeof(msg));
@@ -130,8 +133,8 @@ static int compile_to_memory(struct aa_oci_kernel *k,
 			}
 		goto out;
 	}
-	r = read_file_at(AT_FDCWD, bin, true, AA_OCI_POLICY_BINARY_MAX,
-			 ret_buf, ret_len);
+	r = read_file_at(AT_FDCWD, bin, true, AA_OCI_POLICY_BINARY_MAX, ret_buf,
+			 ret_len);
 	if (r < 0)
 		err_set(err, r, "cannot read the policy compiled from %s: %s",
 			src_path, strerror(-r));
@@ -153,10 +156,10 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 	_cleanup_free_ char *memo = NULL;
 	struct aa_oci_err e = {0};
 	struct aa_oci_cache_inputs in = {
-		.parser = cfg->parser,
-		.parser_conf = AA_OCI_PARSER_CONF,
-		.include_dir = AA_OCI_PARSER_INCLUDE_DIR,
-		.mode = mode,
+	    .parser = cfg->parser,
+	    .parser_conf = AA_OCI_PARSER_CONF,
+	    .include_dir = AA_OCI_PARSER_INCLUDE_DIR,
+	    .mode = mode,
 	};
 	int r;
 
@@ -204,7 +207,8 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		}
 		if (r == -EBADMSG)
 			snprintf(c.warning, sizeof(c.warning),
-				 "policy cache entry %s for %.300s was damaged; recompiled",
+				 "policy cache entry %s for %.300s was "
+				 "damaged; recompiled",
 				 key, src_path);
 	}
 	r = compile_to_memory(k, cfg, src_path, src_text, mode, &c.buf, &c.len,
@@ -218,7 +222,8 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		r = cache_put(cache, key, c.buf, c.len);
 		if (r < 0)
 			snprintf(c.warning, sizeof(c.warning),
-				 "cannot write to policy cache %.300s (%s); compiling without it",
+				 "cannot write to policy cache %.300s (%s); "
+				 "compiling without it",
 				 cfg->cache_dir, strerror(-r));
 		c.stored = r == 0;
 		if (!c.stored)

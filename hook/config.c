@@ -15,17 +15,18 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
 #define _cleanup_yajl_ _cleanup_(yajl_tree_freep)
 
-static int config_string(yajl_val v, const char *key, bool absolute,
-			 char **ret, struct aa_oci_err *err)
+static int config_string(yajl_val v, const char *key, bool absolute, char **ret,
+			 struct aa_oci_err *err)
 {
 	if (!YAJL_IS_STRING(v))
 		return err_set(err, -EINVAL, "\"%s\" must be a string", key);
 	if (strlen(v->u.string) > 4096)
 		return err_set(err, -EINVAL, "\"%s\" is too long", key);
 	if (absolute && v->u.string[0] != '/')
-		return err_set(err, -EINVAL,
-			       "\"%s\" must be an absolute path, not \"%.256s\"",
-			       key, v->u.string);
+		return err_set(
+		    err, -EINVAL,
+		    "\"%s\" must be an absolute path, not \"%.256s\"", key,
+		    v->u.string);
 	free(*ret);
 	*ret = strdup(v->u.string);
 	return *ret ? 0 : -ENOMEM;
@@ -114,9 +115,11 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 		else if (streq(k, "allowed_profiles"))
 			r = config_allowed(v, cfg, err);
 		else if (streq(k, "default_profile"))
-			r = config_string(v, k, false, &cfg->default_profile, err);
+			r = config_string(v, k, false, &cfg->default_profile,
+					  err);
 		else if (streq(k, "runtime_default"))
-			r = config_string(v, k, false, &cfg->runtime_default, err);
+			r = config_string(v, k, false, &cfg->runtime_default,
+					  err);
 		else if (streq(k, "parser"))
 			r = config_string(v, k, true, &cfg->parser, err);
 		else if (streq(k, "run_dir")) {
@@ -143,14 +146,16 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 			if (!YAJL_IS_INTEGER(v) || v->u.number.i < 1 ||
 			    v->u.number.i > 600000)
 				r = err_set(err, -EINVAL,
-					    "\"parser_timeout_ms\" must be a whole number from 1 to 600000");
+					    "\"parser_timeout_ms\" must be a "
+					    "whole number from 1 to 600000");
 			else
 				cfg->parser_timeout_ms = (long)v->u.number.i;
 		} else if (streq(k, "parser_nice")) {
 			if (!YAJL_IS_INTEGER(v) || v->u.number.i < -20 ||
 			    v->u.number.i > 19)
 				r = err_set(err, -EINVAL,
-					    "\"parser_nice\" must be a whole number from -20 to 19");
+					    "\"parser_nice\" must be a whole "
+					    "number from -20 to 19");
 			else
 				cfg->parser_nice = (int)v->u.number.i;
 		} else
@@ -164,9 +169,9 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 int config_init(struct aa_oci_config *cfg)
 {
 	static const char *const dirs[] = {
-		"/etc/apparmor.d/containers",
-		"/etc/apparmor.d",
-		AA_OCI_DATADIR "/profiles",
+	    "/etc/apparmor.d/containers",
+	    "/etc/apparmor.d",
+	    AA_OCI_DATADIR "/profiles",
 	};
 	const size_t n = sizeof(dirs) / sizeof(dirs[0]);
 
@@ -231,7 +236,8 @@ int config_load(const char *path, bool required, struct aa_oci_config *cfg,
 	r = config_init(cfg);
 	if (r < 0)
 		return err_set(err, r, "out of memory");
-	r = read_file_at(AT_FDCWD, path, false, AA_OCI_SETTINGS_MAX, &buf, &len);
+	r = read_file_at(AT_FDCWD, path, false, AA_OCI_SETTINGS_MAX, &buf,
+			 &len);
 	if (r == -ENOENT && !required)
 		return 0;
 	if (r < 0) {
@@ -242,8 +248,8 @@ int config_load(const char *path, bool required, struct aa_oci_config *cfg,
 	}
 	if (strlen(buf) != len) {
 		config_free(cfg);
-		return err_set(err, -EBADMSG, "config file %s contains a NUL byte",
-			       path);
+		return err_set(err, -EBADMSG,
+			       "config file %s contains a NUL byte", path);
 	}
 	r = config_parse(buf, cfg, err);
 	if (r < 0) {

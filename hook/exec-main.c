@@ -24,15 +24,22 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: aa-oci-exec [OPTIONS] -- COMMAND [ARGS...]\n"
 		"\n"
-		"Run COMMAND confined by an AppArmor profile, loading it first when the\n"
+		"Run COMMAND confined by an AppArmor profile, loading it first "
+		"when the\n"
 		"kernel does not have it.\n"
 		"\n"
-		"  --profile NAME       the profile (NAME, localhost/NAME, runtime/default)\n"
-		"  --bundle DIR         take profile, seccomp and noNewPrivileges from DIR/config.json\n"
-		"  --mode MODE          enforce (default) or complain, when it must be loaded\n"
-		"  --no-load            never load; the profile must be loaded already\n"
-		"  --seccomp FILE       install the OCI linux.seccomp filter in FILE\n"
-		"  --seccomp-default    install the built-in filter (Docker's refusals)\n"
+		"  --profile NAME       the profile (NAME, localhost/NAME, "
+		"runtime/default)\n"
+		"  --bundle DIR         take profile, seccomp and "
+		"noNewPrivileges from DIR/config.json\n"
+		"  --mode MODE          enforce (default) or complain, when it "
+		"must be loaded\n"
+		"  --no-load            never load; the profile must be loaded "
+		"already\n"
+		"  --seccomp FILE       install the OCI linux.seccomp filter "
+		"in FILE\n"
+		"  --seccomp-default    install the built-in filter (Docker's "
+		"refusals)\n"
 		"  --no-new-privs       set no_new_privs before exec\n"
 		"  --apparmorfs DIR     AppArmor securityfs root (default %s)\n"
 		"  --config FILE        settings (default %s)\n"
@@ -43,23 +50,23 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"bundle", required_argument, NULL, 'b'},
-		{"mode", required_argument, NULL, 'm'},
-		{"no-load", no_argument, NULL, 'L'},
-		{"seccomp", required_argument, NULL, 's'},
-		{"seccomp-default", no_argument, NULL, 'S'},
-		{"no-new-privs", no_argument, NULL, 'n'},
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"bundle", required_argument, NULL, 'b'},
+	    {"mode", required_argument, NULL, 'm'},
+	    {"no-load", no_argument, NULL, 'L'},
+	    {"seccomp", required_argument, NULL, 's'},
+	    {"seccomp-default", no_argument, NULL, 'S'},
+	    {"no-new-privs", no_argument, NULL, 'n'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	struct aa_oci_exec_opts o = {
-		.apparmorfs = AA_OCI_APPARMORFS,
-		.config_path = AA_OCI_CONFIG_FILE,
+	    .apparmorfs = AA_OCI_APPARMORFS,
+	    .config_path = AA_OCI_CONFIG_FILE,
 	};
 	struct aa_oci_exec_plan plan;
 	struct aa_oci_err err = {0};
@@ -68,19 +75,37 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.profile = optarg; break;
-		case 'b': o.bundle = optarg; break;
-		case 'm': o.mode = optarg; break;
-		case 'L': o.no_load = true; break;
-		case 's': o.seccomp_file = optarg; break;
-		case 'S': o.seccomp_default = true; break;
-		case 'n': o.no_new_privs = true; break;
-		case 'a': o.apparmorfs = optarg; break;
+		case 'p':
+			o.profile = optarg;
+			break;
+		case 'b':
+			o.bundle = optarg;
+			break;
+		case 'm':
+			o.mode = optarg;
+			break;
+		case 'L':
+			o.no_load = true;
+			break;
+		case 's':
+			o.seccomp_file = optarg;
+			break;
+		case 'S':
+			o.seccomp_default = true;
+			break;
+		case 'n':
+			o.no_new_privs = true;
+			break;
+		case 'a':
+			o.apparmorfs = optarg;
+			break;
 		case 'c':
 			o.config_path = optarg;
 			o.config_required = true;
 			break;
-		case 'd': debug = true; break;
+		case 'd':
+			debug = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -105,11 +130,13 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < plan.report.n_skipped_names; i++)
 		fprintf(stderr,
-			"aa-oci-exec: warning: seccomp: syscall \"%s\" is unknown on this architecture, skipped\n",
+			"aa-oci-exec: warning: seccomp: syscall \"%s\" is "
+			"unknown on this architecture, skipped\n",
 			plan.report.skipped_names[i]);
 	for (size_t i = 0; i < plan.report.n_skipped_arches; i++)
 		fprintf(stderr,
-			"aa-oci-exec: warning: seccomp: architecture \"%s\" is unknown to libseccomp, skipped\n",
+			"aa-oci-exec: warning: seccomp: architecture \"%s\" is "
+			"unknown to libseccomp, skipped\n",
 			plan.report.skipped_arches[i]);
 	r = exec_apply(&o, &plan, &err);
 	if (r < 0) {
@@ -121,7 +148,8 @@ int main(int argc, char **argv)
 		return EXIT_CANNOT;
 	}
 	log_debug("exec %s%s%s%s%s", argv[optind],
-		  plan.profile ? " under " : "", plan.profile ? plan.profile : "",
+		  plan.profile ? " under " : "",
+		  plan.profile ? plan.profile : "",
 		  plan.no_new_privs ? ", no_new_privs" : "",
 		  plan.filter ? ", seccomp" : "");
 	execvp(argv[optind], argv + optind);

@@ -40,7 +40,8 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 	 * running without the filter asked for would fail open. */
 	if (!s.present && required)
 		r = err_set(err, -EINVAL,
-			    "%s: no seccomp settings (no defaultAction, no linux.seccomp)",
+			    "%s: no seccomp settings (no defaultAction, no "
+			    "linux.seccomp)",
 			    what);
 	else if (s.present)
 		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
@@ -90,8 +91,9 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 		return err_set(err, -EINVAL,
 			       "--profile and --bundle exclude each other");
 	if (o->seccomp_file && o->seccomp_default)
-		return err_set(err, -EINVAL,
-			       "--seccomp and --seccomp-default exclude each other");
+		return err_set(
+		    err, -EINVAL,
+		    "--seccomp and --seccomp-default exclude each other");
 	r = config_load(o->config_path, o->config_required, &p.cfg, err);
 	if (r < 0)
 		return r;
@@ -175,21 +177,21 @@ int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
 		r = kernel_task_confined(&confined);
 		if (r < 0)
 			return err_set(err, r,
-				       "cannot read this process's AppArmor label: %s; is AppArmor enabled?",
+				       "cannot read this process's AppArmor "
+				       "label: %s; is AppArmor enabled?",
 				       strerror(-r));
 		p->stack = p->no_new_privs && confined;
 		r = kernel_set_exec_label(p->profile, p->stack);
 		if (r == -ENOENT)
-			return err_set(err, r,
-				       "the kernel has no profile \"%s\"%s",
-				       p->profile,
-				       o->no_load ? "; load it, or drop --no-load"
-						  : "");
+			return err_set(
+			    err, r, "the kernel has no profile \"%s\"%s",
+			    p->profile,
+			    o->no_load ? "; load it, or drop --no-load" : "");
 		if (r < 0)
-			return err_set(err, r, "cannot set the exec label (%s): %s",
-				       p->stack ? "aa_stack_onexec"
-						: "aa_change_onexec",
-				       strerror(-r));
+			return err_set(
+			    err, r, "cannot set the exec label (%s): %s",
+			    p->stack ? "aa_stack_onexec" : "aa_change_onexec",
+			    strerror(-r));
 	}
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_set(err, -errno, "cannot set no_new_privs: %s",
@@ -197,8 +199,10 @@ int exec_apply(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *p,
 	if (p->filter) {
 		r = seccomp_filter_load(p->filter, err);
 		if (r == -EACCES)
-			return err_set(err, r,
-				       "the kernel refused the seccomp filter: it needs --no-new-privs or CAP_SYS_ADMIN");
+			return err_set(
+			    err, r,
+			    "the kernel refused the seccomp filter: it needs "
+			    "--no-new-privs or CAP_SYS_ADMIN");
 		if (r < 0)
 			return r;
 	}

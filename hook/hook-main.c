@@ -18,37 +18,43 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] STAGE\n"
-		"       aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] lxc [NAME SECTION TYPE]\n"
-		"\n"
-		"OCI hook: reads the container state on stdin and makes sure the AppArmor\n"
-		"profile the container asks for is loaded; exits 1, refusing the container,\n"
-		"when it cannot be.\n"
-		"\n"
-		"STAGE is createRuntime, prestart, createContainer or poststop.\n"
-		"\"lxc\" is LXC's lxc.hook.pre-start (hook version 1, or 0's arguments):\n"
-		"it loads the container's lxc.apparmor.profile.\n"
-		"  --apparmorfs DIR  AppArmor securityfs root (default %s)\n"
-		"  --config FILE     settings (default %s)\n"
-		"  --debug           say what is done on stderr\n"
-		"  --help, --version\n",
-		AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
+	fprintf(
+	    f,
+	    "Usage: aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] "
+	    "STAGE\n"
+	    "       aa-oci-hook [--apparmorfs DIR] [--config FILE] [--debug] "
+	    "lxc [NAME SECTION TYPE]\n"
+	    "\n"
+	    "OCI hook: reads the container state on stdin and makes sure the "
+	    "AppArmor\n"
+	    "profile the container asks for is loaded; exits 1, refusing the "
+	    "container,\n"
+	    "when it cannot be.\n"
+	    "\n"
+	    "STAGE is createRuntime, prestart, createContainer or poststop.\n"
+	    "\"lxc\" is LXC's lxc.hook.pre-start (hook version 1, or 0's "
+	    "arguments):\n"
+	    "it loads the container's lxc.apparmor.profile.\n"
+	    "  --apparmorfs DIR  AppArmor securityfs root (default %s)\n"
+	    "  --config FILE     settings (default %s)\n"
+	    "  --debug           say what is done on stderr\n"
+	    "  --help, --version\n",
+	    AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
 }
 
 /* aa-oci-hook [options] lxc [NAME SECTION TYPE ...]: LXC's pre-start hook. */
 static int main_lxc(const struct aa_oci_hook_opts *ho, int argc, char **argv)
 {
 	struct aa_oci_lxc_opts o = {
-		.apparmorfs = ho->apparmorfs,
-		.config_path = ho->config_path,
-		.config_required = ho->config_required,
-		.argv = argv,
-		.argc = argc,
-		.env_name = getenv("LXC_NAME"),
-		.env_hook_type = getenv("LXC_HOOK_TYPE"),
-		.env_config_file = getenv("LXC_CONFIG_FILE"),
-		.env_cgns_aware = getenv("LXC_CGNS_AWARE"),
+	    .apparmorfs = ho->apparmorfs,
+	    .config_path = ho->config_path,
+	    .config_required = ho->config_required,
+	    .argv = argv,
+	    .argc = argc,
+	    .env_name = getenv("LXC_NAME"),
+	    .env_hook_type = getenv("LXC_HOOK_TYPE"),
+	    .env_config_file = getenv("LXC_CONFIG_FILE"),
+	    .env_cgns_aware = getenv("LXC_CGNS_AWARE"),
 	};
 	struct aa_oci_lxc_report rep;
 	struct aa_oci_err err = {0};
@@ -57,7 +63,8 @@ static int main_lxc(const struct aa_oci_hook_opts *ho, int argc, char **argv)
 	const char *text = err.text[0] ? err.text : strerror(-r);
 
 	if (r < 0 && rep.profile)
-		log_error("lxc %s: profile \"%s\": %s", name, rep.profile, text);
+		log_error("lxc %s: profile \"%s\": %s", name, rep.profile,
+			  text);
 	else if (r < 0)
 		log_error("lxc %s: %s", name, text);
 	else if (rep.load.note)
@@ -81,16 +88,16 @@ static int main_lxc(const struct aa_oci_hook_opts *ho, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"apparmorfs", required_argument, NULL, 'a'},
-		{"config", required_argument, NULL, 'c'},
-		{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	struct aa_oci_hook_opts o = {
-		.apparmorfs = AA_OCI_APPARMORFS,
-		.config_path = AA_OCI_CONFIG_FILE,
+	    .apparmorfs = AA_OCI_APPARMORFS,
+	    .config_path = AA_OCI_CONFIG_FILE,
 	};
 	struct aa_oci_hook_report rep;
 	struct aa_oci_err err = {0};
@@ -152,10 +159,12 @@ int main(int argc, char **argv)
 			    rep.id, rep.profile, mode_name(rep.mode),
 			    rep.load.note);
 	if (rep.loaded)
-		log_info("%s: profile \"%s\": loaded (%s) from %s%s", rep.id,
-			 rep.profile, mode_name(rep.load.mode),
-			 rep.load.source ? rep.load.source : "the built-in default",
-			 rep.load.from_cache ? ", compiled policy from the cache" : "");
+		log_info(
+		    "%s: profile \"%s\": loaded (%s) from %s%s", rep.id,
+		    rep.profile, mode_name(rep.load.mode),
+		    rep.load.source ? rep.load.source : "the built-in default",
+		    rep.load.from_cache ? ", compiled policy from the cache"
+					: "");
 	else if (rep.profile)
 		log_debug("%s: profile \"%s\": already loaded (%s)", rep.id,
 			  rep.profile, mode_name(rep.load.mode));

@@ -15,10 +15,10 @@
 #include "aa-oci/util.h"
 
 static const char *const stages[] = {
-	"createRuntime",
-	"prestart",
-	"createContainer",
-	"poststop",
+    "createRuntime",
+    "prestart",
+    "createContainer",
+    "poststop",
 };
 
 bool hook_stage_valid(const char *stage)
@@ -36,8 +36,7 @@ void hook_report_free(struct aa_oci_hook_report *r)
 	*r = (struct aa_oci_hook_report){0};
 }
 
-static int read_state(int fd, struct aa_oci_state *ret,
-		      struct aa_oci_err *err)
+static int read_state(int fd, struct aa_oci_state *ret, struct aa_oci_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
@@ -49,7 +48,8 @@ static int read_state(int fd, struct aa_oci_state *ret,
 			       "container state on stdin is larger than %u KiB",
 			       AA_OCI_STATE_MAX >> 10);
 	if (r < 0)
-		return err_set(err, r, "cannot read the container state on stdin: %s",
+		return err_set(err, r,
+			       "cannot read the container state on stdin: %s",
 			       strerror(-r));
 	if (strlen(buf) != len)
 		return err_set(err, -EBADMSG,
@@ -125,9 +125,11 @@ int hook_run(const struct aa_oci_hook_opts *o, int state_fd,
 
 	*ret = (struct aa_oci_hook_report){0};
 	if (!hook_stage_valid(o->stage))
-		return err_set(err, -EINVAL,
-			       "unknown hook stage \"%.64s\"; use createRuntime, prestart, createContainer or poststop",
-			       o->stage);
+		return err_set(
+		    err, -EINVAL,
+		    "unknown hook stage \"%.64s\"; use createRuntime, "
+		    "prestart, createContainer or poststop",
+		    o->stage);
 
 	r = read_state(state_fd, &state, err);
 	if (r < 0)

@@ -27,8 +27,8 @@ static bool has_suffix(const char *s, size_t len, const char *suffix)
 bool index_skip_entry(const char *n)
 {
 	static const char *const suffixes[] = {
-		"~", ".swp", ".swx", ".tmp", ".orig", ".rej", ".bak",
-		".pacnew", ".pacsave", ".rpmnew", ".rpmsave",
+	    "~",    ".swp",    ".swx",	   ".tmp",    ".orig",	  ".rej",
+	    ".bak", ".pacnew", ".pacsave", ".rpmnew", ".rpmsave",
 	};
 	size_t len = strlen(n);
 
@@ -73,10 +73,11 @@ int index_declared(const char *text,
 				       *q != '{')
 					q++;
 			}
-			if (q > start && (r = fn(start, (size_t)(q - start), data)))
+			if (q > start &&
+			    (r = fn(start, (size_t)(q - start), data)))
 				return r;
 		}
-next:
+	next:
 		p = *eol ? eol + 1 : eol;
 	}
 	return 0;
@@ -96,8 +97,8 @@ struct idx {
 	size_t n_dirs;
 	struct ifile *files;
 	size_t n_files;
-	char **names;     /* declared names ... */
-	unsigned *owner;  /* ... and the file of each */
+	char **names;	 /* declared names ... */
+	unsigned *owner; /* ... and the file of each */
 	size_t n_names;
 };
 
@@ -299,7 +300,8 @@ static int load(struct idx *x, int dirfd, const char *path)
 			if (nd >= x->n_dirs || get_stat(&q, &st) < 0 ||
 			    *q != ' ' || !streq(q + 1, x->dirs[nd]))
 				return -ESTALE;
-			fd = open(x->dirs[nd], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			fd = open(x->dirs[nd],
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (fd < 0) {
 				if (st.st_ino != 0)
 					return -ESTALE;
@@ -374,8 +376,9 @@ int index_lookup(char *const *dirs, int index_dirfd, const char *index_path,
 		r = scan(&x);
 		if (r < 0) {
 			idx_free(&x);
-			return err_set(err, r, "cannot index the profile directories: %s",
-				       strerror(-r));
+			return err_set(
+			    err, r, "cannot index the profile directories: %s",
+			    strerror(-r));
 		}
 		rebuilt = true;
 		if (index_path)
@@ -392,8 +395,8 @@ int index_lookup(char *const *dirs, int index_dirfd, const char *index_path,
 			if (f->dir != d || !streq(x.names[i], name))
 				continue;
 			r = asprintf(ret_path, "%s/%s", dirs[d], f->name) < 0
-				    ? -ENOMEM
-				    : 0;
+				? -ENOMEM
+				: 0;
 			idx_free(&x);
 			return r;
 		}

@@ -74,9 +74,12 @@ int kernel_open(const char *apparmorfs, struct aa_oci_kernel **ret,
 
 		free(k);
 		if (r == -ENOENT)
-			return err_set(err, r,
-				       "%s does not exist: AppArmor is not enabled in this kernel, or securityfs is not mounted (mount -t securityfs securityfs /sys/kernel/security)",
-				       apparmorfs);
+			return err_set(
+			    err, r,
+			    "%s does not exist: AppArmor is not enabled in "
+			    "this kernel, or securityfs is not mounted (mount "
+			    "-t securityfs securityfs /sys/kernel/security)",
+			    apparmorfs);
 		return err_set(err, r, "%s: %s", apparmorfs, strerror(-r));
 	}
 	k->apparmorfs = strdup(apparmorfs);
@@ -145,7 +148,8 @@ static int list_mode(struct aa_oci_kernel *k, const char *name,
 		if ((size_t)(eol - p) >= nlen + 3) {
 			if (memcmp(p, name, nlen) == 0 && p[nlen] == ' ' &&
 			    p[nlen + 1] == '(' && eol[-1] == ')' &&
-			    !memchr(p + nlen + 2, '(', (size_t)(eol - p - nlen - 2))) {
+			    !memchr(p + nlen + 2, '(',
+				    (size_t)(eol - p - nlen - 2))) {
 				*ret_mode = parse_mode(p + nlen + 2, eol - 1);
 				return 0;
 			}
@@ -184,7 +188,8 @@ int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names)
 		for (const char *q = p; q < eol; q++)
 			if (*q == '(')
 				open = q;
-		if (open && open - p >= 2 && open[-1] == ' ' && eol[-1] == ')') {
+		if (open && open - p >= 2 && open[-1] == ' ' &&
+		    eol[-1] == ')') {
 			nv = realloc(names, (n + 2) * sizeof(char *));
 			if (!nv)
 				goto nomem;
@@ -274,7 +279,7 @@ static int dir_mode(struct aa_oci_kernel *k, const char *dir, const char *name,
 
 	if (strchr(dir, '/') || dir[0] == '.' ||
 	    snprintf(path, sizeof(path), "policy/profiles/%s/name", dir) >=
-		    (int)sizeof(path))
+		(int)sizeof(path))
 		return -EINVAL;
 	/* The directory may now hold another profile, or be gone. */
 	if (read_small(k->dirfd, path, buf, sizeof(buf)) < 0 ||
@@ -310,8 +315,8 @@ static int find_dir(struct aa_oci_kernel *k, const char *name, char **ret_dir)
 		const char *n = de->d_name;
 
 		if (strncmp(n, prefix, plen) != 0 || n[plen] != '.' ||
-		    !n[plen + 1] || strspn(n + plen + 1, "0123456789") !=
-					    strlen(n + plen + 1))
+		    !n[plen + 1] ||
+		    strspn(n + plen + 1, "0123456789") != strlen(n + plen + 1))
 			continue;
 		snprintf(path, sizeof(path), "policy/profiles/%s/name", n);
 		if (read_small(k->dirfd, path, buf, sizeof(buf)) == 0 &&
@@ -362,8 +367,8 @@ static bool boot_id(char id[BOOT_ID_LEN + 1])
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 
-	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", true,
-			 64, &buf, &len) < 0 ||
+	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/random/boot_id", true, 64,
+			 &buf, &len) < 0 ||
 	    len < BOOT_ID_LEN)
 		return false;
 	memcpy(id, buf, BOOT_ID_LEN);
@@ -454,8 +459,7 @@ static int iface_get(struct aa_oci_kernel *k)
 	return 0;
 }
 
-int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
-			  const char *path)
+int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd, const char *path)
 {
 	int r = iface_get(k);
 

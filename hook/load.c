@@ -77,9 +77,11 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 			return r;
 	}
 	join_dirs(cfg, dirs, sizeof(dirs));
-	return err_set(err, -ENOENT,
-		       "not found in %s: no file named \"%s\" and no file declaring \"profile %s\"; add one there or fix the name",
-		       dirs, name, name);
+	return err_set(
+	    err, -ENOENT,
+	    "not found in %s: no file named \"%s\" and no file declaring "
+	    "\"profile %s\"; add one there or fix the name",
+	    dirs, name, name);
 }
 
 /* Open (creating) the run directory and its load.lock. */
@@ -533,7 +535,8 @@ int load_ensure(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	}
 	if (r == -ENODEV)
 		return err_set(err, r,
-			       "%s has no profiles file: it is not AppArmor's securityfs (check --apparmorfs)",
+			       "%s has no profiles file: it is not AppArmor's "
+			       "securityfs (check --apparmorfs)",
 			       kernel_apparmorfs(k));
 	if (r < 0 && r != -ENOENT)
 		return err_set(err, r, "cannot read %s/profiles: %s",
@@ -889,7 +892,8 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	if (r == -ENOENT)
 		return err_set(err, r, "\"%s\" is not loaded", name);
 	if (r < 0)
-		return err_set(err, r, "the kernel refused to unload \"%s\": %s",
-			       name, strerror(-r));
+		return err_set(err, r,
+			       "the kernel refused to unload \"%s\": %s", name,
+			       strerror(-r));
 	return 0;
 }

@@ -12,7 +12,8 @@ void log_open(const char *ident, bool debug)
 {
 	log_ident = ident;
 	log_debug_on = debug;
-	/* No LOG_NDELAY: the syslog socket is opened only when a line is sent. */
+	/* No LOG_NDELAY: the syslog socket is opened only when a line is sent.
+	 */
 	openlog(ident, LOG_PID, LOG_DAEMON);
 }
 

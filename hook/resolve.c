@@ -10,9 +10,9 @@
 
 /* Annotations that carry the Kubernetes container name, per engine. */
 static const char *const k8s_name_keys[] = {
-	"io.kubernetes.cri-o.ContainerName",
-	"io.kubernetes.cri.container-name",
-	"io.kubernetes.container.name",
+    "io.kubernetes.cri-o.ContainerName",
+    "io.kubernetes.cri.container-name",
+    "io.kubernetes.container.name",
 };
 
 static bool name_first(unsigned char c)
@@ -37,18 +37,23 @@ int profile_name_validate(const char *name, struct aa_oci_err *err)
 			       "profile name is longer than %d bytes",
 			       AA_OCI_PROFILE_NAME_MAX);
 	if (streq(name, "unconfined"))
-		return err_set(err, -EINVAL,
-			       "\"unconfined\" is the kernel's label for no profile, not a profile name; ask for unconfined itself");
+		return err_set(
+		    err, -EINVAL,
+		    "\"unconfined\" is the kernel's label for no profile, not "
+		    "a profile name; ask for unconfined itself");
 	if (!name_first((unsigned char)name[0]))
 		return err_set(err, -EINVAL,
-			       "profile name \"%.64s\" must start with a letter, digit or '_'",
+			       "profile name \"%.64s\" must start with a "
+			       "letter, digit or '_'",
 			       name);
 	for (size_t i = 1; i < len; i++)
 		if (!name_rest((unsigned char)name[i]))
-			return err_set(err, -EINVAL,
-				       "profile name has a character that is not allowed (byte 0x%02x at %zu); "
-				       "use letters, digits, '_', '.', '+', '-'",
-				       (unsigned char)name[i], i);
+			return err_set(
+			    err, -EINVAL,
+			    "profile name has a character that is not allowed "
+			    "(byte 0x%02x at %zu); "
+			    "use letters, digits, '_', '.', '+', '-'",
+			    (unsigned char)name[i], i);
 	return 0;
 }
 
@@ -66,8 +71,10 @@ int resolve_value(const char *value, const struct aa_oci_config *cfg,
 	if (streq(value, "runtime/default")) {
 		name = cfg->runtime_default;
 		if (!name || !name[0])
-			return err_set(err, -EINVAL,
-				       "runtime/default asked for, but runtime_default is empty in the config file");
+			return err_set(
+			    err, -EINVAL,
+			    "runtime/default asked for, but runtime_default is "
+			    "empty in the config file");
 	} else if (strncmp(value, "localhost/", 10) == 0)
 		name = value + 10;
 	r = profile_name_validate(name, err);
@@ -89,13 +96,14 @@ static int annotation(const struct aa_oci_state *state,
 		      const struct aa_oci_spec *spec, const char *key,
 		      const char **ret, struct aa_oci_err *err)
 {
-	const char *a = state ? oci_annotation_get(&state->annotations, key)
-			      : NULL;
+	const char *a =
+	    state ? oci_annotation_get(&state->annotations, key) : NULL;
 	const char *b = oci_annotation_get(&spec->annotations, key);
 
 	if (a && b && !streq(a, b))
 		return err_set(err, -EINVAL,
-			       "annotation %.128s is \"%.64s\" in the state but \"%.64s\" in config.json",
+			       "annotation %.128s is \"%.64s\" in the state "
+			       "but \"%.64s\" in config.json",
 			       key, a, b);
 	*ret = a ? a : b;
 	if (*ret && strlen(*ret) > AA_OCI_ANNOTATION_VALUE_MAX)
@@ -177,8 +185,8 @@ void resolve_request_free(struct aa_oci_request *req)
 
 int resolve_request(const struct aa_oci_state *state,
 		    const struct aa_oci_spec *spec,
-		    const struct aa_oci_config *cfg,
-		    struct aa_oci_request *ret, struct aa_oci_err *err)
+		    const struct aa_oci_config *cfg, struct aa_oci_request *ret,
+		    struct aa_oci_err *err)
 {
 	_cleanup_free_ char *kkey = NULL;
 	struct aa_oci_request req = {0};

@@ -78,12 +78,17 @@ int main(int argc, char **argv)
 	if (argc == 2 && (streq(argv[1], "--version") || streq(argv[1], "-v")))
 		printf("aa-oci-runtime version %s\n", AA_OCI_VERSION);
 	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
-		printf("aa-oci-runtime %s: on create and run, loads the AppArmor profile the\n"
-		       "container asks for and writes it into process.apparmorProfile, then runs\n"
-		       "the real runtime with the same arguments. Its own options, first:\n"
-		       "  --apparmorfs DIR      AppArmor securityfs root (default %s)\n"
+		printf("aa-oci-runtime %s: on create and run, loads the "
+		       "AppArmor profile the\n"
+		       "container asks for and writes it into "
+		       "process.apparmorProfile, then runs\n"
+		       "the real runtime with the same arguments. Its own "
+		       "options, first:\n"
+		       "  --apparmorfs DIR      AppArmor securityfs root "
+		       "(default %s)\n"
 		       "  --aa-oci-config FILE  settings (default %s)\n"
-		       "The real runtime: $AA_OCI_RUNTIME, else \"runtime\" in the settings,\n"
+		       "The real runtime: $AA_OCI_RUNTIME, else \"runtime\" in "
+		       "the settings,\n"
 		       "else runc or crun. Its help follows.\n\n",
 		       AA_OCI_VERSION, AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
 	fflush(stdout);
@@ -125,12 +130,14 @@ int main(int argc, char **argv)
 			char line[AA_OCI_ERR_MAX + 300];
 
 			if (rep.profile)
-				snprintf(line, sizeof(line),
-					 "aa-oci-runtime: %s: profile \"%s\": %s",
-					 id, rep.profile, err.text);
+				snprintf(
+				    line, sizeof(line),
+				    "aa-oci-runtime: %s: profile \"%s\": %s",
+				    id, rep.profile, err.text);
 			else
 				snprintf(line, sizeof(line),
-					 "aa-oci-runtime: %s: %s", id, err.text);
+					 "aa-oci-runtime: %s: %s", id,
+					 err.text);
 			log_error("%s", line + strlen("aa-oci-runtime: "));
 			(void)runtime_log_error(&a, line);
 			runtime_report_free(&rep);

@@ -19,13 +19,13 @@
 
 /* Global options of runc and crun that take a value. */
 static const char *const global_with_value[] = {
-	"log", "log-format", "log-level", "root", "criu", "rootless",
-	"cgroup-manager", NULL,
+    "log",  "log-format", "log-level",	    "root",
+    "criu", "rootless",	  "cgroup-manager", NULL,
 };
 
 /* Options of create and run that take a value (bundle is handled apart). */
 static const char *const cmd_with_value[] = {
-	"console-socket", "pid-file", "preserve-fds", "pidfd-socket", NULL,
+    "console-socket", "pid-file", "preserve-fds", "pidfd-socket", NULL,
 };
 
 static bool in_list(const char *const *list, const char *s, size_t len)
@@ -160,9 +160,13 @@ int runtime_find(const char *env, const struct aa_oci_config *cfg,
 		 char **ret_path, struct aa_oci_err *err)
 {
 	static const char *const candidates[] = {
-		"/usr/sbin/runc", "/usr/bin/runc", "/usr/local/sbin/runc",
-		"/usr/local/bin/runc", "/usr/bin/crun", "/usr/local/bin/crun",
-		NULL,
+	    "/usr/sbin/runc",
+	    "/usr/bin/runc",
+	    "/usr/local/sbin/runc",
+	    "/usr/local/bin/runc",
+	    "/usr/bin/crun",
+	    "/usr/local/bin/crun",
+	    NULL,
 	};
 	const char *path = NULL, *from = NULL;
 
@@ -175,9 +179,10 @@ int runtime_find(const char *env, const struct aa_oci_config *cfg,
 	}
 	if (path) {
 		if (path[0] != '/')
-			return err_set(err, -EINVAL,
-				       "%s is \"%.256s\"; give an absolute path",
-				       from, path);
+			return err_set(
+			    err, -EINVAL,
+			    "%s is \"%.256s\"; give an absolute path", from,
+			    path);
 		if (access(path, X_OK) < 0)
 			return err_set(err, -errno, "%s: %.256s: %s", from,
 				       path, strerror(errno));
@@ -186,13 +191,16 @@ int runtime_find(const char *env, const struct aa_oci_config *cfg,
 			if (access(*c, X_OK) == 0)
 				path = *c;
 		if (!path)
-			return err_set(err, -ENOENT,
-				       "no runc or crun found; install one or set AA_OCI_RUNTIME or \"runtime\" in the config file");
+			return err_set(
+			    err, -ENOENT,
+			    "no runc or crun found; install one or set "
+			    "AA_OCI_RUNTIME or \"runtime\" in the config file");
 		from = "the search for runc and crun";
 	}
 	if (same_file(path, "/proc/self/exe"))
 		return err_set(err, -ELOOP,
-			       "%s names aa-oci-runtime itself (%.256s); point it at runc or crun",
+			       "%s names aa-oci-runtime itself (%.256s); point "
+			       "it at runc or crun",
 			       from, path);
 	*ret_path = strdup(path);
 	return *ret_path ? 0 : -ENOMEM;

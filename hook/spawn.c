@@ -68,9 +68,9 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 		 struct sink *k, struct aa_oci_spawn_result *ret)
 {
 	static const char *const envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-		"LC_ALL=C",
-		NULL,
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	    "LC_ALL=C",
+	    NULL,
 	};
 	_cleanup_close_ int rfd = -1, wfd = -1, pidfd = -1;
 	posix_spawn_file_actions_t fa;
@@ -102,14 +102,15 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 	else
 		posix_spawn_file_actions_adddup2(&fa, wfd, 2);
 	/* The child starts with no blocked and no ignored signals, whatever
-	 * the runtime that started us left behind, so SIGKILL and SIGPIPE act. */
+	 * the runtime that started us left behind, so SIGKILL and SIGPIPE act.
+	 */
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigfillset(&dfl);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+					    POSIX_SPAWN_SETSIGDEF);
 	/* posix_spawn has no attribute for the priority, and setting the
 	 * child's after the fact races with its own children: the child
 	 * inherits ours, set for the moment of the spawn. A preference, not
@@ -118,7 +119,8 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 	old_nice = getpriority(PRIO_PROCESS, 0);
 	reniced = errno == 0 && old_nice != nice &&
 		  setpriority(PRIO_PROCESS, 0, nice) == 0;
-	/* posix_spawn does not write to argv or envp; its prototype predates const. */
+	/* posix_spawn does not write to argv or envp; its prototype predates
+	 * const. */
 	r = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv,
 			(char *const *)envp);
 	if (reniced)
@@ -136,8 +138,8 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 	 * may hold the pipe open, so exit, not EOF, ends the wait. */
 	for (bool eof = false;;) {
 		struct pollfd p[2] = {
-			{.fd = eof ? -1 : rfd, .events = POLLIN},
-			{.fd = pidfd, .events = POLLIN},
+		    {.fd = eof ? -1 : rfd, .events = POLLIN},
+		    {.fd = pidfd, .events = POLLIN},
 		};
 		long left = deadline - now_ms();
 

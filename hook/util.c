@@ -49,7 +49,8 @@ int read_fd_limited(int fd, size_t limit, char **ret_buf, size_t *ret_len)
 			size_t ncap = cap ? cap * 2 : 16384;
 			char *nbuf;
 
-			/* Room for limit + 1 bytes tells "exactly limit" from "more". */
+			/* Room for limit + 1 bytes tells "exactly limit" from
+			 * "more". */
 			if (ncap > limit + 2)
 				ncap = limit + 2;
 			if (ncap <= cap)

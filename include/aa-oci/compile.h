@@ -22,11 +22,11 @@
 #define AA_OCI_POLICY_BINARY_MAX (256u << 20)
 
 struct aa_oci_compiled {
-	char *buf;        /* the binary policy */
+	char *buf; /* the binary policy */
 	size_t len;
-	bool from_cache;  /* no parser ran */
-	bool stored;      /* compiled and written to the cache */
-	char key[65];	  /* its cache key, "" when the cache was not used */
+	bool from_cache; /* no parser ran */
+	bool stored;	 /* compiled and written to the cache */
+	char key[65];	 /* its cache key, "" when the cache was not used */
 	char warning[AA_OCI_ERR_MAX]; /* the cache could not be used: why */
 };
 

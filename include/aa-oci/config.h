@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* aa-oci's settings: built-in defaults, overridden by /etc/aa-oci/config.json. */
+/* aa-oci's settings: built-in defaults, overridden by /etc/aa-oci/config.json.
+ */
 #pragma once
 
 #include <stdbool.h>

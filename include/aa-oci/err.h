@@ -14,7 +14,7 @@
 #define AA_OCI_ERR_MAX 1024
 
 struct aa_oci_err {
-	int code;                  /* -errno, 0 when unset */
+	int code;		   /* -errno, 0 when unset */
 	char text[AA_OCI_ERR_MAX]; /* one line, no trailing newline */
 };
 
@@ -23,7 +23,7 @@ struct aa_oci_err {
  * Returns: @code, so a caller can write `return err_set(err, -ENOENT, ...)`.
  */
 int err_set(struct aa_oci_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* err_clear - reset @err to "no error". */
 void err_clear(struct aa_oci_err *err);

@@ -17,23 +17,23 @@ struct aa_oci_exec_opts {
 	const char *apparmorfs;
 	const char *config_path;
 	bool config_required;
-	const char *profile;      /* --profile: NAME, localhost/NAME, ... */
-	const char *bundle;       /* --bundle: take everything from config.json */
-	const char *mode;         /* --mode, NULL when not given */
-	bool no_load;             /* --no-load */
+	const char *profile; /* --profile: NAME, localhost/NAME, ... */
+	const char *bundle;  /* --bundle: take everything from config.json */
+	const char *mode;    /* --mode, NULL when not given */
+	bool no_load;	     /* --no-load */
 	const char *seccomp_file; /* --seccomp FILE */
-	bool seccomp_default;     /* --seccomp-default */
-	bool no_new_privs;        /* --no-new-privs */
+	bool seccomp_default;	  /* --seccomp-default */
+	bool no_new_privs;	  /* --no-new-privs */
 };
 
 /* What will be done, decided before anything is changed. */
 struct aa_oci_exec_plan {
 	struct aa_oci_config cfg; /* the settings, read once */
-	char *profile;   /* NULL: no label change */
-	bool unconfined; /* unconfined asked and allowed */
+	char *profile;		  /* NULL: no label change */
+	bool unconfined;	  /* unconfined asked and allowed */
 	enum aa_oci_mode mode;
 	bool no_new_privs;
-	bool stack;      /* aa_stack_onexec rather than aa_change_onexec */
+	bool stack; /* aa_stack_onexec rather than aa_change_onexec */
 	scmp_filter_ctx filter; /* NULL: no seccomp */
 	struct aa_oci_seccomp_report report;
 };

@@ -15,10 +15,10 @@ struct aa_oci_hook_opts {
 };
 
 struct aa_oci_hook_report {
-	char id[13];      /* short container id, "" until known */
-	char *profile;    /* the profile asked for, once known */
+	char id[13];	       /* short container id, "" until known */
+	char *profile;	       /* the profile asked for, once known */
 	enum aa_oci_mode mode; /* the mode asked for */
-	bool loaded;      /* a load was needed and done */
+	bool loaded;	       /* a load was needed and done */
 	struct aa_oci_load_result load;
 };
 

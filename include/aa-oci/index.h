@@ -16,8 +16,8 @@
  * `profile` keyword (bare or "quoted"). Comments are skipped.
  * Returns: 0, or the first non-zero value @fn returned.
  */
-int index_declared(const char *text, int (*fn)(const char *name, size_t len,
-					      void *data),
+int index_declared(const char *text,
+		   int (*fn)(const char *name, size_t len, void *data),
 		   void *data);
 
 /*

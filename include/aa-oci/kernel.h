@@ -67,8 +67,7 @@ int kernel_features(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
  * relative to @dirfd, through libapparmor's kernel interface.
  * Returns: 0 or -errno.
  */
-int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd,
-			  const char *path);
+int kernel_replace_policy(struct aa_oci_kernel *k, int dirfd, const char *path);
 
 /* kernel_replace_policy_buffer - the same, from @len bytes in memory. */
 int kernel_replace_policy_buffer(struct aa_oci_kernel *k, const char *buf,

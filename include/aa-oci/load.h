@@ -28,7 +28,7 @@ struct aa_oci_load_result {
 	enum aa_oci_mode mode; /* the mode the kernel now reports */
 	const char *note;      /* why a mode other than the one asked was
 				* kept (policy_reload), or NULL */
-	char *source;          /* the file compiled, or NULL */
+	char *source;	       /* the file compiled, or NULL */
 	bool from_cache;       /* loaded from the policy cache: no parser ran */
 	char warning[AA_OCI_ERR_MAX]; /* the cache could not be used: why */
 };

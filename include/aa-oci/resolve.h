@@ -62,7 +62,8 @@ int profile_name_validate(const char *name, struct aa_oci_err *err);
  * Returns: 0 or -errno (detail in @err).
  */
 int resolve_value(const char *value, const struct aa_oci_config *cfg,
-		  char **ret_name, bool *ret_unconfined, struct aa_oci_err *err);
+		  char **ret_name, bool *ret_unconfined,
+		  struct aa_oci_err *err);
 
 /*
  * resolve_request - find what the container asks for. @state may be NULL
@@ -72,8 +73,8 @@ int resolve_value(const char *value, const struct aa_oci_config *cfg,
  */
 int resolve_request(const struct aa_oci_state *state,
 		    const struct aa_oci_spec *spec,
-		    const struct aa_oci_config *cfg,
-		    struct aa_oci_request *ret, struct aa_oci_err *err);
+		    const struct aa_oci_config *cfg, struct aa_oci_request *ret,
+		    struct aa_oci_err *err);
 
 /*
  * resolve_engine_default - is @name a default profile an engine writes into

@@ -14,13 +14,13 @@
 #include "aa-oci/oci.h"
 
 struct aa_oci_runtime_args {
-	int command;        /* index of the command in argv, or -1 */
-	bool prepare;       /* create or run: the bundle needs us */
+	int command;	    /* index of the command in argv, or -1 */
+	bool prepare;	    /* create or run: the bundle needs us */
 	bool delete;	    /* delete: the container's record goes */
 	const char *bundle; /* --bundle/-b value, NULL for the current dir */
-	const char *id;     /* the container id, when given */
+	const char *id;	    /* the container id, when given */
 	const char *log;    /* the runtime's --log file, when given */
-	bool log_json;      /* --log-format json */
+	bool log_json;	    /* --log-format json */
 	const char *root;   /* the runtime's --root, when given */
 };
 
@@ -55,10 +55,10 @@ int runtime_find(const char *env, const struct aa_oci_config *cfg,
 		 char **ret_path, struct aa_oci_err *err);
 
 struct aa_oci_runtime_report {
-	char *profile;   /* what the container gets, once known */
+	char *profile;	       /* what the container gets, once known */
 	enum aa_oci_mode mode; /* the mode asked for */
-	bool written;    /* config.json was rewritten */
-	bool loaded;     /* a load was needed and done */
+	bool written;	       /* config.json was rewritten */
+	bool loaded;	       /* a load was needed and done */
 	struct aa_oci_load_result load;
 };
 

@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 struct aa_oci_spawn_result {
-	int status;      /* exit status; 128 + signal when killed by one */
-	int timed_out;   /* 1 when the time limit killed it */
+	int status;	   /* exit status; 128 + signal when killed by one */
+	int timed_out;	   /* 1 when the time limit killed it */
 	char errout[1024]; /* the start of its stderr, NUL-terminated */
 };
 

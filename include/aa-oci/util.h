@@ -9,9 +9,9 @@
 #define streq(a, b) (strcmp((a), (b)) == 0)
 
 /* Size limits for everything a container or a tenant controls. */
-#define AA_OCI_STATE_MAX (1u << 20)        /* OCI state on stdin: 1 MiB */
-#define AA_OCI_SPEC_MAX (16u << 20)        /* config.json: 16 MiB */
-#define AA_OCI_SETTINGS_MAX (1u << 20)     /* /etc/aa-oci/config.json */
+#define AA_OCI_STATE_MAX (1u << 20)	   /* OCI state on stdin: 1 MiB */
+#define AA_OCI_SPEC_MAX (16u << 20)	   /* config.json: 16 MiB */
+#define AA_OCI_SETTINGS_MAX (1u << 20)	   /* /etc/aa-oci/config.json */
 #define AA_OCI_PROFILE_FILE_MAX (4u << 20) /* one profile source file */
 
 /*

@@ -18,9 +18,9 @@
  * dynamic linking, the program and exit are inside.
  *
  * Output, one line per COMMAND:
- *   NAME runs=N fails=F median_us=.. mean_us=.. min_us=.. max_us=.. maxrss_kb=..
- * maxrss_kb is the largest ru_maxrss wait4 reported over all runs (it
- * covers the process and the children it waited for). A run fails when a
+ *   NAME runs=N fails=F median_us=.. mean_us=.. min_us=.. max_us=..
+ * maxrss_kb=.. maxrss_kb is the largest ru_maxrss wait4 reported over all runs
+ * (it covers the process and the children it waited for). A run fails when a
  * copy exits other than 0; the first failure's status is reported on stderr
  * and the driver exits 1. A PREP that fails stops the driver (exit 2).
  * -v adds, for each timed run, "# NAME ends_ms T1,T2,..": when each copy
@@ -121,7 +121,8 @@ static void run_prep(struct cmd *c)
 		_exit(127);
 	}
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(stderr, "driver: %s: prep command %s failed (status 0x%x)\n",
+		fprintf(stderr,
+			"driver: %s: prep command %s failed (status 0x%x)\n",
 			c->name, c->prep[0], st);
 		exit(2);
 	}
@@ -168,7 +169,8 @@ static double run_once(struct cmd *c, int k, int record)
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			if (record && !c->fails && !failed)
 				fprintf(stderr,
-					"driver: %s: %s exited with status 0x%x (its stderr: %s)\n",
+					"driver: %s: %s exited with status "
+					"0x%x (its stderr: %s)\n",
 					c->name, c->argv[0], st, errfile);
 			failed = 1;
 		}
@@ -246,7 +248,9 @@ int main(int argc, char **argv)
 			pending_in = NULL;
 			pending_prep = NULL;
 		} else
-			die("usage: driver [-n RUNS] [-w WARMUP] [-k AT_ONCE] [-E ERRFILE] [-v] {[-i STDIN] [-p PREP] -c NAME ARGV}...");
+			die("usage: driver [-n RUNS] [-w WARMUP] [-k AT_ONCE] "
+			    "[-E ERRFILE] [-v] {[-i STDIN] [-p PREP] -c NAME "
+			    "ARGV}...");
 	}
 	if (!ncmd || runs < 1 || k < 1 || k > MAX_AT_ONCE)
 		die("nothing to run, or a bad -n/-k");
@@ -273,9 +277,12 @@ int main(int argc, char **argv)
 		qsort(m->samples, (size_t)runs, sizeof(double), cmp_double);
 		for (int i = 0; i < runs; i++)
 			sum += m->samples[i];
-		med = runs % 2 ? m->samples[runs / 2]
-			       : (m->samples[runs / 2 - 1] + m->samples[runs / 2]) / 2;
-		printf("%s runs=%d fails=%d median_us=%.0f mean_us=%.0f min_us=%.0f max_us=%.0f maxrss_kb=%ld\n",
+		med =
+		    runs % 2
+			? m->samples[runs / 2]
+			: (m->samples[runs / 2 - 1] + m->samples[runs / 2]) / 2;
+		printf("%s runs=%d fails=%d median_us=%.0f mean_us=%.0f "
+		       "min_us=%.0f max_us=%.0f maxrss_kb=%ld\n",
 		       m->name, runs, m->fails, med, sum / runs, m->samples[0],
 		       m->samples[runs - 1], m->maxrss_kb);
 		anyfail |= m->fails > 0;

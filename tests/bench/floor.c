@@ -57,7 +57,8 @@ int main(void)
 	if (!p || !(p = strchr(p + 8, '"')) || !(end = strchr(++p, '"')))
 		return 1;
 	*end = '\0';
-	if (snprintf(path, sizeof(path), "%s/config.json", p) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/config.json", p) >=
+	    (int)sizeof(path))
 		return 1;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || read_all(fd, &spec, &len) < 0 || len == 0)

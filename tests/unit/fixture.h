@@ -35,8 +35,8 @@ static inline char *fx_path(const char *dir, const char *name)
 	return p;
 }
 
-static inline void fx_write(const char *dir, const char *name,
-			    const char *fmt, ...)
+static inline void fx_write(const char *dir, const char *name, const char *fmt,
+			    ...)
 {
 	char *p = fx_path(dir, name);
 	FILE *f = fopen(p, "w");
@@ -70,7 +70,6 @@ static inline char *fx_read(const char *dir, const char *name, size_t *len)
 		*len = n;
 	return buf;
 }
-
 
 static inline int fx_rm_one(const char *path, const struct stat *st, int flag,
 			    struct FTW *ftw)

@@ -184,7 +184,8 @@ static void test_uncacheable_source(void **state)
 	char *d = fx_path(e->top, "inc");
 
 	/* An include the key cannot follow: compiled every time. */
-	fx_write(e->dir, "web", "include if exists <@{x}/y>\nprofile web {\n  file,\n}\n");
+	fx_write(e->dir, "web",
+		 "include if exists <@{x}/y>\nprofile web {\n  file,\n}\n");
 	compile(e, AA_OCI_MODE_ENFORCE, false, 1, &c);
 	assert_false(c.stored);
 	compiled_free(&c);
@@ -201,17 +202,20 @@ static void test_generated_text(void **state)
 	const char *text = "profile gen {\n  file,\n}\n";
 
 	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
-					AA_OCI_MODE_ENFORCE, &c, &err), 0);
+					AA_OCI_MODE_ENFORCE, &c, &err),
+			 0);
 	assert_false(c.from_cache);
 	compiled_free(&c);
 	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
-					AA_OCI_MODE_ENFORCE, &c, &err), 0);
+					AA_OCI_MODE_ENFORCE, &c, &err),
+			 0);
 	assert_true(c.from_cache);
 	compiled_free(&c);
 	/* A parse error names the profile, not a temporary file. */
 	assert_int_equal(compile_policy(e->k, &e->cfg, "docker-default",
 					"profile gen { bogus }\n",
-					AA_OCI_MODE_ENFORCE, &c, &err), -EBADMSG);
+					AA_OCI_MODE_ENFORCE, &c, &err),
+			 -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on docker-default"));
 	assert_null(strstr(err.text, "/src."));
 }

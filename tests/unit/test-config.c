@@ -40,7 +40,6 @@ static char *json_of(const char *text)
 	return s;
 }
 
-
 struct tmp {
 	char *dir;
 	char *file; /* <dir>/config.json */

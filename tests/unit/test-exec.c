@@ -33,7 +33,8 @@ static int setup(void **state)
 	mkdir(e->profiles, 0755);
 	fx_write(e->profiles, "web", "profile web {\n  file,\n}\n");
 	fx_write(e->top, "config.json",
-		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", \"run_dir\": \"%s\", \"cache_dir\": \"\"}",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", "
+		 "\"run_dir\": \"%s\", \"cache_dir\": \"\"}",
 		 e->profiles, parser, run);
 	free(parser);
 	free(run);
@@ -59,9 +60,9 @@ static int teardown(void **state)
 static struct aa_oci_exec_opts opts(struct env *e)
 {
 	return (struct aa_oci_exec_opts){
-		.apparmorfs = e->fs,
-		.config_path = e->config,
-		.config_required = true,
+	    .apparmorfs = e->fs,
+	    .config_path = e->config,
+	    .config_required = true,
 	};
 }
 
@@ -77,45 +78,48 @@ struct plan_case {
 };
 
 static const struct plan_case plan_cases[] = {
-	{"profile by name", "web", NULL, NULL, false, false, false, NULL, 0,
-	 "web", false, false, NULL},
-	{"localhost/ form", "localhost/web", NULL, NULL, false, false, false,
-	 NULL, 0, "web", false, false, NULL},
-	{"runtime/default", "runtime/default", NULL, NULL, false, false, false,
-	 NULL, 0, "docker-default", false, false, NULL},
-	{"bad name", "../web", NULL, NULL, false, false, false, NULL, -EINVAL,
-	 NULL, false, false, "must start with"},
-	{"bad mode", "web", "audit", NULL, false, false, false, NULL, -EINVAL,
-	 NULL, false, false, "use enforce or complain"},
-	{"both seccomp options", "web", NULL, "/x", false, true, false, NULL,
-	 -EINVAL, NULL, false, false, "exclude each other"},
-	{"both profile and bundle", "web", NULL, NULL, true, false, false,
-	 "{\"process\": {}}", -EINVAL, NULL, false, false, "exclude each other"},
-	{"seccomp default", "web", NULL, NULL, false, true, true, NULL, 0, "web",
-	 true, true, NULL},
-	{"seccomp file missing", "web", NULL, "/nonexistent.json", false, false,
-	 false, NULL, -ENOENT, NULL, false, false, "--seccomp /nonexistent.json"},
-	{"seccomp file without a filter", "web", NULL, "tests/data/oci/runc-spec.json",
-	 false, false, false, NULL, -EINVAL, NULL, false, false,
-	 "no seccomp settings"},
-	{"bundle: profile, nnp, seccomp", NULL, NULL, NULL, true, false, false,
-	 "{\"process\": {\"apparmorProfile\": \"web\", \"noNewPrivileges\": true},"
-	 " \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
-	 " \"syscalls\": [{\"names\": [\"mount\"], \"action\": \"SCMP_ACT_ERRNO\"}]}}}",
-	 0, "web", true, true, NULL},
-	{"bundle: annotation", NULL, NULL, NULL, true, false, false,
-	 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, \"process\": {}}",
-	 0, "web", false, false, NULL},
-	{"bundle: nothing asked", NULL, NULL, NULL, true, false, false,
-	 "{\"process\": {}}", 0, NULL, false, false, NULL},
-	{"bundle: unconfined by annotation", NULL, NULL, NULL, true, false, false,
-	 "{\"annotations\": {\"aa-oci.profile\": \"unconfined\"}, \"process\": {}}",
-	 -EPERM, NULL, false, false, "does not allow"},
-	{"bundle: bad seccomp", NULL, NULL, NULL, true, false, false,
-	 "{\"process\": {}, \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_NOTIFY\"}}}",
-	 -EINVAL, NULL, false, false, "config.json: "},
-	{"bundle missing config.json", NULL, NULL, NULL, true, false, false,
-	 NULL, -ENOENT, NULL, false, false, "config.json"},
+    {"profile by name", "web", NULL, NULL, false, false, false, NULL, 0, "web",
+     false, false, NULL},
+    {"localhost/ form", "localhost/web", NULL, NULL, false, false, false, NULL,
+     0, "web", false, false, NULL},
+    {"runtime/default", "runtime/default", NULL, NULL, false, false, false,
+     NULL, 0, "docker-default", false, false, NULL},
+    {"bad name", "../web", NULL, NULL, false, false, false, NULL, -EINVAL, NULL,
+     false, false, "must start with"},
+    {"bad mode", "web", "audit", NULL, false, false, false, NULL, -EINVAL, NULL,
+     false, false, "use enforce or complain"},
+    {"both seccomp options", "web", NULL, "/x", false, true, false, NULL,
+     -EINVAL, NULL, false, false, "exclude each other"},
+    {"both profile and bundle", "web", NULL, NULL, true, false, false,
+     "{\"process\": {}}", -EINVAL, NULL, false, false, "exclude each other"},
+    {"seccomp default", "web", NULL, NULL, false, true, true, NULL, 0, "web",
+     true, true, NULL},
+    {"seccomp file missing", "web", NULL, "/nonexistent.json", false, false,
+     false, NULL, -ENOENT, NULL, false, false, "--seccomp /nonexistent.json"},
+    {"seccomp file without a filter", "web", NULL,
+     "tests/data/oci/runc-spec.json", false, false, false, NULL, -EINVAL, NULL,
+     false, false, "no seccomp settings"},
+    {"bundle: profile, nnp, seccomp", NULL, NULL, NULL, true, false, false,
+     "{\"process\": {\"apparmorProfile\": \"web\", \"noNewPrivileges\": true},"
+     " \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
+     " \"syscalls\": [{\"names\": [\"mount\"], \"action\": "
+     "\"SCMP_ACT_ERRNO\"}]}}}",
+     0, "web", true, true, NULL},
+    {"bundle: annotation", NULL, NULL, NULL, true, false, false,
+     "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, \"process\": "
+     "{}}",
+     0, "web", false, false, NULL},
+    {"bundle: nothing asked", NULL, NULL, NULL, true, false, false,
+     "{\"process\": {}}", 0, NULL, false, false, NULL},
+    {"bundle: unconfined by annotation", NULL, NULL, NULL, true, false, false,
+     "{\"annotations\": {\"aa-oci.profile\": \"unconfined\"}, \"process\": {}}",
+     -EPERM, NULL, false, false, "does not allow"},
+    {"bundle: bad seccomp", NULL, NULL, NULL, true, false, false,
+     "{\"process\": {}, \"linux\": {\"seccomp\": {\"defaultAction\": "
+     "\"SCMP_ACT_NOTIFY\"}}}",
+     -EINVAL, NULL, false, false, "config.json: "},
+    {"bundle missing config.json", NULL, NULL, NULL, true, false, false, NULL,
+     -ENOENT, NULL, false, false, "config.json"},
 };
 
 static void test_plan_table(void **state)
@@ -138,22 +142,25 @@ static void test_plan_table(void **state)
 		if (c->use_bundle) {
 			o.bundle = e->bundle;
 			if (c->spec)
-				fx_write(e->bundle, "config.json", "%s", c->spec);
+				fx_write(e->bundle, "config.json", "%s",
+					 c->spec);
 		}
 		r = exec_plan(&o, &p, &err);
 		if (r != c->ret)
 			fail_msg("case \"%s\": %d, want %d (%s)", c->what, r,
 				 c->ret, err.text);
 		if (r == 0) {
-			if (c->want_profile ? !p.profile ||
-						      strcmp(p.profile, c->want_profile)
-					    : p.profile != NULL)
+			if (c->want_profile
+				? !p.profile ||
+				      strcmp(p.profile, c->want_profile)
+				: p.profile != NULL)
 				fail_msg("case \"%s\": profile %s", c->what,
 					 p.profile ? p.profile : "-");
 			if (p.no_new_privs != c->want_nnp ||
 			    (p.filter != NULL) != c->want_filter)
-				fail_msg("case \"%s\": nnp %d filter %d", c->what,
-					 p.no_new_privs, p.filter != NULL);
+				fail_msg("case \"%s\": nnp %d filter %d",
+					 c->what, p.no_new_privs,
+					 p.filter != NULL);
 			exec_plan_free(&p);
 		} else if (c->msg && !strstr(err.text, c->msg)) {
 			fail_msg("case \"%s\": \"%s\" lacks \"%s\"", c->what,
@@ -222,10 +229,10 @@ static void test_apply_unloadable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan_table),
-		T(test_apply_loads_before_label),
-		T(test_apply_no_load),
-		T(test_apply_unloadable),
+	    cmocka_unit_test(test_plan_table),
+	    T(test_apply_loads_before_label),
+	    T(test_apply_no_load),
+	    T(test_apply_unloadable),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);

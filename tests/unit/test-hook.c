@@ -76,10 +76,10 @@ static int run(struct env *e, const char *stage, struct aa_oci_hook_report *rep,
 	       struct aa_oci_err *err)
 {
 	struct aa_oci_hook_opts o = {
-		.apparmorfs = e->fs,
-		.config_path = e->config,
-		.config_required = true,
-		.stage = stage,
+	    .apparmorfs = e->fs,
+	    .config_path = e->config,
+	    .config_required = true,
+	    .stage = stage,
 	};
 	int fd = open(e->statefile, O_RDONLY | O_CLOEXEC);
 	int r;
@@ -96,68 +96,66 @@ struct hook_case {
 	const char *what;
 	const char *stage;
 	const char *state_extra; /* JSON members added to the state */
-	const char *spec;        /* config.json; NULL: none written */
+	const char *spec;	 /* config.json; NULL: none written */
 	int ret;
-	const char *profile;     /* report.profile, NULL for none */
+	const char *profile; /* report.profile, NULL for none */
 	bool loaded;
-	const char *msg;         /* a piece the error line must hold */
+	const char *msg; /* a piece the error line must hold */
 };
 
 #define SPEC_P(p) "{\"process\": {\"apparmorProfile\": \"" p "\"}}"
 
 static const struct hook_case cases[] = {
-	{"profile in a file, not loaded", "createRuntime", "", SPEC_P("web"),
-	 0, "web", true, NULL},
-	{"prestart stage", "prestart", "", SPEC_P("web"), 0, "web", true, NULL},
-	{"createContainer stage", "createContainer", "", SPEC_P("web"), 0,
-	 "web", true, NULL},
-	{"already loaded", "createRuntime", "", SPEC_P("loaded"), 0, "loaded",
-	 false, NULL},
-	{"built-in default generated", "createRuntime", "",
-	 SPEC_P("docker-default"), 0, "docker-default", true, NULL},
-	{"nothing asked", "createRuntime", "", "{\"process\": {}}", 0, NULL,
-	 false, NULL},
-	{"unconfined in the spec", "createRuntime", "", SPEC_P("unconfined"),
-	 0, NULL, false, NULL},
-	{"annotation agrees with the spec", "createRuntime", "",
-	 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
-	 " \"process\": {\"apparmorProfile\": \"web\"}}",
-	 0, "web", true, NULL},
-	{"annotation in the state agrees", "createRuntime",
-	 ", \"annotations\": {\"aa-oci.profile\": \"web\"}", SPEC_P("web"), 0,
-	 "web", true, NULL},
-	{"poststop reads nothing else", "poststop", "", NULL, 0, NULL, false,
-	 NULL},
-	{"unknown stage", "poststart", "", SPEC_P("web"), -EINVAL, NULL, false,
-	 "unknown hook stage \"poststart\""},
-	{"unknown profile", "createRuntime", "", SPEC_P("payment-api"), -ENOENT,
-	 "payment-api", false, "not found in"},
-	{"annotation, empty spec", "createRuntime", "",
-	 "{\"annotations\": {\"aa-oci.profile\": \"web\"}, \"process\": {}}",
-	 -EPERM, "web", false, "process.apparmorProfile is empty"},
-	{"annotation, other spec", "createRuntime", "",
-	 "{\"annotations\": {\"aa-oci.profile\": \"web\"},"
-	 " \"process\": {\"apparmorProfile\": \"docker-default\"}}",
-	 -EPERM, "web", false, "aa-oci-runtime"},
-	{"unconfined by annotation refused", "createRuntime", "",
-	 "{\"annotations\": {\"aa-oci.profile\": \"unconfined\"}}", -EPERM, NULL,
-	 false, "allow_unconfined"},
-	{"traversal in the spec", "createRuntime", "",
-	 SPEC_P("../../etc/passwd"), -EINVAL, NULL, false,
-	 "must start with a letter"},
-	{"injection in the spec", "createRuntime", "",
-	 SPEC_P("web { capability, } profile x"), -EINVAL, NULL, false,
-	 "not allowed"},
-	{"bad mode", "createRuntime", "",
-	 "{\"annotations\": {\"aa-oci.mode\": \"audit\"},"
-	 " \"process\": {\"apparmorProfile\": \"web\"}}",
-	 -EINVAL, NULL, false, "use \"enforce\" or \"complain\""},
-	{"config.json missing", "createRuntime", "", NULL, -ENOENT, NULL,
-	 false, "config.json: No such file"},
-	{"config.json malformed", "createRuntime", "", "{\"process\": ",
-	 -EBADMSG, NULL, false, "config.json is not valid JSON"},
-	{"state malformed", "createRuntime", ", }", SPEC_P("web"), -EBADMSG,
-	 NULL, false, "container state is not valid JSON"},
+    {"profile in a file, not loaded", "createRuntime", "", SPEC_P("web"), 0,
+     "web", true, NULL},
+    {"prestart stage", "prestart", "", SPEC_P("web"), 0, "web", true, NULL},
+    {"createContainer stage", "createContainer", "", SPEC_P("web"), 0, "web",
+     true, NULL},
+    {"already loaded", "createRuntime", "", SPEC_P("loaded"), 0, "loaded",
+     false, NULL},
+    {"built-in default generated", "createRuntime", "",
+     SPEC_P("docker-default"), 0, "docker-default", true, NULL},
+    {"nothing asked", "createRuntime", "", "{\"process\": {}}", 0, NULL, false,
+     NULL},
+    {"unconfined in the spec", "createRuntime", "", SPEC_P("unconfined"), 0,
+     NULL, false, NULL},
+    {"annotation agrees with the spec", "createRuntime", "",
+     "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
+     " \"process\": {\"apparmorProfile\": \"web\"}}",
+     0, "web", true, NULL},
+    {"annotation in the state agrees", "createRuntime",
+     ", \"annotations\": {\"aa-oci.profile\": \"web\"}", SPEC_P("web"), 0,
+     "web", true, NULL},
+    {"poststop reads nothing else", "poststop", "", NULL, 0, NULL, false, NULL},
+    {"unknown stage", "poststart", "", SPEC_P("web"), -EINVAL, NULL, false,
+     "unknown hook stage \"poststart\""},
+    {"unknown profile", "createRuntime", "", SPEC_P("payment-api"), -ENOENT,
+     "payment-api", false, "not found in"},
+    {"annotation, empty spec", "createRuntime", "",
+     "{\"annotations\": {\"aa-oci.profile\": \"web\"}, \"process\": {}}",
+     -EPERM, "web", false, "process.apparmorProfile is empty"},
+    {"annotation, other spec", "createRuntime", "",
+     "{\"annotations\": {\"aa-oci.profile\": \"web\"},"
+     " \"process\": {\"apparmorProfile\": \"docker-default\"}}",
+     -EPERM, "web", false, "aa-oci-runtime"},
+    {"unconfined by annotation refused", "createRuntime", "",
+     "{\"annotations\": {\"aa-oci.profile\": \"unconfined\"}}", -EPERM, NULL,
+     false, "allow_unconfined"},
+    {"traversal in the spec", "createRuntime", "", SPEC_P("../../etc/passwd"),
+     -EINVAL, NULL, false, "must start with a letter"},
+    {"injection in the spec", "createRuntime", "",
+     SPEC_P("web { capability, } profile x"), -EINVAL, NULL, false,
+     "not allowed"},
+    {"bad mode", "createRuntime", "",
+     "{\"annotations\": {\"aa-oci.mode\": \"audit\"},"
+     " \"process\": {\"apparmorProfile\": \"web\"}}",
+     -EINVAL, NULL, false, "use \"enforce\" or \"complain\""},
+    {"config.json missing", "createRuntime", "", NULL, -ENOENT, NULL, false,
+     "config.json: No such file"},
+    {"config.json malformed", "createRuntime", "", "{\"process\": ", -EBADMSG,
+     NULL, false, "config.json is not valid JSON"},
+    {"state malformed", "createRuntime", ", }", SPEC_P("web"), -EBADMSG, NULL,
+     false, "container state is not valid JSON"},
 };
 
 static void test_table(void **state)
@@ -211,8 +209,9 @@ static void test_complain_mode(void **state)
 
 	/* Complain mode is per container: the shared profile is refused,
 	 * with the way to get it. */
-	bundle(e, "", "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
-		      " \"process\": {\"apparmorProfile\": \"web\"}}");
+	bundle(e, "",
+	       "{\"annotations\": {\"aa-oci.mode\": \"complain\"},"
+	       " \"process\": {\"apparmorProfile\": \"web\"}}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), -EPERM);
 	assert_non_null(strstr(err.text, "run it through aa-oci-runtime"));
 	hook_report_free(&rep);
@@ -309,7 +308,8 @@ static void test_legacy_bundle_path(void **state)
 
 	fx_write(e->bundle, "config.json", SPEC_P("web"));
 	fx_write(e->top, "state.json",
-		 "{\"ociVersion\": \"1.0.0\", \"id\": \"legacy\", \"bundlePath\": \"%s\"}",
+		 "{\"ociVersion\": \"1.0.0\", \"id\": \"legacy\", "
+		 "\"bundlePath\": \"%s\"}",
 		 e->bundle);
 	assert_int_equal(run(e, "prestart", &rep, &err), 0);
 	assert_string_equal(rep.id, "legacy");

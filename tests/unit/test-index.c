@@ -28,7 +28,9 @@ static int setup(void **state)
 	e->dirs[0] = e->d1;
 	e->dirs[1] = (char *)"/nonexistent/aa-oci";
 	e->dirs[2] = e->d2;
-	fx_write(e->d1, "a", "profile alpha {\n}\nprofile \"beta\" flags=(complain) {\n}\n");
+	fx_write(
+	    e->d1, "a",
+	    "profile alpha {\n}\nprofile \"beta\" flags=(complain) {\n}\n");
 	fx_write(e->d2, "b", "# profile ghost {\nprofile gamma{\n}\n");
 	*state = e;
 	return 0;
@@ -65,13 +67,14 @@ static void expect(struct env *e, const char *name, const char *file,
 	if (file) {
 		want = fx_path(e->top, file);
 		if (r != 0 || strcmp(path, want))
-			fail_msg("%s: %d %s, want %s", name, r, path ? path : "-",
-				 want);
+			fail_msg("%s: %d %s, want %s", name, r,
+				 path ? path : "-", want);
 	} else if (r != -ENOENT) {
 		fail_msg("%s: %d %s, want none", name, r, path ? path : "-");
 	}
 	if (want_rebuilt >= 0 && rebuilt != want_rebuilt)
-		fail_msg("%s: rebuilt %d, want %d", name, rebuilt, want_rebuilt);
+		fail_msg("%s: rebuilt %d, want %d", name, rebuilt,
+			 want_rebuilt);
 	free(path);
 	free(want);
 }
@@ -80,10 +83,10 @@ static void test_lookup_and_reuse(void **state)
 {
 	struct env *e = *state;
 
-	expect(e, "alpha", "d1/a", 1);   /* first: scanned */
-	expect(e, "beta", "d1/a", 0);    /* then: from the index */
+	expect(e, "alpha", "d1/a", 1); /* first: scanned */
+	expect(e, "beta", "d1/a", 0);  /* then: from the index */
 	expect(e, "gamma", "d2/b", 0);
-	expect(e, "ghost", NULL, 0);     /* a comment declares nothing */
+	expect(e, "ghost", NULL, 0); /* a comment declares nothing */
 	expect(e, "alph", NULL, 0);
 }
 
@@ -167,11 +170,12 @@ static void test_declared(void **state)
 {
 	char out[256] = "";
 
-	assert_int_equal(index_declared("profile a {\n  profile b flags=(x) {\n"
-					"#profile c {\nprofile \"d e\" {\n"
-					"profile{\nprofileX y {\n\tprofile\tf\n",
-					collect, out),
-			 0);
+	assert_int_equal(
+	    index_declared("profile a {\n  profile b flags=(x) {\n"
+			   "#profile c {\nprofile \"d e\" {\n"
+			   "profile{\nprofileX y {\n\tprofile\tf\n",
+			   collect, out),
+	    0);
 	assert_string_equal(out, "a,b,d e,f,");
 }
 
@@ -180,10 +184,10 @@ static void test_declared(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_lookup_and_reuse), T(test_new_file),
-		T(test_renamed_profile), T(test_deleted_file),
-		T(test_directory_appears), T(test_order_and_damage),
-		cmocka_unit_test(test_declared),
+	    T(test_lookup_and_reuse),	     T(test_new_file),
+	    T(test_renamed_profile),	     T(test_deleted_file),
+	    T(test_directory_appears),	     T(test_order_and_damage),
+	    cmocka_unit_test(test_declared),
 	};
 
 	return cmocka_run_group_tests_name("index", tests, NULL, NULL);

@@ -12,13 +12,13 @@
 #include "aa-oci/rundir.h"
 
 static const char profiles_text[] =
-	"docker-default (enforce)\n"
-	"foo (complain)\n"
-	"foo-bar (enforce)\n"
-	"bar (kill)\n"
-	"parent//child (enforce)\n"
-	"with space (x) (enforce)\n"
-	"last (complain)"; /* no newline at the end */
+    "docker-default (enforce)\n"
+    "foo (complain)\n"
+    "foo-bar (enforce)\n"
+    "bar (kill)\n"
+    "parent//child (enforce)\n"
+    "with space (x) (enforce)\n"
+    "last (complain)"; /* no newline at the end */
 
 struct mode_case {
 	const char *name;
@@ -27,19 +27,19 @@ struct mode_case {
 };
 
 static const struct mode_case mode_cases[] = {
-	{"docker-default", 0, AA_OCI_MODE_ENFORCE},
-	{"foo", 0, AA_OCI_MODE_COMPLAIN},
-	{"foo-bar", 0, AA_OCI_MODE_ENFORCE},
-	{"bar", 0, AA_OCI_MODE_OTHER},
-	{"last", 0, AA_OCI_MODE_COMPLAIN},
-	{"fo", -ENOENT, 0},          /* prefix of a name */
-	{"foo-ba", -ENOENT, 0},      /* prefix of a longer name */
-	{"docker", -ENOENT, 0},
-	{"child", -ENOENT, 0},       /* a child is parent//child */
-	{"parent", -ENOENT, 0},
-	{"parent//child", 0, AA_OCI_MODE_ENFORCE},
-	{"with", -ENOENT, 0},
-	{"enforce", -ENOENT, 0},
+    {"docker-default", 0, AA_OCI_MODE_ENFORCE},
+    {"foo", 0, AA_OCI_MODE_COMPLAIN},
+    {"foo-bar", 0, AA_OCI_MODE_ENFORCE},
+    {"bar", 0, AA_OCI_MODE_OTHER},
+    {"last", 0, AA_OCI_MODE_COMPLAIN},
+    {"fo", -ENOENT, 0},	    /* prefix of a name */
+    {"foo-ba", -ENOENT, 0}, /* prefix of a longer name */
+    {"docker", -ENOENT, 0},
+    {"child", -ENOENT, 0}, /* a child is parent//child */
+    {"parent", -ENOENT, 0},
+    {"parent//child", 0, AA_OCI_MODE_ENFORCE},
+    {"with", -ENOENT, 0},
+    {"enforce", -ENOENT, 0},
 };
 
 static void test_profile_mode_table(void **state)
@@ -88,9 +88,11 @@ static void test_open_missing(void **state)
 	struct aa_oci_kernel *k = NULL;
 	struct aa_oci_err err = {0};
 
-	assert_int_equal(kernel_open("/nonexistent/apparmor", &k, &err), -ENOENT);
+	assert_int_equal(kernel_open("/nonexistent/apparmor", &k, &err),
+			 -ENOENT);
 	assert_null(k);
-	assert_non_null(strstr(err.text, "/nonexistent/apparmor does not exist"));
+	assert_non_null(
+	    strstr(err.text, "/nonexistent/apparmor does not exist"));
 	assert_non_null(strstr(err.text, "AppArmor is not enabled"));
 }
 
@@ -165,7 +167,8 @@ static void test_replace_writes_bytes(void **state)
 		char *rp = fx_path(fs, ".replace");
 
 		unlink(rp);
-		assert_int_equal(kernel_replace_policy(k, AT_FDCWD, src), -ENOENT);
+		assert_int_equal(kernel_replace_policy(k, AT_FDCWD, src),
+				 -ENOENT);
 		assert_int_equal(access(rp, F_OK), -1);
 		free(rp);
 	}
@@ -220,9 +223,10 @@ static void test_profile_dirs(void **state)
 
 	mkprofdir(fs, "web.12", "web", "complain");
 	mkprofdir(fs, "webx.3", "webx", "enforce");
-	mkprofdir(fs, "ab.4", "a+b", "enforce");      /* '+' is dropped */
-	mkprofdir(fs, "web.x", "web", "enforce");     /* not NAME.N */
-	mkprofdir(fs, "lxc-container-default-cgns.9", "lxc-container-default-cgns", "enforce");
+	mkprofdir(fs, "ab.4", "a+b", "enforce");  /* '+' is dropped */
+	mkprofdir(fs, "web.x", "web", "enforce"); /* not NAME.N */
+	mkprofdir(fs, "lxc-container-default-cgns.9",
+		  "lxc-container-default-cgns", "enforce");
 	assert_int_equal(kernel_open(fs, &k, NULL), 0);
 
 	assert_int_equal(rundir_new(fs, &rd), 0);
@@ -303,15 +307,15 @@ static void test_profile_exists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_profile_mode_table),
-		cmocka_unit_test(test_empty_and_missing_list),
-		cmocka_unit_test(test_open_missing),
-		cmocka_unit_test(test_large_list),
-		cmocka_unit_test(test_features),
-		cmocka_unit_test(test_replace_writes_bytes),
-		cmocka_unit_test(test_replace_without_features),
-		cmocka_unit_test(test_profile_dirs),
-		cmocka_unit_test(test_profile_exists),
+	    cmocka_unit_test(test_profile_mode_table),
+	    cmocka_unit_test(test_empty_and_missing_list),
+	    cmocka_unit_test(test_open_missing),
+	    cmocka_unit_test(test_large_list),
+	    cmocka_unit_test(test_features),
+	    cmocka_unit_test(test_replace_writes_bytes),
+	    cmocka_unit_test(test_replace_without_features),
+	    cmocka_unit_test(test_profile_dirs),
+	    cmocka_unit_test(test_profile_exists),
 	};
 
 	return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

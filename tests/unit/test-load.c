@@ -22,17 +22,16 @@
 
 #define PARSER "/sbin/apparmor_parser"
 
-static const char good_profile[] =
-	"profile %s flags=(attach_disconnected) {\n"
-	"  file,\n"
-	"  deny /etc/shadow r,\n"
-	"}\n";
+static const char good_profile[] = "profile %s flags=(attach_disconnected) {\n"
+				   "  file,\n"
+				   "  deny /etc/shadow r,\n"
+				   "}\n";
 
 struct env {
-	char *fs;   /* fake apparmorfs */
-	char *d1;   /* profile dir 1 */
-	char *d2;   /* profile dir 2 */
-	char *run;  /* run_dir */
+	char *fs;  /* fake apparmorfs */
+	char *d1;  /* profile dir 1 */
+	char *d2;  /* profile dir 2 */
+	char *run; /* run_dir */
 	struct aa_oci_config cfg;
 	struct aa_oci_kernel *k;
 };
@@ -130,18 +129,18 @@ struct decl_case {
 };
 
 static const struct decl_case decl_cases[] = {
-	{"profile web {\n}\n", true},
-	{"profile web flags=(complain) {\n}\n", true},
-	{"  \tprofile   web{\n}\n", true},
-	{"profile \"web\" {\n}\n", true},
-	{"#include <tunables/global>\nprofile web /usr/bin/web {\n}\n", true},
-	{"# profile web {\n", false},
-	{"profile webx {\n}\n", false},
-	{"profile we {\n}\n", false},
-	{"profile \"web {\n", false},
-	{"profileweb {\n}\n", false},
-	{"/usr/bin/web {\n}\n", false},
-	{"", false},
+    {"profile web {\n}\n", true},
+    {"profile web flags=(complain) {\n}\n", true},
+    {"  \tprofile   web{\n}\n", true},
+    {"profile \"web\" {\n}\n", true},
+    {"#include <tunables/global>\nprofile web /usr/bin/web {\n}\n", true},
+    {"# profile web {\n", false},
+    {"profile webx {\n}\n", false},
+    {"profile we {\n}\n", false},
+    {"profile \"web {\n", false},
+    {"profileweb {\n}\n", false},
+    {"/usr/bin/web {\n}\n", false},
+    {"", false},
 };
 
 static void test_find_declaration_table(void **state)
@@ -155,7 +154,8 @@ static void test_find_declaration_table(void **state)
 		fx_write(e->d2, "some-file", "%s", decl_cases[i].text);
 		r = load_find_source(&e->cfg, "web", &path, NULL);
 		if (decl_cases[i].found != (r == 0))
-			fail_msg("case %zu: %s: got %d", i, decl_cases[i].text, r);
+			fail_msg("case %zu: %s: got %d", i, decl_cases[i].text,
+				 r);
 		free(path);
 	}
 }
@@ -170,7 +170,8 @@ static void test_find_skips_backups_and_dirs(void **state)
 	fx_write(e->d1, ".web.swp", good_profile, "web");
 	fx_write(e->d1, "x.dpkg-old", good_profile, "web");
 	mkdir(sub, 0755); /* a directory named after it is not a source */
-	assert_int_equal(load_find_source(&e->cfg, "web", &path, &err), -ENOENT);
+	assert_int_equal(load_find_source(&e->cfg, "web", &path, &err),
+			 -ENOENT);
 	assert_null(path);
 	assert_non_null(strstr(err.text, "not found in"));
 	assert_non_null(strstr(err.text, e->d1));
@@ -190,9 +191,9 @@ static void test_compile_real_parser(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", good_profile, "web");
-	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
-				      out, NULL),
-			 0);
+	assert_int_equal(
+	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    0);
 	bin = fx_read(e->d1, "web.bin", &len);
 	assert_true(len > 100);
 	assert_memory_equal(bin, "\x04\x08\x00version", 10);
@@ -209,9 +210,9 @@ static void test_compile_syntax_error(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", "profile web {\n  this is not a rule,\n}\n");
-	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
-				      out, &err),
-			 -EBADMSG);
+	assert_int_equal(
+	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, &err),
+	    -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on"));
 	assert_non_null(strstr(err.text, src));
 	/* The parser's own words are in the message, on one line. */
@@ -228,21 +229,23 @@ static void test_compile_failures(void **state)
 
 	set_parser(e, "tests/data/parsers/fail");
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				      "/tmp/never", &err),
+				     "/tmp/never", &err),
 			 -EBADMSG);
-	assert_non_null(strstr(err.text, "(exit 1): AppArmor parser error for"));
+	assert_non_null(
+	    strstr(err.text, "(exit 1): AppArmor parser error for"));
 	assert_non_null(strstr(err.text, "syntax error second line"));
 
 	set_parser(e, "/nonexistent/apparmor_parser");
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				      "/tmp/never", &err),
+				     "/tmp/never", &err),
 			 -ENOENT);
-	assert_non_null(strstr(err.text, "not found; install the apparmor package"));
+	assert_non_null(
+	    strstr(err.text, "not found; install the apparmor package"));
 
 	set_parser(e, "tests/data/parsers/slow");
 	e->cfg.parser_timeout_ms = 200;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				      "/tmp/never", &err),
+				     "/tmp/never", &err),
 			 -ETIMEDOUT);
 	assert_non_null(strstr(err.text, "did not finish within 200 ms"));
 	assert_non_null(strstr(err.text, "parser_timeout_ms"));
@@ -639,7 +642,8 @@ static void test_ensure_run_dir_unusable(void **state)
 	    config_set_run_dir(&e->cfg, "/proc/aa-oci-cannot-exist"), 0);
 	assert_true(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
 				AA_OCI_MODE_ENFORCE, &res, &err) < 0);
-	assert_non_null(strstr(err.text, "cannot create /proc/aa-oci-cannot-exist"));
+	assert_non_null(
+	    strstr(err.text, "cannot create /proc/aa-oci-cannot-exist"));
 	assert_int_equal(replace_size(e), 0);
 }
 
@@ -710,7 +714,8 @@ static void wait_for_holder(struct env *e, bool holder_loads)
 	close(pipefd[1]);
 	usleep(200000); /* the child reaches the lock and waits */
 	if (holder_loads)
-		fx_write(e->fs, "profiles", "already (enforce)\nweb (enforce)\n");
+		fx_write(e->fs, "profiles",
+			 "already (enforce)\nweb (enforce)\n");
 	assert_int_equal(flock(lfd, LOCK_UN), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
@@ -752,12 +757,12 @@ static void test_compile_parser_nice(void **state)
 	set_parser(e, "tests/data/parsers/nice");
 	e->cfg.parser_nice = 7;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				      "/tmp/never", &err),
+				     "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "(exit 1): nice 7 "));
 	e->cfg.parser_nice = 3;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				      "/tmp/never", &err),
+				     "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "(exit 1): nice 3 "));
 	/* and ours is as it was */

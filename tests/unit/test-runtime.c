@@ -32,43 +32,67 @@ struct args_case {
 };
 
 static const struct args_case args_cases[] = {
-	{{"runc", "create", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "-b", "/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "--bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "-b=/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "-bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "-bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "run", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "run", "-d", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "create", "c1"}, 0, 1, true, NULL, "c1"},
-	{{"runc", "create", "c1", "--bundle", "/b"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "--root", "/run/runc", "--log", "/l", "--log-format", "json",
-	  "create", "--bundle", "/b", "--console-socket", "/s", "--pid-file",
-	  "/p", "c1"},
-	 0, 7, true, "/b", "c1"},
-	{{"runc", "--root=/r", "--debug", "--systemd-cgroup", "run", "-b", "/b",
-	  "c1"},
-	 0, 4, true, "/b", "c1"},
-	{{"runc", "-root", "/r", "create", "-b", "/b", "c1"}, 0, 3, true, "/b",
-	 "c1"},
-	{{"crun", "--cgroup-manager", "systemd", "--log-level", "debug",
-	  "create", "--bundle", "/b", "c1"},
-	 0, 5, true, "/b", "c1"},
-	{{"runc", "create", "--no-pivot", "--no-new-keyring", "--preserve-fds",
-	  "3", "-b", "/b", "c1"},
-	 0, 1, true, "/b", "c1"},
-	/* a value that looks like the option is still a value */
-	{{"runc", "create", "--pid-file", "-b", "c1"}, 0, 1, true, NULL, "c1"},
-	{{"runc", "create", "-b", "/b", "--", "c1"}, 0, 1, true, "/b", "c1"},
-	{{"runc", "start", "c1"}, 0, 1, false, NULL, NULL},
-	{{"runc", "--root", "/r", "delete", "--force", "c1"}, 0, 3, false, NULL,
-	 NULL},
-	{{"runc", "exec", "-b", "/b", "c1"}, 0, 1, false, NULL, NULL},
-	{{"runc", "--version"}, 0, -1, false, NULL, NULL},
-	{{"runc"}, 0, -1, false, NULL, NULL},
-	{{"runc", "create", "--bundle"}, -EINVAL, 0, false, NULL, NULL},
-	{{"runc", "create", "-b"}, -EINVAL, 0, false, NULL, NULL},
-	{{"runc", "--root"}, -EINVAL, 0, false, NULL, NULL},
+    {{"runc", "create", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "-b", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "--bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "-b=/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "-bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "-bundle=/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "run", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "run", "-d", "--bundle", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "create", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"runc", "create", "c1", "--bundle", "/b"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "--root", "/run/runc", "--log", "/l", "--log-format", "json",
+      "create", "--bundle", "/b", "--console-socket", "/s", "--pid-file", "/p",
+      "c1"},
+     0,
+     7,
+     true,
+     "/b",
+     "c1"},
+    {{"runc", "--root=/r", "--debug", "--systemd-cgroup", "run", "-b", "/b",
+      "c1"},
+     0,
+     4,
+     true,
+     "/b",
+     "c1"},
+    {{"runc", "-root", "/r", "create", "-b", "/b", "c1"},
+     0,
+     3,
+     true,
+     "/b",
+     "c1"},
+    {{"crun", "--cgroup-manager", "systemd", "--log-level", "debug", "create",
+      "--bundle", "/b", "c1"},
+     0,
+     5,
+     true,
+     "/b",
+     "c1"},
+    {{"runc", "create", "--no-pivot", "--no-new-keyring", "--preserve-fds", "3",
+      "-b", "/b", "c1"},
+     0,
+     1,
+     true,
+     "/b",
+     "c1"},
+    /* a value that looks like the option is still a value */
+    {{"runc", "create", "--pid-file", "-b", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"runc", "create", "-b", "/b", "--", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "start", "c1"}, 0, 1, false, NULL, NULL},
+    {{"runc", "--root", "/r", "delete", "--force", "c1"},
+     0,
+     3,
+     false,
+     NULL,
+     NULL},
+    {{"runc", "exec", "-b", "/b", "c1"}, 0, 1, false, NULL, NULL},
+    {{"runc", "--version"}, 0, -1, false, NULL, NULL},
+    {{"runc"}, 0, -1, false, NULL, NULL},
+    {{"runc", "create", "--bundle"}, -EINVAL, 0, false, NULL, NULL},
+    {{"runc", "create", "-b"}, -EINVAL, 0, false, NULL, NULL},
+    {{"runc", "--root"}, -EINVAL, 0, false, NULL, NULL},
 };
 
 /* delete names the container whose record goes; other commands none. */
@@ -99,15 +123,17 @@ static void test_parse_args(void **state)
 			argc++;
 		r = runtime_parse_args(argc, (char *const *)c->argv, &a);
 		if (r != c->ret)
-			fail_msg("case %zu: returned %d, want %d", i, r, c->ret);
+			fail_msg("case %zu: returned %d, want %d", i, r,
+				 c->ret);
 		if (r < 0)
 			continue;
 		if (a.command != c->command || a.prepare != c->prepare)
-			fail_msg("case %zu: command %d prepare %d", i, a.command,
-				 a.prepare);
+			fail_msg("case %zu: command %d prepare %d", i,
+				 a.command, a.prepare);
 		if (c->bundle ? !a.bundle || strcmp(a.bundle, c->bundle)
 			      : a.bundle != NULL)
-			fail_msg("case %zu: bundle %s", i, a.bundle ? a.bundle : "-");
+			fail_msg("case %zu: bundle %s", i,
+				 a.bundle ? a.bundle : "-");
 		if (c->id && (!a.id || strcmp(a.id, c->id)))
 			fail_msg("case %zu: id %s", i, a.id ? a.id : "-");
 	}
@@ -169,9 +195,8 @@ static void round_trip(const char *fixture)
 	char ebuf[256];
 
 	assert_non_null(in);
-	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &outlen,
-					 NULL),
-			 0);
+	assert_int_equal(
+	    rewrite_profile(in, strlen(in), "web", &out, &outlen, NULL), 0);
 	assert_int_equal(strlen(out), outlen);
 	a = yajl_tree_parse(in, ebuf, sizeof(ebuf));
 	b = yajl_tree_parse(out, ebuf, sizeof(ebuf));
@@ -217,15 +242,19 @@ static void test_round_trip_seccomp(void **state)
 	char *out = NULL;
 	size_t outlen;
 	static const char *const digits[] = {
-		"18446744073709551615", "9223372036854775808", "4294967295",
-		"2.50", "-0", "1E+2", "0.1e-7",
-		"123456789012345678901234567890",
+	    "18446744073709551615",
+	    "9223372036854775808",
+	    "4294967295",
+	    "2.50",
+	    "-0",
+	    "1E+2",
+	    "0.1e-7",
+	    "123456789012345678901234567890",
 	};
 
 	round_trip("seccomp-large.json");
-	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &outlen,
-					 NULL),
-			 0);
+	assert_int_equal(
+	    rewrite_profile(in, strlen(in), "web", &out, &outlen, NULL), 0);
 	for (size_t i = 0; i < sizeof(digits) / sizeof(*digits); i++)
 		if (!strstr(out, digits[i]))
 			fail_msg("%s lost in the rewrite", digits[i]);
@@ -237,13 +266,14 @@ static void test_round_trip_seccomp(void **state)
 
 static void test_rewrite_replaces(void **state)
 {
-	const char in[] = "{\"process\": {\"args\": [\"sh\"], \"apparmorProfile\": "
-			  "\"docker-default\", \"cwd\": \"/\"}, \"z\": 1}";
+	const char in[] =
+	    "{\"process\": {\"args\": [\"sh\"], \"apparmorProfile\": "
+	    "\"docker-default\", \"cwd\": \"/\"}, \"z\": 1}";
 	char *out = NULL;
 	size_t len;
 
-	assert_int_equal(rewrite_profile(in, strlen(in), "web", &out, &len, NULL),
-			 0);
+	assert_int_equal(
+	    rewrite_profile(in, strlen(in), "web", &out, &len, NULL), 0);
 	assert_non_null(strstr(out, "\"apparmorProfile\": \"web\""));
 	assert_null(strstr(out, "docker-default"));
 	/* In place, not moved to the end. */
@@ -257,19 +287,19 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"{}", "no \"process\" object"},
-	{"{\"process\": null}", "no \"process\" object"},
-	{"{\"process\": \"x\"}", "no \"process\" object"},
-	{"{\"process\": {\"apparmorProfile\": {}}}", "is not a string"},
-	{"{\"process\": {\"apparmorProfile\": [\"x\"]}}", "is not a string"},
-	{"{\"process\": {}, \"process\": {}}", "more than one"},
-	{"{\"process\": {\"apparmorProfile\": \"a\", \"apparmorProfile\": \"b\"}}",
-	 "twice"},
-	{"{\"process\": {}", "not valid JSON"},
-	{"{\"process\": {}} x", "not valid JSON"},
-	{"[1, 2]", "no \"process\" object"},
-	{"", "not valid JSON"},
-	{"{\"process\": {\"env\": [\"\xff\"]}}", "not valid JSON"},
+    {"{}", "no \"process\" object"},
+    {"{\"process\": null}", "no \"process\" object"},
+    {"{\"process\": \"x\"}", "no \"process\" object"},
+    {"{\"process\": {\"apparmorProfile\": {}}}", "is not a string"},
+    {"{\"process\": {\"apparmorProfile\": [\"x\"]}}", "is not a string"},
+    {"{\"process\": {}, \"process\": {}}", "more than one"},
+    {"{\"process\": {\"apparmorProfile\": \"a\", \"apparmorProfile\": \"b\"}}",
+     "twice"},
+    {"{\"process\": {}", "not valid JSON"},
+    {"{\"process\": {}} x", "not valid JSON"},
+    {"[1, 2]", "no \"process\" object"},
+    {"", "not valid JSON"},
+    {"{\"process\": {\"env\": [\"\xff\"]}}", "not valid JSON"},
 };
 
 static void test_rewrite_refuses(void **state)
@@ -317,7 +347,8 @@ static void test_rewrite_bundle_file(void **state)
 	assert_int_equal(after.st_mode & 07777, 0640);
 	assert_int_equal(after.st_uid, 1234);
 	assert_int_equal(after.st_gid, 5678);
-	assert_true(after.st_ino != before.st_ino); /* replaced, not rewritten */
+	assert_true(after.st_ino !=
+		    before.st_ino); /* replaced, not rewritten */
 	got = fx_read(dir, "config.json", NULL);
 	assert_non_null(strstr(got, "\"apparmorProfile\": \"web\""));
 	free(got);
@@ -393,8 +424,9 @@ static void test_prepare(void **state)
 	struct aa_oci_config cfg;
 	struct aa_oci_runtime_report rep;
 	struct aa_oci_err err = {0};
-	const char before[] = "{\"annotations\": {\"aa-oci.profile\": \"nowhere\"},"
-			      " \"process\": {\"args\": [\"sh\"]}}";
+	const char before[] =
+	    "{\"annotations\": {\"aa-oci.profile\": \"nowhere\"},"
+	    " \"process\": {\"args\": [\"sh\"]}}";
 	char *got;
 
 	mkdir(bundle, 0755);
@@ -431,7 +463,8 @@ static void test_prepare(void **state)
 	/* Loadable: loaded, then written. */
 	fx_write(bundle, "config.json",
 		 "{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"},"
-		 " \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": \"docker-default\"}}");
+		 " \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": "
+		 "\"docker-default\"}}");
 	assert_int_equal(
 	    runtime_prepare(fs, &cfg, bundle,
 			    &(struct aa_oci_runtime_args){.id = "ctr-1"},
@@ -546,10 +579,11 @@ static void test_find(void **state)
 static void test_log_file(void **state)
 {
 	char *dir = fx_tmpdir(), *log = fx_path(dir, "log.json"), *got;
-	const char *argv[] = {"runc", "--root", "/r", "--log", log,
-			      "--log-format", "json", "create", "-b", "/b", "c1",
-			      NULL};
-	const char *argv_text[] = {"runc", "--log=/dev/null", "create", "c1", NULL};
+	const char *argv[] = {"runc", "--root",	      "/r",   "--log",
+			      log,    "--log-format", "json", "create",
+			      "-b",   "/b",	      "c1",   NULL};
+	const char *argv_text[] = {"runc", "--log=/dev/null", "create", "c1",
+				   NULL};
 	struct aa_oci_runtime_args a;
 
 	assert_int_equal(runtime_parse_args(11, (char *const *)argv, &a), 0);
@@ -560,11 +594,13 @@ static void test_log_file(void **state)
 	assert_int_equal(runtime_log_error(&a, "profile \"x\": not found"), 0);
 	assert_int_equal(runtime_log_error(&a, "second"), 0);
 	got = fx_read(dir, "log.json", NULL);
-	assert_non_null(strstr(got, "{\"level\":\"error\",\"msg\":\"profile \\\"x\\\": not found\",\"time\":\""));
+	assert_non_null(strstr(got, "{\"level\":\"error\",\"msg\":\"profile "
+				    "\\\"x\\\": not found\",\"time\":\""));
 	assert_non_null(strstr(got, "\"msg\":\"second\""));
 	assert_int_equal(strchr(strchr(got, '\n') + 1, '\n')[1], '\0');
 	free(got);
-	assert_int_equal(runtime_parse_args(4, (char *const *)argv_text, &a), 0);
+	assert_int_equal(runtime_parse_args(4, (char *const *)argv_text, &a),
+			 0);
 	assert_string_equal(a.log, "/dev/null");
 	assert_false(a.log_json);
 	a.log = NULL;

@@ -26,7 +26,6 @@
 
 /* ---- helpers ---- */
 
-
 struct tmp {
 	char *dir;
 	int dfd;
