@@ -750,22 +750,6 @@ static bool systemd_unit(const char *c, size_t n)
 	return false;
 }
 
-static bool id_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
-	       c == '-';
-}
-
-static bool runc_id(const char *s, size_t n)
-{
-	if (n == 0 || n > 1024 || s[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!id_char(s[i]))
-			return false;
-	return true;
-}
-
 /* Hand out the id; returns @shape_only (1) or 0, or -ENOMEM. */
 static int give(const char *id, size_t n, const char *engine, int shape_only,
 		char **ret_id, const char **ret_engine)
@@ -800,7 +784,7 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 		const char *c1 = strchr(path, ':'), *c2;
 
 		if (!c1 || !(c2 = strchr(c1 + 1, ':')) || strchr(c2 + 1, ':') ||
-		    !runc_id(c2 + 1, strlen(c2 + 1)))
+		    !policy_container_id(c2 + 1, strlen(c2 + 1)))
 			return -ENOENT;
 		for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
 			size_t p = strlen(units[i].prefix) - 1; /* no '-' */
@@ -841,7 +825,7 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 					    ret_engine);
 		if (l > 5 && strncmp(c, "runc-", 5) == 0 && l > 11 &&
 		    memcmp(c + l - 6, ".scope", 6) == 0 &&
-		    runc_id(c + 5, l - 11))
+		    policy_container_id(c + 5, l - 11))
 			return give(c + 5, l - 11, "runc", 0, ret_id,
 				    ret_engine);
 		if (l > 12 && strncmp(c, "lxc.payload.", 12) == 0)
@@ -864,7 +848,7 @@ int audit_cgroup_container_id(const char *cgroup_path, char **ret_id,
 		return -ENOENT;
 	for (size_t i = 0; i < n; i++)
 		if (systemd_unit(comps[i], lens[i]) ||
-		    !runc_id(comps[i], lens[i]))
+		    !policy_container_id(comps[i], lens[i]))
 			return -ENOENT;
 	return give(comps[n - 1], lens[n - 1], n == 1 ? "runc" : "containerd",
 		    1, ret_id, ret_engine);

@@ -26,11 +26,22 @@ void policy_decision_free(struct aa_oci_decision *d)
 
 #define COPY_MARK "--aa-oci-"
 
+bool policy_container_id(const char *id, size_t n)
+{
+	if (n == 0 || n > 1024 || id[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)id[i]) && id[i] != '_' &&
+		    id[i] != '.' && id[i] != '+' && id[i] != '-')
+			return false;
+	return true;
+}
+
 int policy_copy_name(const char *profile, const char *id, char **ret)
 {
 	_cleanup_free_ char *name = NULL;
 
-	if (!id || !id[0])
+	if (!id || !policy_container_id(id, strlen(id)))
 		return -EINVAL;
 	if (asprintf(&name, "%s" COPY_MARK "%.12s", profile, id) < 0)
 		return -ENOMEM;
@@ -38,12 +49,6 @@ int policy_copy_name(const char *profile, const char *id, char **ret)
 		return -EINVAL;
 	*ret = TAKE_PTR(name);
 	return 0;
-}
-
-static bool id_char(char c)
-{
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '+' ||
-	       c == '-';
 }
 
 bool policy_copy_parse(const char *label, size_t *ret_base_len, char *ret_id)
@@ -63,11 +68,8 @@ bool policy_copy_parse(const char *label, size_t *ret_base_len, char *ret_id)
 		return false;
 	id = mark + m;
 	idlen = (size_t)(label + len - id);
-	if (idlen == 0 || idlen > 12)
+	if (idlen > 12 || !policy_container_id(id, idlen))
 		return false;
-	for (size_t i = 0; i < idlen; i++)
-		if (!id_char(id[i]))
-			return false;
 	if (ret_base_len)
 		*ret_base_len = (size_t)(mark - label);
 	if (ret_id) {

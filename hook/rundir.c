@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "aa-oci/policy.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
@@ -368,15 +369,11 @@ void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name)
 	(void)unlinkat(dfd, entry, 0);
 }
 
-/* runc's rule for container ids, and one path component. */
+/* runc's rule for container ids (policy_container_id): also one path
+ * component. */
 static bool id_ok(const char *id)
 {
-	size_t n = strlen(id);
-
-	if (n == 0 || n > 1024 || id[0] == '.')
-		return false;
-	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			  "0123456789_.+-") == n;
+	return policy_container_id(id, strlen(id));
 }
 
 /* A value on one line: no newline, no control bytes (annotations). */

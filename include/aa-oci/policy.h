@@ -70,6 +70,14 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 void policy_decision_free(struct aa_oci_decision *d);
 
 /*
+ * policy_container_id - is @id (@n bytes) a container id by runc's rule:
+ * 1 to 1024 of [A-Za-z0-9_.+-], not starting with '.'? Such an id is also
+ * one safe path component and fits in a profile name. The one place that
+ * rule lives (records, copy names, audit attribution).
+ */
+bool policy_container_id(const char *id, size_t n);
+
+/*
  * policy_copy_name - the name of container @id's private copy of
  * @profile, for complain mode in that container alone:
  * "PROFILE--aa-oci-ID12", ID12 the first 12 characters of the id.
