@@ -6,7 +6,7 @@
  *   /var/log/audit/audit.log, /var/log/kern.log, /var/log/messages
  *   /dev/kmsg                          to its end, or from its end on
  *   /proc/PID/stat, /proc/PID/cgroup   through audit_pid_cgroup
- *   run_dir/containers/                through rundir_container_list
+ *   run_dir/containers.journal         through rundir_container_list
  */
 #include <errno.h>
 #include <fcntl.h>

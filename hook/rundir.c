@@ -31,11 +31,14 @@
  *                 whose mode in the kernel is not the recorded one, is
  *                 someone else's: containers never replace it. Dropped when
  *                 aa-oci unloads the profile.
- *   containers/ID each container a hook or aa-oci-runtime let through: who,
+ *   containers.journal
+ *                 each container a hook or aa-oci-runtime let through: who,
  *                 the profile and mode, the init pid when known, since when,
- *                 the bundle and Kubernetes names (rundir_container_*).
- *                 Removed by the hook at poststop and by aa-oci-runtime's
- *                 delete; one whose pid is gone is pruned when listed.
+ *                 the bundle and Kubernetes names (rundir_container_*): one
+ *                 line appended a start, one a stop (poststop, the
+ *                 wrapper's delete); compacted by a stop past 64 KiB and
+ *                 when listed; a container whose pid is gone is pruned
+ *                 when listed. Format and locking above journal_open_append.
  *   bin.XXXXXX, src.XXXXXX
  *                 a compile's output and a generated profile's text
  *                 (compile.c); unlinked when the compile ends. One left by a
@@ -51,7 +54,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -369,14 +374,38 @@ void rundir_loaded_drop(struct aa_oci_rundir *rd, const char *name)
 	(void)unlinkat(dfd, entry, 0);
 }
 
-/* runc's rule for container ids (policy_container_id): also one path
- * component. */
+/*
+ * The container journal, RUNDIR_CONTAINERS: one line a change, appended
+ * with one write(2) on a descriptor opened O_APPEND, so that a start
+ * creates no file and renames nothing (make bench row 1r):
+ *
+ *   \n+ ID BY PROFILE MODE PID SINCE BUNDLE NS POD CONTAINER RUNTIME ROOT .\n
+ *   \n- ID .\n
+ *
+ * (fields separated by a tab; "-" for none). The last "+" line of an id is
+ * its record; a "-" line ends it. A line with another number of fields or
+ * without the final "." is torn (a writer killed in the middle, a full
+ * run_dir) and is skipped: the "\n" each line starts with keeps the next
+ * line whole. Writers hold a shared flock on the journal while they write;
+ * compaction (journal_compact) holds it exclusively while it reads the
+ * journal and renames the compacted one over it, so no line is lost to a
+ * rename. A writer that finds its journal renamed away (no links left)
+ * opens the new one. Readers take no lock: a line being written is
+ * incomplete and skipped, as a torn one.
+ */
+#define JOURNAL_MAX (16u << 20)	    /* read at most this much */
+#define JOURNAL_COMPACT (64u << 10) /* a drop compacts past this size */
+#define JOURNAL_GROW (1u << 20)	    /* a put compacts past this size */
+#define PUT_FIELDS 14
+#define DROP_FIELDS 3
+
+/* runc's rule for container ids (policy_container_id). */
 static bool id_ok(const char *id)
 {
 	return policy_container_id(id, strlen(id));
 }
 
-/* A value on one line: no newline, no control bytes (annotations). */
+/* A value on one line: no newline, tab or other control byte. */
 static bool line_ok(const char *v)
 {
 	for (; v && *v; v++)
@@ -385,69 +414,71 @@ static bool line_ok(const char *v)
 	return true;
 }
 
-int rundir_container_put(struct aa_oci_rundir *rd,
-			 const struct aa_oci_container *c)
+static const char *dash(const char *v)
 {
-	_cleanup_free_ char *text = NULL;
-	const char *vals[] = {c->profile, c->bundle,	    c->k8s_namespace,
-			      c->k8s_pod, c->k8s_container, c->runtime,
-			      c->root};
-	char entry[sizeof(RUNDIR_CONTAINERS) + 1026];
-	size_t size = 512 + strlen(c->id);
-	int dfd, n, r;
-
-	if (!id_ok(c->id))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(vals) / sizeof(*vals); i++) {
-		if (!line_ok(vals[i]) || (vals[i] && strlen(vals[i]) > 4096))
-			return -EINVAL;
-		size += vals[i] ? strlen(vals[i]) : 1;
-	}
-	/* On every start: snprintf into one buffer (a container start runs
-	 * this; it is kept to code the start runs anyway). */
-	text = malloc(size);
-	if (!text)
-		return -ENOMEM;
-	n = snprintf(
-	    text, size,
-	    "id %s\nby %s\nprofile %s\nmode %s\npid %d\nsince %lld\n"
-	    "bundle %s\nk8s-namespace %s\nk8s-pod %s\nk8s-container %s\n"
-	    "runtime %s\nroot %s\nend\n",
-	    c->id, loader_name(c->by), c->profile ? c->profile : "-",
-	    mode_name(c->mode), (int)c->pid, (long long)c->since,
-	    c->bundle ? c->bundle : "-",
-	    c->k8s_namespace ? c->k8s_namespace : "-",
-	    c->k8s_pod ? c->k8s_pod : "-",
-	    c->k8s_container ? c->k8s_container : "-",
-	    c->runtime ? c->runtime : "-", c->root ? c->root : "-");
-	if (n < 0 || (size_t)n >= size)
-		return -ENOMEM;
-	snprintf(entry, sizeof(entry), RUNDIR_CONTAINERS "/%s", c->id);
-	/* On every start: no fsync (run_dir ends with the boot, and a
-	 * record without its "end" line is refused when read), and the
-	 * directory made only the first time. */
-	dfd = rundir_fd(rd, true, NULL);
-	if (dfd < 0)
-		return dfd;
-	r = write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
-	if (r == -ENOENT) {
-		dfd = sub_fd(rd, RUNDIR_CONTAINERS);
-		if (dfd < 0)
-			return dfd;
-		r = write_file_replace_at(dfd, entry, text, (size_t)n, 0600);
-	}
-	return r;
+	return v ? v : "-";
 }
 
-void rundir_container_drop(struct aa_oci_rundir *rd, const char *id)
+/* One "+" line for @c, or NULL (-ENOMEM in errno). */
+static char *put_line(const struct aa_oci_container *c, int *ret_len)
 {
-	_cleanup_free_ char *entry = NULL;
-	int dfd = rundir_fd(rd, false, NULL);
+	char *text = NULL;
+	int n = asprintf(
+	    &text, "\n+\t%s\t%s\t%s\t%s\t%d\t%lld\t%s\t%s\t%s\t%s\t%s\t%s\t.\n",
+	    c->id, loader_name(c->by), dash(c->profile), mode_name(c->mode),
+	    (int)c->pid, (long long)c->since, dash(c->bundle),
+	    dash(c->k8s_namespace), dash(c->k8s_pod), dash(c->k8s_container),
+	    dash(c->runtime), dash(c->root));
 
-	if (dfd < 0 || !id_ok(id) ||
-	    asprintf(&entry, RUNDIR_CONTAINERS "/%s", id) < 0)
-		return;
-	(void)unlinkat(dfd, entry, 0);
+	*ret_len = n;
+	return n < 0 ? NULL : text;
+}
+
+/* Open the journal for appending (creating it) with a shared lock, the
+ * current one: not one a compaction renamed away meanwhile. Returns: the
+ * descriptor (its size in *@ret_size), or -errno. */
+static int journal_open_append(struct aa_oci_rundir *rd, off_t *ret_size)
+{
+	int dfd = rundir_fd(rd, true, NULL);
+
+	if (dfd < 0)
+		return dfd;
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat st;
+		int fd = openat(dfd, RUNDIR_CONTAINERS,
+				O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				    O_NOFOLLOW,
+				0600);
+
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, LOCK_SH) < 0 || fstat(fd, &st) < 0) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+		if (st.st_nlink > 0) {
+			*ret_size = st.st_size;
+			return fd;
+		}
+		close(fd); /* compacted away: the new one */
+	}
+	return -EAGAIN;
+}
+
+/* Append @len bytes in one write; a short one leaves a torn line (skipped
+ * by every reader, gone at the next compaction) and fails. */
+static int journal_append(int fd, const char *line, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = write(fd, line, len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -ENOSPC;
 }
 
 void rundir_container_free(struct aa_oci_container *c)
@@ -473,69 +504,53 @@ void rundir_container_list_free(struct aa_oci_container *v, size_t n)
 /* "-" stands for none. */
 static int take(const char *v, char **ret)
 {
-	free(*ret);
-	*ret = NULL;
 	if (streq(v, "-"))
 		return 0;
 	*ret = strdup(v);
 	return *ret ? 0 : -ENOMEM;
 }
 
-/* A whole record ("key value" lines, the last "end"), or -EBADMSG. */
-static int container_parse(char *buf, struct aa_oci_container *ret)
+static int number(const char *v, long long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoll(v, &end, 10);
+	return (*v && !*end && !errno && *ret >= 0) ? 0 : -EBADMSG;
+}
+
+/* A "+" line's fields into @ret; -EBADMSG for one that is not whole. */
+static int put_parse(char **f, struct aa_oci_container *ret)
 {
 	struct aa_oci_container c = {0};
-	bool ended = false;
-	char *line, *save = NULL;
-	int r = 0;
+	long long pid, since;
+	int r;
 
-	for (line = strtok_r(buf, "\n", &save); line && r == 0;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *v = strchr(line, ' '), *end;
-
-		if (streq(line, "end")) {
-			ended = true;
-			break;
-		}
-		if (!v) {
-			r = -EBADMSG;
-			break;
-		}
-		*v++ = '\0';
-		if (streq(line, "id"))
-			r = take(v, &c.id);
-		else if (streq(line, "by"))
-			c.by = streq(v, "runtime") ? AA_OCI_BY_RUNTIME
-						   : AA_OCI_BY_HOOK;
-		else if (streq(line, "profile"))
-			r = take(v, &c.profile);
-		else if (streq(line, "mode"))
-			c.mode = streq(v, "complain")  ? AA_OCI_MODE_COMPLAIN
-				 : streq(v, "enforce") ? AA_OCI_MODE_ENFORCE
-						       : AA_OCI_MODE_OTHER;
-		else if (streq(line, "pid") || streq(line, "since")) {
-			long long x = strtoll(v, &end, 10);
-
-			if (*end || x < 0)
-				r = -EBADMSG;
-			else if (line[0] == 'p')
-				c.pid = (pid_t)x;
-			else
-				c.since = (time_t)x;
-		} else if (streq(line, "bundle"))
-			r = take(v, &c.bundle);
-		else if (streq(line, "k8s-namespace"))
-			r = take(v, &c.k8s_namespace);
-		else if (streq(line, "k8s-pod"))
-			r = take(v, &c.k8s_pod);
-		else if (streq(line, "k8s-container"))
-			r = take(v, &c.k8s_container);
-		else if (streq(line, "runtime"))
-			r = take(v, &c.runtime);
-		else if (streq(line, "root"))
-			r = take(v, &c.root);
-	}
-	if (r == 0 && (!ended || !c.id))
+	if (!id_ok(f[1]) || number(f[5], &pid) < 0 || pid > INT32_MAX ||
+	    number(f[6], &since) < 0)
+		return -EBADMSG;
+	c.by = streq(f[2], "runtime") ? AA_OCI_BY_RUNTIME : AA_OCI_BY_HOOK;
+	c.mode = streq(f[4], "complain")  ? AA_OCI_MODE_COMPLAIN
+		 : streq(f[4], "enforce") ? AA_OCI_MODE_ENFORCE
+					  : AA_OCI_MODE_OTHER;
+	c.pid = (pid_t)pid;
+	c.since = (time_t)since;
+	r = take(f[1], &c.id);
+	if (r == 0)
+		r = take(f[3], &c.profile);
+	if (r == 0)
+		r = take(f[7], &c.bundle);
+	if (r == 0)
+		r = take(f[8], &c.k8s_namespace);
+	if (r == 0)
+		r = take(f[9], &c.k8s_pod);
+	if (r == 0)
+		r = take(f[10], &c.k8s_container);
+	if (r == 0)
+		r = take(f[11], &c.runtime);
+	if (r == 0)
+		r = take(f[12], &c.root);
+	if (r == 0 && !c.id)
 		r = -EBADMSG;
 	if (r < 0) {
 		rundir_container_free(&c);
@@ -545,30 +560,211 @@ static int container_parse(char *buf, struct aa_oci_container *ret)
 	return 0;
 }
 
+/* The records a journal's text holds, in no order; only @id's when it is
+ * not NULL. *@ret_torn counts the lines that were not whole. */
+static int journal_fold(char *text, const char *id,
+			struct aa_oci_container **ret, size_t *ret_n,
+			size_t *ret_torn)
+{
+	struct aa_oci_container *v = NULL;
+	size_t n = 0, torn = 0;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[PUT_FIELDS + 1];
+		size_t nf = 0, i;
+		struct aa_oci_container c;
+		int r;
+
+		for (char *p = line; nf <= PUT_FIELDS; p++) {
+			f[nf++] = p;
+			if (!(p = strchr(p, '\t')))
+				break;
+			*p = '\0';
+		}
+		if ((nf != PUT_FIELDS && nf != DROP_FIELDS) ||
+		    !streq(f[nf - 1], ".") ||
+		    !(streq(f[0], "+") || streq(f[0], "-")) ||
+		    (f[0][0] == '+') != (nf == PUT_FIELDS)) {
+			torn++;
+			continue;
+		}
+		if (id && !streq(f[1], id))
+			continue;
+		r = f[0][0] == '+' ? put_parse(f, &c) : 0;
+		if (r == -EBADMSG) {
+			torn++;
+			continue;
+		}
+		for (i = 0; r == 0 && i < n && !streq(v[i].id, f[1]); i++)
+			;
+		if (r == 0 && i < n) { /* the older record of this id goes */
+			rundir_container_free(&v[i]);
+			v[i] = v[--n];
+		}
+		if (r == 0 && f[0][0] == '-')
+			continue;
+		if (r == 0) {
+			struct aa_oci_container *nv =
+			    realloc(v, (n + 1) * sizeof(*v));
+
+			if (nv) {
+				v = nv;
+				v[n++] = c;
+				continue;
+			}
+			rundir_container_free(&c);
+		}
+		rundir_container_list_free(v, n);
+		return -ENOMEM;
+	}
+	*ret = v;
+	*ret_n = n;
+	if (ret_torn)
+		*ret_torn = torn;
+	return 0;
+}
+
+/* Is @c's process gone (a container that ended without poststop)? */
+static bool gone(const struct aa_oci_container *c)
+{
+	return c->pid > 0 && kill(c->pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Rewrite the journal as its live records alone (without the ones whose
+ * process is gone, with @prune), under the exclusive lock. Best effort:
+ * the old journal stays when anything fails. */
+static void journal_compact(struct aa_oci_rundir *rd, bool prune)
+{
+	_cleanup_free_ char *text = NULL, *out = NULL;
+	_cleanup_close_ int fd = -1;
+	struct aa_oci_container *v = NULL;
+	size_t n = 0, len = 0, cap = 0;
+	int dfd = rundir_fd(rd, false, NULL);
+	struct stat st;
+
+	if (dfd < 0)
+		return;
+	fd = openat(dfd, RUNDIR_CONTAINERS, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0 ||
+	    st.st_nlink == 0 || !S_ISREG(st.st_mode) ||
+	    read_fd_sized(fd, (size_t)st.st_size, JOURNAL_MAX, &text, NULL) <
+		0 ||
+	    journal_fold(text, NULL, &v, &n, NULL) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *line = NULL;
+		int l;
+
+		if (prune && gone(&v[i]))
+			continue;
+		line = put_line(&v[i], &l);
+		if (!line)
+			goto out;
+		if (len + (size_t)l + 1 > cap) {
+			char *nout;
+
+			cap = (len + (size_t)l + 1) * 2;
+			nout = realloc(out, cap);
+			if (!nout)
+				goto out;
+			out = nout;
+		}
+		memcpy(out + len, line, (size_t)l);
+		len += (size_t)l;
+	}
+	/* Renamed over the journal while the lock is held: a writer waiting
+	 * for it then finds its journal unlinked and opens this one. */
+	(void)write_file_replace_at(dfd, RUNDIR_CONTAINERS, out ? out : "", len,
+				    0600);
+out:
+	rundir_container_list_free(v, n);
+}
+
+int rundir_container_put(struct aa_oci_rundir *rd,
+			 const struct aa_oci_container *c)
+{
+	_cleanup_free_ char *line = NULL;
+	const char *vals[] = {c->profile, c->bundle,	    c->k8s_namespace,
+			      c->k8s_pod, c->k8s_container, c->runtime,
+			      c->root};
+	off_t size = 0;
+	int fd, len, r;
+
+	if (!id_ok(c->id))
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(vals) / sizeof(*vals); i++)
+		if (!line_ok(vals[i]) || (vals[i] && strlen(vals[i]) > 4096))
+			return -EINVAL;
+	line = put_line(c, &len);
+	if (!line)
+		return -ENOMEM;
+	fd = journal_open_append(rd, &size);
+	if (fd < 0)
+		return fd;
+	r = journal_append(fd, line, (size_t)len);
+	close(fd);
+	if (r == 0 && size > (off_t)JOURNAL_GROW)
+		journal_compact(rd, true); /* rare: starts without stops */
+	return r;
+}
+
+void rundir_container_drop(struct aa_oci_rundir *rd, const char *id)
+{
+	char line[300];
+	off_t size = 0;
+	int fd, n;
+
+	if (!id_ok(id))
+		return;
+	n = snprintf(line, sizeof(line), "\n-\t%s\t.\n", id);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	fd = journal_open_append(rd, &size);
+	if (fd < 0)
+		return;
+	(void)journal_append(fd, line, (size_t)n);
+	close(fd);
+	if (size > (off_t)JOURNAL_COMPACT)
+		journal_compact(rd, false);
+}
+
+/* The journal's text, or 0 with NULL when there is none. */
+static int journal_read(struct aa_oci_rundir *rd, char **ret)
+{
+	int r;
+
+	*ret = NULL;
+	r = rundir_read(rd, RUNDIR_CONTAINERS, JOURNAL_MAX, ret, NULL);
+	return r == -ENOENT ? 0 : r;
+}
+
 int rundir_container_get(struct aa_oci_rundir *rd, const char *id,
 			 struct aa_oci_container *ret)
 {
-	_cleanup_free_ char *entry = NULL, *buf = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct aa_oci_container *v = NULL;
+	size_t n = 0;
 	int r;
 
 	if (!id_ok(id))
 		return -EINVAL;
-	if (asprintf(&entry, RUNDIR_CONTAINERS "/%s", id) < 0)
-		return -ENOMEM;
-	r = rundir_read(rd, entry, 64 << 10, &buf, NULL);
+	r = journal_read(rd, &text);
 	if (r < 0)
 		return r;
-	r = container_parse(buf, ret);
-	if (r == 0 && !streq(ret->id, id)) {
-		rundir_container_free(ret);
-		r = -EBADMSG;
+	if (!text)
+		return -ENOENT;
+	r = journal_fold(text, id, &v, &n, NULL);
+	if (r < 0)
+		return r;
+	if (n == 0) {
+		free(v);
+		return -ENOENT;
 	}
-	return r;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	*ret = v[0];
+	free(v);
+	return 0;
 }
 
 static int by_since(const void *a, const void *b)
@@ -578,6 +774,51 @@ static int by_since(const void *a, const void *b)
 	if (x->since != y->since)
 		return x->since < y->since ? -1 : 1;
 	return strcmp(x->id, y->id);
+}
+
+int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
+			  struct aa_oci_container **ret, size_t *ret_n)
+{
+	_cleanup_free_ char *text = NULL;
+	struct aa_oci_container *v = NULL;
+	size_t n = 0, torn = 0, dead = 0, len;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = journal_read(rd, &text);
+	if (r < 0 || !text)
+		return r == -ENOENT ? 0 : r;
+	len = strlen(text);
+	r = journal_fold(text, NULL, &v, &n, &torn);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; prune && i < n;) {
+		if (gone(&v[i])) {
+			rundir_container_free(&v[i]);
+			v[i] = v[--n];
+			dead++;
+		} else {
+			i++;
+		}
+	}
+	/* What was pruned or torn goes from the journal too. */
+	if (dead || (prune && (torn || len > JOURNAL_COMPACT)))
+		journal_compact(rd, prune);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_since);
+	if (n == 0) {
+		free(v);
+		v = NULL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Open directory @sub of the run directory for reading. Returns: 1 with
@@ -599,57 +840,6 @@ static int sub_open(struct aa_oci_rundir *rd, const char *sub, DIR **ret)
 		return r;
 	}
 	return 1;
-}
-
-int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
-			  struct aa_oci_container **ret, size_t *ret_n)
-{
-	struct aa_oci_container *v = NULL;
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d = NULL;
-	int r = sub_open(rd, RUNDIR_CONTAINERS, &d), sfd;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (r <= 0)
-		return r;
-	sfd = dirfd(d);
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *buf = NULL;
-		struct aa_oci_container c, *nv;
-
-		if (!id_ok(de->d_name))
-			continue; /* ., .., temporary files */
-		if (read_file_at(sfd, de->d_name, true, 64 << 10, &buf, NULL) <
-			0 ||
-		    container_parse(buf, &c) < 0 || !streq(c.id, de->d_name)) {
-			/* torn or foreign: of no use to anyone */
-			(void)unlinkat(sfd, de->d_name, 0);
-			continue;
-		}
-		if (prune && c.pid > 0 && kill(c.pid, 0) < 0 &&
-		    errno == ESRCH) {
-			(void)unlinkat(sfd, de->d_name, 0);
-			rundir_container_free(&c);
-			continue;
-		}
-		nv = realloc(v, (n + 1) * sizeof(*v));
-		if (!nv) {
-			rundir_container_free(&c);
-			rundir_container_list_free(v, n);
-			closedir(d);
-			return -ENOMEM;
-		}
-		v = nv;
-		v[n++] = c;
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), by_since);
-	*ret = v;
-	*ret_n = n;
-	return 0;
 }
 
 /* The profile name behind an entry of kdir/ or loaded/ (%XX decoded). */

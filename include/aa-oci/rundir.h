@@ -26,7 +26,7 @@
 #define RUNDIR_KDIR "kdir"
 #define RUNDIR_LOADED "loaded"
 #define RUNDIR_PARSER "parser"
-#define RUNDIR_CONTAINERS "containers"
+#define RUNDIR_CONTAINERS "containers.journal"
 
 struct aa_oci_rundir;
 
@@ -162,16 +162,17 @@ struct aa_oci_container {
 };
 
 /*
- * rundir_container_put - record @c under containers/<id> (atomically);
- * an id that is not one path component of [A-Za-z0-9_.+-] (runc's rule)
- * is refused. Returns: 0 or -errno.
+ * rundir_container_put - record @c: one line appended to the container
+ * journal, which a later put of the same id replaces. An id outside runc's
+ * rule (policy_container_id) or a value with a control byte is refused.
+ * Returns: 0 or -errno (a full run_dir: the record is not kept).
  */
 int rundir_container_put(struct aa_oci_rundir *rd,
 			 const struct aa_oci_container *c);
 
 /*
- * rundir_container_get - @id's record. Returns: 0, -ENOENT, -EBADMSG
- * (torn), or -errno.
+ * rundir_container_get - @id's record. Returns: 0, -ENOENT (none, or only
+ * a torn one), or -errno.
  */
 int rundir_container_get(struct aa_oci_rundir *rd, const char *id,
 			 struct aa_oci_container *ret);
@@ -180,11 +181,11 @@ int rundir_container_get(struct aa_oci_rundir *rd, const char *id,
 void rundir_container_drop(struct aa_oci_rundir *rd, const char *id);
 
 /*
- * rundir_container_list - every record, oldest first. A torn or unreadable
- * record is skipped (and removed); with @prune, so is one whose pid is
- * gone (a container that ended without poststop or delete).
- * Returns: 0 with a new array (free with rundir_container_list_free), or
- * -errno; no directory is an empty list.
+ * rundir_container_list - every record, oldest first. A torn line is
+ * skipped; with @prune, so is a container whose pid is gone (one that
+ * ended without poststop or delete), and both leave the journal.
+ * Returns: 0 with a new array (free with rundir_container_list_free; NULL
+ * when empty), or -errno; no journal is an empty list.
  */
 int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
 			  struct aa_oci_container **ret, size_t *ret_n);
