@@ -13,6 +13,7 @@
 #include "aa-oci/cache.h"
 #include "aa-oci/compile.h"
 #include "aa-oci/config.h"
+#include "aa-oci/load.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/util.h"
@@ -82,6 +83,15 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 			       "%s did not finish within %ld ms on %s; raise "
 			       "parser_timeout_ms in the config file",
 			       cfg->parser, cfg->parser_timeout_ms, src);
+	/* A crash or an outside kill (the OOM killer) is not a verdict on
+	 * the profile: say so, rather than "exit 137". */
+	if (res.signal != 0) {
+		parser_message(res.errout, msg, sizeof(msg));
+		return err_set(err, -EBADMSG,
+			       "%s was killed by signal %d (%s) on %s%s%s",
+			       cfg->parser, res.signal, strsignal(res.signal),
+			       src, msg[0] ? ": " : "", msg);
+	}
 	if (res.status != 0) {
 		parser_message(res.errout, msg, sizeof(msg));
 		return err_set(err, -EBADMSG, "%s failed on %s (exit %d): %s",
@@ -219,8 +229,15 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		return r;
 	}
 	if (cache) {
-		r = cache_put(cache, key, c.buf, c.len);
-		if (r < 0)
+		/* Only a policy whose profiles can be read is kept: what a
+		 * parser that exited 0 with nothing, garbage or a cut output
+		 * wrote would otherwise be served on every later start. */
+		char **names = NULL;
+		bool whole = load_policy_declared(c.buf, c.len, &names) == 0;
+
+		strv_free(names);
+		r = whole ? cache_put(cache, key, c.buf, c.len) : -EBADMSG;
+		if (r < 0 && whole)
 			snprintf(c.warning, sizeof(c.warning),
 				 "cannot write to policy cache %.300s (%s); "
 				 "compiling without it",

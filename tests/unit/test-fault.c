@@ -1,0 +1,855 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Fault injection: each test breaks one thing aa-oci depends on (the
+ * parser, the lock holder, run_dir and cache_dir, the kernel interface,
+ * config.json under the wrapper, the files aa-oci wrote) and asserts that
+ * nothing was lost and nothing was left half-done or unconfined: the load
+ * either succeeds whole or fails with one line and nothing reaches the
+ * kernel, no temporary file and no damaged entry is left, and the next
+ * start with the fault gone succeeds.
+ *
+ * Fake parsers are small shell scripts written here; the kernel is the fake
+ * securityfs of fixture.h. Faults that need a mount (a full or read-only
+ * tmpfs) run in a private mount namespace made by the group setup, so no
+ * mount outlives the process whatever happens; they are skipped, with the
+ * reason, where mounting is not allowed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
+#include "aa-oci/config.h"
+#include "aa-oci/hook.h"
+#include "aa-oci/index.h"
+#include "aa-oci/kernel.h"
+#include "aa-oci/load.h"
+#include "aa-oci/oci.h"
+#include "aa-oci/rewrite.h"
+#include "aa-oci/rundir.h"
+#include "aa-oci/runtime.h"
+#include "aa-oci/sync.h"
+#include "aa-oci/sync-record.h"
+#include "aa-oci/util.h"
+
+#define REAL_PARSER "/sbin/apparmor_parser"
+#define ID "3f2a9c1b7e04aa55bb"
+
+static const char web_profile[] = "profile web {\n  file,\n"
+				  "  deny /etc/shadow r,\n}\n";
+
+/* Mounting needs root and a private mount namespace (group setup). */
+static bool can_mount;
+static const char *no_mount_why = "not root";
+
+struct env {
+	char *top;
+	char *fs;      /* fake apparmorfs */
+	char *dir;     /* the profile directory */
+	char *run;     /* run_dir */
+	char *cache;   /* cache_dir */
+	char *bin;     /* fake parsers */
+	char *bundle;  /* a bundle (hook, runtime) */
+	char *confile; /* a config file for the hook binary */
+	struct aa_oci_config cfg;
+	struct aa_oci_kernel *k;
+	char *mounts[4];
+	size_t nmounts;
+};
+
+static int group_setup(void **state)
+{
+	if (fx_group_setup(state) < 0)
+		return -1;
+	if (geteuid() != 0)
+		return 0;
+	/* Every mount made here dies with this process. */
+	if (unshare(CLONE_NEWNS) < 0) {
+		no_mount_why = "no private mount namespace (unshare)";
+		return 0;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		no_mount_why = "cannot make / private (mount)";
+		return 0;
+	}
+	can_mount = true;
+	return 0;
+}
+
+static void set_parser(struct env *e, const char *path)
+{
+	free(e->cfg.parser);
+	e->cfg.parser = strdup(path);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char *sim = fx_repo_path("tests/data/parsers/kernel-sim");
+
+	e->top = fx_base_mkdtemp();
+	e->fs = fx_apparmorfs("already (enforce)\n");
+	e->dir = fx_path(e->top, "profiles");
+	e->run = fx_path(e->top, "run");
+	e->cache = fx_path(e->top, "cache");
+	e->bin = fx_path(e->top, "bin");
+	e->bundle = fx_path(e->top, "bundle");
+	e->confile = fx_path(e->top, "aa-oci.json");
+	mkdir(e->dir, 0755);
+	mkdir(e->bin, 0755);
+	mkdir(e->bundle, 0755);
+	fx_write(e->dir, "web", "%s", web_profile);
+	assert_int_equal(config_init(&e->cfg), 0);
+	strv_free(e->cfg.profile_dirs);
+	e->cfg.profile_dirs = calloc(2, sizeof(char *));
+	e->cfg.profile_dirs[0] = strdup(e->dir);
+	assert_int_equal(config_set_run_dir(&e->cfg, e->run), 0);
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = strdup(e->cache);
+	set_parser(e, sim);
+	e->cfg.parser_timeout_ms = 5000;
+	assert_int_equal(kernel_open(e->fs, &e->k, NULL), 0);
+	free(sim);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	while (e->nmounts > 0) {
+		char *m = e->mounts[--e->nmounts];
+
+		umount2(m, MNT_DETACH);
+		free(m);
+	}
+	kernel_close(e->k);
+	config_free(&e->cfg);
+	fx_rm_rf(e->top);
+	fx_rm_rf(e->fs);
+	free(e->top);
+	free(e->fs);
+	free(e->dir);
+	free(e->run);
+	free(e->cache);
+	free(e->bin);
+	free(e->bundle);
+	free(e->confile);
+	free(e);
+	return 0;
+}
+
+/* A fake parser named @name: a shell script with @body after a prelude
+ * that finds the output file ($out) and the source ($src). */
+static char *fake_parser(struct env *e, const char *name, const char *fmt, ...)
+{
+	char *path = fx_path(e->bin, name), *body;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	assert_true(vasprintf(&body, fmt, ap) > 0);
+	va_end(ap);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"#!/bin/sh\n"
+		"ulimit -c 0\n"
+		"out= prev=\n"
+		"for a in \"$@\"; do\n"
+		"\t[ \"$prev\" = -o ] && out=$a\n"
+		"\tprev=$a src=$a\n"
+		"done\n"
+		"%s\n",
+		body);
+	fclose(f);
+	assert_int_equal(chmod(path, 0755), 0);
+	free(body);
+	return path;
+}
+
+static size_t file_size(const char *dir, const char *name)
+{
+	char *p = fx_path(dir, name);
+	struct stat st;
+	size_t n = stat(p, &st) == 0 ? (size_t)st.st_size : 0;
+
+	free(p);
+	return n;
+}
+
+static size_t replace_size(struct env *e)
+{
+	return file_size(e->fs, ".replace");
+}
+
+/* Fail on any temporary file (bin.*, src.*, *.tmp) under @dir. */
+static void no_temporaries(const char *dir)
+{
+	char *cmd, line[512];
+	FILE *p;
+
+	assert_true(asprintf(&cmd,
+			     "find '%s' \\( -name 'bin.*' -o -name 'src.*' -o "
+			     "-name '*.tmp' \\) 2>/dev/null",
+			     dir) > 0);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		fail_msg("temporary file left: %s", line);
+	pclose(p);
+	free(cmd);
+}
+
+/* The cache's entries: how many, each whole (a torn one fails). */
+static size_t cache_entries(struct env *e)
+{
+	struct aa_oci_cache_entry *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(cache_list(e->cache, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].valid)
+			fail_msg("damaged cache entry %s/%s", v[i].dir,
+				 v[i].key);
+	free(v);
+	return n;
+}
+
+static int ensure(struct env *e, struct aa_oci_load_result *res,
+		  struct aa_oci_err *err)
+{
+	*res = (struct aa_oci_load_result){0};
+	err_clear(err);
+	return load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "web",
+			   AA_OCI_MODE_ENFORCE, res, err);
+}
+
+/* The fault is gone: the next start loads it, whole. */
+static void next_start_succeeds(struct env *e)
+{
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+	char *sim = fx_repo_path("tests/data/parsers/kernel-sim");
+
+	set_parser(e, sim);
+	if (ensure(e, &res, &err) != 0)
+		fail_msg("the next start failed: %s", err.text);
+	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
+	assert_true(replace_size(e) > 100);
+	no_temporaries(e->run);
+	no_temporaries(e->cache);
+	assert_int_equal(cache_entries(e), 1);
+	load_result_free(&res);
+	free(sim);
+}
+
+/* --- 1. the parser fails in every way a process can --- */
+
+struct parser_case {
+	const char *what;
+	const char *body;
+	int ret;
+	const char *says; /* in the error line */
+};
+
+static const struct parser_case parser_cases[] = {
+    {"killed mid-compile (SIGKILL)",
+     "printf 'partial output' >\"$out\"\nkill -KILL $$", -EBADMSG,
+     "was killed by signal 9"},
+    {"crashing (SIGSEGV)", "printf '\\004\\010' >\"$out\"\nkill -SEGV $$",
+     -EBADMSG, "was killed by signal 11"},
+    {"hung past parser_timeout_ms",
+     "printf 'partial output' >\"$out\"\nexec sleep 30", -ETIMEDOUT,
+     "did not finish within 300 ms"},
+    {"exit 0, random bytes", "cat \"${0%/*}/random.bin\" >\"$out\"", -EBADMSG,
+     "cannot read the profile names in the policy"},
+    {"exit 0, empty output", ": >\"$out\"", -ENOENT, "defines no profile"},
+    {"exit 0, no output file", "rm -f \"$out\"", -ENOENT,
+     "cannot read the policy compiled from"},
+    {"exit 0, output truncated to 1 byte",
+     REAL_PARSER " \"$@\" && truncate -s 1 \"$out\"", -EBADMSG,
+     "cannot read the profile names in the policy"},
+    {"exit 0, output truncated to 16 bytes",
+     REAL_PARSER " \"$@\" && truncate -s 16 \"$out\"", -ENOENT,
+     "defines no profile"},
+    {"exit 0, output truncated to half",
+     REAL_PARSER
+     " \"$@\" && truncate -s $(($(stat -c %s \"$out\") / 2)) \"$out\"",
+     -EBADMSG, "cannot read the profile names in the policy"},
+    {"exit 0, output without its last byte",
+     REAL_PARSER " \"$@\" && truncate -s -1 \"$out\"", -EBADMSG,
+     "cannot read the profile names in the policy"},
+};
+
+/* Deterministic noise for the parser that "succeeds" with garbage. */
+static void write_random(struct env *e)
+{
+	char *p = fx_path(e->bin, "random.bin");
+	FILE *f = fopen(p, "w");
+	uint32_t x = 0x12345678;
+
+	assert_non_null(f);
+	for (int i = 0; i < 4096; i++) {
+		x = x * 1103515245u + 12345u;
+		fputc((int)(x >> 16) & 0xff, f);
+	}
+	fclose(f);
+	free(p);
+}
+
+static void test_parser_faults(void **state)
+{
+	struct env *e = *state;
+	char *before = fx_read(e->fs, "profiles", NULL);
+
+	write_random(e);
+	e->cfg.parser_timeout_ms = 300;
+	for (size_t i = 0; i < sizeof(parser_cases) / sizeof(*parser_cases);
+	     i++) {
+		const struct parser_case *c = &parser_cases[i];
+		struct aa_oci_load_result res = {0};
+		struct aa_oci_err err = {0};
+		char *p = fake_parser(e, "parser", "%s", c->body), *now;
+		int r;
+
+		set_parser(e, p);
+		/* Twice: a second start must not find anything the first
+		 * left (a cache entry, a record). */
+		for (int round = 0; round < 2; round++) {
+			r = ensure(e, &res, &err);
+			if (r != c->ret || !strstr(err.text, c->says))
+				fail_msg("%s: returned %d (%s), want %d with "
+					 "\"%s\"",
+					 c->what, r, err.text, c->ret, c->says);
+			assert_null(strchr(err.text, '\n'));
+			assert_non_null(strstr(err.text, e->dir));
+			load_result_free(&res);
+		}
+		if (replace_size(e) != 0)
+			fail_msg("%s: .replace was written", c->what);
+		now = fx_read(e->fs, "profiles", NULL);
+		assert_string_equal(now, before);
+		free(now);
+		if (cache_entries(e) != 0)
+			fail_msg("%s: a cache entry was kept", c->what);
+		{
+			struct aa_oci_loaded rec = {0};
+
+			assert_int_equal(
+			    rundir_loaded_get(e->cfg.rundir, "web", &rec),
+			    -ENOENT);
+		}
+		no_temporaries(e->run);
+		no_temporaries(e->cache);
+		free(p);
+	}
+	e->cfg.parser_timeout_ms = 5000;
+	next_start_succeeds(e);
+	free(before);
+}
+
+/* A cache entry that holds no readable policy (one an earlier version
+ * stored from a parser that exited 0 with nothing) is dropped and the
+ * source compiled again, not refused on every start. */
+static void test_cache_entry_without_policy(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_cache_entry *v = NULL;
+	struct aa_oci_cache *c = NULL;
+	aa_features *f = NULL;
+	size_t n = 0;
+
+	/* A good start stores the entry; overwrite it with a well-formed
+	 * entry of an empty policy. */
+	assert_int_equal(ensure(e, &res, &err), 0);
+	load_result_free(&res);
+	assert_int_equal(cache_list(e->cache, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(kernel_features(e->k, NULL, &f), 0);
+	assert_int_equal(cache_open(e->cache, f, &c, NULL), 0);
+	assert_int_equal(cache_put(c, v[0].key, "", 0), 0);
+	cache_close(c);
+	fx_write(e->fs, ".replace", "%s", "");
+	fx_write(e->fs, "profiles", "%s", "");
+	{
+		char *pol = fx_path(e->fs, "policy");
+
+		fx_rm_rf(pol);
+		free(pol);
+	}
+	if (ensure(e, &res, &err) != 0)
+		fail_msg("start with an empty cached policy: %s", err.text);
+	assert_false(res.from_cache);
+	assert_true(replace_size(e) > 100);
+	load_result_free(&res);
+	assert_int_equal(cache_entries(e), 1);
+	free(v);
+}
+
+/* Through the hook binary: the refusal is one line on stderr. */
+static char *hook_binary(void)
+{
+	char exe[PATH_MAX], *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	/* BUILD/tests/test-fault -> BUILD/aa-oci-hook */
+	if (!(p = strrchr(exe, '/')))
+		return NULL;
+	*p = '\0';
+	if (!(p = strrchr(exe, '/')))
+		return NULL;
+	*p = '\0';
+	p = fx_path(exe, "aa-oci-hook");
+	if (access(p, X_OK) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Run the hook binary on a container asking for "web"; its stderr. */
+static int run_hook(struct env *e, char **ret_err)
+{
+	char *hook = hook_binary(), *cmd, *errf = fx_path(e->top, "hook.err");
+	int st;
+
+	fx_write(e->top, "aa-oci.json",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", "
+		 "\"parser_timeout_ms\": %ld, \"run_dir\": \"%s\", "
+		 "\"cache_dir\": \"%s\"}",
+		 e->dir, e->cfg.parser, e->cfg.parser_timeout_ms, e->run,
+		 e->cache);
+	fx_write(e->bundle, "config.json",
+		 "{\"process\": {\"apparmorProfile\": \"web\"}}");
+	fx_write(e->top, "state.json",
+		 "{\"ociVersion\": \"1.0.2\", \"id\": \"" ID
+		 "\", \"status\": \"creating\", \"pid\": 42, "
+		 "\"bundle\": \"%s\"}",
+		 e->bundle);
+	assert_true(asprintf(&cmd,
+			     "'%s' --apparmorfs '%s' --config '%s' "
+			     "createRuntime <'%s/state.json' 2>'%s'",
+			     hook, e->fs, e->confile, e->top, errf) > 0);
+	st = system(cmd);
+	*ret_err = fx_read(e->top, "hook.err", NULL);
+	free(cmd);
+	free(hook);
+	free(errf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_parser_faults_hook_line(void **state)
+{
+	struct env *e = *state;
+	char *hook = hook_binary();
+
+	if (!hook) {
+		/* Built alone (make build/tests/test-fault): no binaries. */
+		skip();
+	}
+	free(hook);
+	write_random(e);
+	e->cfg.parser_timeout_ms = 300;
+	for (size_t i = 0; i < sizeof(parser_cases) / sizeof(*parser_cases);
+	     i++) {
+		const struct parser_case *c = &parser_cases[i];
+		char *p = fake_parser(e, "parser", "%s", c->body), *text;
+		struct aa_oci_container rec = {0};
+
+		set_parser(e, p);
+		assert_int_equal(run_hook(e, &text), 1);
+		if (lines(text) != 1 || !strstr(text, "profile \"web\"") ||
+		    !strstr(text, c->says))
+			fail_msg("%s: stderr is not one line naming the "
+				 "profile and the fault: %s",
+				 c->what, text);
+		assert_int_equal(replace_size(e), 0);
+		/* Refused: no record of a container that never started. */
+		assert_int_equal(rundir_container_get(e->cfg.rundir, ID, &rec),
+				 -ENOENT);
+		free(text);
+		free(p);
+	}
+	no_temporaries(e->run);
+	no_temporaries(e->cache);
+	assert_int_equal(cache_entries(e), 0);
+}
+
+/* Every prefix of a real compiled policy is refused by the reader of its
+ * names: a parser that stops short is never loaded. */
+static void test_truncated_policy_never_read(void **state)
+{
+	struct env *e = *state;
+	char *src = fx_path(e->dir, "web"), *out = fx_path(e->top, "web.bin");
+	char *buf;
+	size_t len = 0;
+
+	set_parser(e, REAL_PARSER);
+	assert_int_equal(
+	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
+	    0);
+	buf = fx_read(e->top, "web.bin", &len);
+	assert_true(len > 100);
+	for (size_t l = 0; l < len; l++) {
+		char **names = NULL;
+		int r = load_policy_declared(buf, l, &names);
+
+		if (r == 0)
+			fail_msg("a policy cut to %zu of %zu bytes reads as "
+				 "declaring \"%s\"",
+				 l, len, names[0]);
+	}
+	free(buf);
+	free(src);
+	free(out);
+}
+
+/* --- 2. the hook killed while it holds load.lock --- */
+
+static void test_killed_holding_lock(void **state)
+{
+	struct env *e = *state;
+	char *sleepy, *pidfile = fx_path(e->top, "parser.pid");
+	int lfd, pipefd[2], st;
+	pid_t pid, parser_pid = 0;
+	char c;
+
+	/* The parser says it started, then waits to be killed. */
+	sleepy =
+	    fake_parser(e, "parser", "echo $$ >'%s'\nexec sleep 30", pidfile);
+	set_parser(e, sleepy);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct aa_oci_kernel *k = NULL;
+		struct aa_oci_load_result res = {0};
+
+		close(pipefd[0]);
+		if (kernel_open(e->fs, &k, NULL) < 0)
+			_exit(3);
+		(void)load_ensure(k, &e->cfg, AA_OCI_BY_HOOK, "web",
+				  AA_OCI_MODE_ENFORCE, &res, NULL);
+		_exit(4); /* never: killed while the parser runs */
+	}
+	close(pipefd[1]);
+	/* Wait (bounded) for the parser: the hook holds the lock then. */
+	for (int i = 0; i < 500 && access(pidfile, F_OK) < 0; i++)
+		usleep(10000);
+	assert_int_equal(access(pidfile, F_OK), 0);
+	usleep(20000);
+	{
+		char *lock = fx_path(e->run, "load.lock");
+
+		lfd = open(lock, O_RDWR | O_CLOEXEC);
+		assert_true(lfd >= 0);
+		free(lock);
+	}
+	/* Held: a second taker would wait. */
+	assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(WTERMSIG(st), SIGKILL);
+	/* The orphaned parser is still running: the kernel released the
+	 * lock with the hook anyway. */
+	{
+		char *s = fx_read(e->top, "parser.pid", NULL);
+
+		parser_pid = (pid_t)atoi(s);
+		free(s);
+		assert_true(parser_pid > 0);
+		assert_int_equal(kill(parser_pid, 0), 0);
+	}
+	assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+	assert_int_equal(flock(lfd, LOCK_UN), 0);
+	close(lfd);
+	kill(parser_pid, SIGKILL);
+	assert_int_equal(read(pipefd[0], &c, 1), 0);
+	close(pipefd[0]);
+	/* Nothing half-done: nothing loaded, recorded or cached. */
+	assert_int_equal(replace_size(e), 0);
+	assert_int_equal(cache_entries(e), 0);
+	{
+		struct aa_oci_loaded rec = {0};
+
+		assert_int_equal(rundir_loaded_get(e->cfg.rundir, "web", &rec),
+				 -ENOENT);
+	}
+	/* The killed start's output file is documented as left (rundir.c:
+	 * "harmless and goes with the boot"); the next start proceeds and
+	 * leaves none of its own. */
+	{
+		char *cmd;
+
+		assert_true(asprintf(&cmd, "rm -f '%s'/bin.*", e->run) > 0);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	next_start_succeeds(e);
+	free(sleepy);
+	free(pidfile);
+}
+
+/* --- 4. the kernel interface refuses the write --- */
+
+/* Drop the capabilities that let root past file modes (in a child). */
+static int drop_dac_override(void)
+{
+	struct __user_cap_header_struct h = {.version =
+						 _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	d[0].effective &= ~((1u << CAP_DAC_OVERRIDE) |
+			    (1u << CAP_DAC_READ_SEARCH) | (1u << CAP_FOWNER));
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	return 0;
+}
+
+struct kernel_case {
+	const char *what;
+	int err;
+	bool nocap;
+};
+
+/* Make .replace refuse with @c->err. Returns false if it cannot here. */
+static bool break_replace(struct env *e, const struct kernel_case *c)
+{
+	char *rep = fx_path(e->fs, ".replace");
+	bool ok = true;
+
+	unlink(rep);
+	switch (c->err) {
+	case EISDIR:
+		assert_int_equal(mkdir(rep, 0755), 0);
+		break;
+	case ENOSPC:
+		assert_int_equal(symlink("/dev/full", rep), 0);
+		break;
+	case ENOENT:
+		break;
+	case EACCES:
+		fx_write(e->fs, ".replace", "%s", "");
+		assert_int_equal(chmod(rep, 0), 0);
+		break;
+	case EROFS: {
+		char *ro = fx_path(e->top, "ro"), *f = fx_path(ro, "x");
+
+		if (!can_mount) {
+			ok = false;
+		} else {
+			mkdir(ro, 0755);
+			assert_int_equal(
+			    mount("tmpfs", ro, "tmpfs", 0, "size=64k"), 0);
+			e->mounts[e->nmounts++] = strdup(ro);
+			fx_write(ro, "x", "%s", "");
+			assert_int_equal(
+			    mount(NULL, ro, NULL, MS_REMOUNT | MS_RDONLY, NULL),
+			    0);
+			assert_int_equal(symlink(f, rep), 0);
+		}
+		free(ro);
+		free(f);
+		break;
+	}
+	default:
+		ok = false;
+	}
+	free(rep);
+	return ok;
+}
+
+static const struct kernel_case kernel_cases[] = {
+    {".replace is a directory", EISDIR, false},
+    {".replace is /dev/full", ENOSPC, false},
+    {".replace is missing", ENOENT, false},
+    {".replace on a read-only mount", EROFS, false},
+    {".replace mode 0 and no CAP_DAC_OVERRIDE", EACCES, true},
+};
+
+/* hook_run in a child (which may drop capabilities first); its return,
+ * report and error come back through a pipe. */
+struct hook_out {
+	int r;
+	char profile[64];
+	char text[AA_OCI_ERR_MAX];
+};
+
+static void hook_in_child(struct env *e, bool nocap, struct hook_out *out)
+{
+	int pipefd[2], st;
+	pid_t pid;
+
+	fx_write(e->top, "aa-oci.json",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", "
+		 "\"run_dir\": \"%s\", \"cache_dir\": \"%s\"}",
+		 e->dir, e->cfg.parser, e->run, e->cache);
+	fx_write(e->bundle, "config.json",
+		 "{\"process\": {\"apparmorProfile\": \"web\"}}");
+	fx_write(e->top, "state.json",
+		 "{\"ociVersion\": \"1.0.2\", \"id\": \"" ID
+		 "\", \"status\": \"creating\", \"pid\": 42, "
+		 "\"bundle\": \"%s\"}",
+		 e->bundle);
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct aa_oci_hook_opts o = {.apparmorfs = e->fs,
+					     .config_path = e->confile,
+					     .config_required = true,
+					     .stage = "createRuntime"};
+		struct aa_oci_hook_report rep;
+		struct aa_oci_err err = {0};
+		struct hook_out h = {0};
+		char *sp = fx_path(e->top, "state.json");
+		int fd = open(sp, O_RDONLY | O_CLOEXEC);
+
+		if (nocap && drop_dac_override() < 0)
+			_exit(3);
+		h.r = hook_run(&o, fd, &rep, &err);
+		snprintf(h.profile, sizeof(h.profile), "%s",
+			 rep.profile ? rep.profile : "");
+		memcpy(h.text, err.text, sizeof(h.text));
+		_exit(write(pipefd[1], &h, sizeof(h)) == sizeof(h) ? 0 : 2);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], out, sizeof(*out)), sizeof(*out));
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void test_kernel_refuses(void **state)
+{
+	struct env *e = *state;
+	char *rep = fx_path(e->fs, ".replace");
+	char *sim = fx_repo_path("tests/data/parsers/kernel-sim");
+
+	for (size_t i = 0; i < sizeof(kernel_cases) / sizeof(*kernel_cases);
+	     i++) {
+		const struct kernel_case *c = &kernel_cases[i];
+		struct aa_oci_container crec = {0};
+		struct aa_oci_loaded lrec = {0};
+		struct hook_out h;
+
+		if (!break_replace(e, c)) {
+			printf("# %s: skipped, %s\n", c->what, no_mount_why);
+			continue;
+		}
+		/* Twice: compiled, then from the cache (whose entry the
+		 * refusal must not cost). The real parser: the kernel-sim
+		 * double would list the profile as if the write had been
+		 * taken. */
+		set_parser(e, REAL_PARSER);
+		for (int round = 0; round < 2; round++) {
+			hook_in_child(e, c->nocap, &h);
+			if (h.r != -c->err ||
+			    !strstr(h.text, "the kernel refused the policy") ||
+			    !strstr(h.text, strerror(c->err)))
+				fail_msg("%s: returned %d (%s), want %d",
+					 c->what, h.r, h.text, -c->err);
+			/* main() prints: ID: profile "web": TEXT */
+			assert_string_equal(h.profile, "web");
+			assert_null(strchr(h.text, '\n'));
+			/* Refused: no container record, nothing recorded
+			 * as loaded, the compiled policy kept whole. */
+			assert_int_equal(
+			    rundir_container_get(e->cfg.rundir, ID, &crec),
+			    -ENOENT);
+			assert_int_equal(
+			    rundir_loaded_get(e->cfg.rundir, "web", &lrec),
+			    -ENOENT);
+			assert_true(cache_entries(e) <= 1);
+			no_temporaries(e->run);
+			no_temporaries(e->cache);
+		}
+		/* The kernel is back: the next start loads it. */
+		while (e->nmounts > 0) {
+			char *m = e->mounts[--e->nmounts];
+
+			unlink(rep);
+			assert_int_equal(umount2(m, MNT_DETACH), 0);
+			free(m);
+		}
+		if (unlink(rep) < 0)
+			rmdir(rep);
+		fx_write(e->fs, ".replace", "%s", "");
+		fx_write(e->fs, "profiles", "%s", "");
+		{
+			char *pol = fx_path(e->fs, "policy");
+
+			fx_rm_rf(pol);
+			free(pol);
+		}
+		set_parser(e, sim);
+		hook_in_child(e, false, &h);
+		if (h.r != 0)
+			fail_msg("%s: the next start failed: %s", c->what,
+				 h.text);
+		assert_true(replace_size(e) > 100);
+		/* One entry per parser (the key covers it), each whole. */
+		assert_int_equal(cache_entries(e), 2);
+		/* Forget it for the next case. */
+		fx_rm_rf(e->run);
+		fx_rm_rf(e->cache);
+		fx_write(e->fs, "profiles", "%s", "");
+		{
+			char *pol = fx_path(e->fs, "policy");
+
+			fx_rm_rf(pol);
+			free(pol);
+		}
+	}
+	free(rep);
+	free(sim);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(test_parser_faults),
+	    T(test_parser_faults_hook_line),
+	    T(test_cache_entry_without_policy),
+	    T(test_truncated_policy_never_read),
+	    T(test_killed_holding_lock),
+	    T(test_kernel_refuses),
+	};
+
+	return cmocka_run_group_tests_name("fault", tests, group_setup,
+					   fx_group_teardown);
+}
