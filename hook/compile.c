@@ -289,6 +289,19 @@ static int parse_version(const char *text, unsigned v[3])
 	return 0;
 }
 
+/* The version line as compile_parser_version writes it, whole: a memo cut
+ * short ("3.0.1" of "3.0.13") is asked again, never believed. */
+static int memo_version(const char *text, unsigned v[3])
+{
+	int end = -1;
+
+	if (sscanf(text, "parser version %u.%u.%u%n", &v[0], &v[1], &v[2],
+		   &end) != 3 ||
+	    end < 0 || !streq(text + end, "\n"))
+		return -EBADMSG;
+	return 0;
+}
+
 int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
 {
 	_cleanup_free_ char *memo = NULL, *text = NULL;
@@ -302,11 +315,11 @@ int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
 	if (r < 0)
 		return r;
 	idlen = strlen(id);
-	/* "IDENTITY\nVERSION-TEXT": asked once per parser file. */
+	/* "IDENTITY\nparser version X.Y.Z\n": asked once per parser file. */
 	if (cfg->rundir &&
 	    rundir_read(cfg->rundir, RUNDIR_PARSER, 4096, &memo, NULL) == 0 &&
 	    strncmp(memo, id, idlen) == 0 && memo[idlen] == '\n' &&
-	    parse_version(memo + idlen + 1, v) == 0)
+	    memo_version(memo + idlen + 1, v) == 0)
 		return 0;
 	r = spawn_output(argv, cfg->parser_timeout_ms, res.errout,
 			 sizeof(res.errout), &res);

@@ -837,6 +837,391 @@ static void test_kernel_refuses(void **state)
 	free(sim);
 }
 
+/* --- 6. power loss: every file aa-oci writes, cut at every length --- */
+
+/* @dir/@name holds exactly the first @len bytes of @buf. */
+static void put_bytes(const char *dir, const char *name, const char *buf,
+		      size_t len)
+{
+	char *p = fx_path(dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(p);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && streq(a, b));
+}
+
+static void test_torn_loaded_record(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_loaded rec = {.by = AA_OCI_BY_RUNTIME,
+				    .mode = AA_OCI_MODE_COMPLAIN,
+				    .source = (char *)"/etc/apparmor.d/web",
+				    .time = 1700000000};
+	char *dir = fx_path(e->run, "loaded"), *full;
+	size_t len = 0;
+
+	memset(rec.key, 'a', 64);
+	rec.key[64] = '\0';
+	assert_int_equal(rundir_loaded_put(e->cfg.rundir, "web", &rec), 0);
+	full = fx_read(dir, "web", &len);
+	assert_true(len > 40);
+	for (size_t l = 0; l < len; l++) {
+		struct aa_oci_loaded got = {0};
+		int r;
+
+		put_bytes(dir, "web", full, l);
+		r = rundir_loaded_get(e->cfg.rundir, "web", &got);
+		if (r == 0 &&
+		    (got.by != rec.by || got.mode != rec.mode ||
+		     got.time != rec.time || strcmp(got.key, rec.key) != 0 ||
+		     !same_str(got.source, rec.source)))
+			fail_msg("loaded/web cut to %zu of %zu bytes read as "
+				 "valid: %s",
+				 l, len, got.source ? got.source : "-");
+		rundir_loaded_free(&got);
+	}
+	free(full);
+	free(dir);
+}
+
+/* containers/ID (rundir.c; a failure here goes to whoever owns the
+ * container record). */
+static void test_torn_container_record(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_container c = {.id = (char *)ID,
+				     .by = AA_OCI_BY_HOOK,
+				     .profile = (char *)"web",
+				     .mode = AA_OCI_MODE_ENFORCE,
+				     .pid = 4242,
+				     .since = 1700000000,
+				     .bundle = (char *)"/run/bundles/x",
+				     .k8s_namespace = (char *)"default",
+				     .k8s_pod = (char *)"pod-1",
+				     .k8s_container = (char *)"app"};
+	char *dir = fx_path(e->run, "containers"), *full;
+	size_t len = 0;
+
+	assert_int_equal(rundir_container_put(e->cfg.rundir, &c), 0);
+	full = fx_read(dir, ID, &len);
+	assert_true(len > 40);
+	for (size_t l = 0; l < len; l++) {
+		struct aa_oci_container got = {0};
+		int r;
+
+		put_bytes(dir, ID, full, l);
+		r = rundir_container_get(e->cfg.rundir, ID, &got);
+		if (r == 0 &&
+		    (got.by != c.by || got.mode != c.mode || got.pid != c.pid ||
+		     got.since != c.since || !same_str(got.id, c.id) ||
+		     !same_str(got.profile, c.profile) ||
+		     !same_str(got.bundle, c.bundle) ||
+		     !same_str(got.k8s_namespace, c.k8s_namespace) ||
+		     !same_str(got.k8s_pod, c.k8s_pod) ||
+		     !same_str(got.k8s_container, c.k8s_container)))
+			fail_msg("containers/%s cut to %zu of %zu bytes read "
+				 "as valid",
+				 ID, l, len);
+		rundir_container_free(&got);
+	}
+	free(full);
+	free(dir);
+}
+
+static void profdir(struct env *e, const char *dir, const char *name,
+		    const char *mode)
+{
+	char *p, *cmd;
+
+	assert_true(asprintf(&p, "%s/policy/profiles/%s", e->fs, dir) > 0);
+	assert_true(asprintf(&cmd, "mkdir -p '%s'", p) > 0);
+	assert_int_equal(system(cmd), 0);
+	fx_write(p, "name", "%s\n", name);
+	fx_write(p, "mode", "%s\n", mode);
+	free(p);
+	free(cmd);
+}
+
+/* kdir/NAME is a hint: cut, it points nowhere or at another profile's
+ * directory, and the kernel's answer is found again. */
+static void test_torn_kdir_hint(void **state)
+{
+	struct env *e = *state;
+	char *dir = fx_path(e->run, "kdir"), *full, *hint = NULL;
+	enum aa_oci_mode mode;
+	size_t len = 0;
+
+	profdir(e, "web.1", "webx", "complain");
+	profdir(e, "web.12", "web", "enforce");
+	fx_write(e->fs, "profiles", "%s", "webx (complain)\nweb (enforce)\n");
+	assert_int_equal(
+	    kernel_profile_state(e->k, e->cfg.rundir, "web", &mode), 0);
+	full = fx_read(dir, "web", &len);
+	assert_string_equal(full, "web.12");
+	for (size_t l = 0; l < len; l++) {
+		put_bytes(dir, "web", full, l);
+		mode = AA_OCI_MODE_OTHER;
+		if (kernel_profile_state(e->k, e->cfg.rundir, "web", &mode) !=
+			0 ||
+		    mode != AA_OCI_MODE_ENFORCE)
+			fail_msg("kdir/web cut to %zu bytes: wrong answer", l);
+		/* ... and the hint is whole again. */
+		assert_int_equal(rundir_kdir_get(e->cfg.rundir, "web", &hint),
+				 0);
+		assert_string_equal(hint, "web.12");
+		free(hint);
+	}
+	free(full);
+	free(dir);
+}
+
+/* keys/: the memo of a source's cache key. */
+static void test_torn_key_memo(void **state)
+{
+	struct env *e = *state;
+	char *keys = fx_path(e->run, "keys"), *src = fx_path(e->dir, "web");
+	char key[AA_OCI_CACHE_KEY_LEN + 1], again[AA_OCI_CACHE_KEY_LEN + 1];
+	char name[300] = "", *full, *now;
+	struct aa_oci_cache_inputs in = {
+	    .parser = REAL_PARSER,
+	    .parser_conf = AA_OCI_PARSER_CONF,
+	    .include_dir = AA_OCI_PARSER_INCLUDE_DIR,
+	    .mode = AA_OCI_MODE_ENFORCE,
+	    .memo_dir = keys,
+	};
+	struct dirent *de;
+	size_t len = 0;
+	DIR *d;
+
+	fx_write(e->dir, "web",
+		 "include if exists <local/aa-oci-fault-absent>\n%s",
+		 web_profile);
+	assert_int_equal(mkdir(e->run, 0700), 0);
+	assert_int_equal(kernel_features(e->k, NULL, &in.features), 0);
+	assert_int_equal(cache_key(&in, src, NULL, key, NULL), 0);
+	d = opendir(keys);
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			snprintf(name, sizeof(name), "%s", de->d_name);
+	closedir(d);
+	assert_true(name[0]);
+	full = fx_read(keys, name, &len);
+	assert_true(len > 100);
+	for (size_t l = 0; l < len; l++) {
+		put_bytes(keys, name, full, l);
+		assert_int_equal(cache_key(&in, src, NULL, again, NULL), 0);
+		if (strcmp(again, key) != 0)
+			fail_msg("keys/%s cut to %zu of %zu bytes gave another "
+				 "key",
+				 name, l, len);
+		/* Recomputed and kept whole again. */
+		now = fx_read(keys, name, NULL);
+		assert_string_equal(now, full);
+		free(now);
+	}
+	free(full);
+	free(keys);
+	free(src);
+}
+
+/* parser: the parser's identity and version. */
+static void test_torn_parser_memo(void **state)
+{
+	struct env *e = *state;
+	char *p = fake_parser(e, "parser",
+			      "echo 'AppArmor parser version 3.0.13'"),
+	     *full;
+	unsigned v[3];
+	size_t len = 0;
+
+	set_parser(e, p);
+	assert_int_equal(compile_parser_version(&e->cfg, v), 0);
+	full = fx_read(e->run, "parser", &len);
+	assert_non_null(strstr(full, "version 3.0.13\n"));
+	for (size_t l = 0; l < len; l++) {
+		put_bytes(e->run, "parser", full, l);
+		v[0] = v[1] = v[2] = 0;
+		assert_int_equal(compile_parser_version(&e->cfg, v), 0);
+		if (v[0] != 3 || v[1] != 0 || v[2] != 13)
+			fail_msg("parser cut to %zu of %zu bytes read as "
+				 "version %u.%u.%u",
+				 l, len, v[0], v[1], v[2]);
+	}
+	free(full);
+	free(p);
+}
+
+/* index: which file declares which profile. */
+static void test_torn_index(void **state)
+{
+	struct env *e = *state;
+	static const char *const names[] = {"alpha", "beta", "gamma", "web"};
+	static const char *const files[] = {"a", "b", "b", "web"};
+	char *full;
+	size_t len = 0;
+	int dfd;
+
+	fx_write(e->dir, "a", "profile alpha {\n}\n");
+	fx_write(e->dir, "b", "profile beta {\n}\nprofile gamma {\n}\n");
+	dfd = rundir_fd(e->cfg.rundir, true, NULL);
+	assert_true(dfd >= 0);
+	for (size_t i = 0; i < 4; i++) {
+		char *path = NULL;
+
+		assert_int_equal(index_lookup(e->cfg.profile_dirs, dfd, "index",
+					      names[i], &path, NULL, NULL),
+				 0);
+		free(path);
+	}
+	full = fx_read(e->run, "index", &len);
+	assert_true(len > 100);
+	for (size_t l = 0; l < len; l++)
+		for (size_t i = 0; i < 4; i++) {
+			char *path = NULL, *want = fx_path(e->dir, files[i]);
+			int r;
+
+			put_bytes(e->run, "index", full, l);
+			r = index_lookup(e->cfg.profile_dirs, dfd, "index",
+					 names[i], &path, NULL, NULL);
+			if (r != 0 || strcmp(path, want) != 0)
+				fail_msg("index cut to %zu of %zu bytes: "
+					 "\"%s\" %s",
+					 l, len, names[i],
+					 r ? strerror(-r) : path);
+			free(path);
+			free(want);
+		}
+	free(full);
+}
+
+/* sync.state: the profiles the agent loaded and may unload. A cut line
+ * must never read as an entry (a wrong file would have the agent unload a
+ * profile whose file is still there); a lost whole line is the safe side
+ * (that profile is never unloaded by the agent). */
+static void test_torn_sync_state(void **state)
+{
+	struct env *e = *state;
+	struct sync_record rec = {0};
+	char *full;
+	size_t len = 0;
+	int dfd = rundir_fd(e->cfg.rundir, true, NULL);
+
+	assert_true(dfd >= 0);
+	assert_int_equal(record_set(&rec, "alpha", "/etc/aa/profiles/a"), 0);
+	assert_int_equal(record_set(&rec, "beta", "/etc/aa/profiles/b"), 0);
+	assert_int_equal(record_set(&rec, "web", "/etc/aa/profiles/web"), 0);
+	assert_int_equal(record_write(&rec, dfd), 0);
+	full = fx_read(e->run, "sync.state", &len);
+	for (size_t l = 0; l < len; l++) {
+		struct sync_record got = {0};
+		int r;
+
+		put_bytes(e->run, "sync.state", full, l);
+		r = record_read(&got, dfd);
+		for (size_t i = 0; r == 0 && i < got.n; i++) {
+			struct sync_owned *o = record_find(&rec, got.v[i].name);
+
+			if (!o || !streq(o->path, got.v[i].path))
+				fail_msg("sync.state cut to %zu of %zu bytes "
+					 "reads \"%s\" from %s",
+					 l, len, got.v[i].name, got.v[i].path);
+		}
+		record_free(&got);
+	}
+	record_free(&rec);
+	free(full);
+}
+
+/* Cache entries: every cut is refused by the reader, and a start that
+ * meets one loads a fresh compile, never the torn bytes. */
+static void test_torn_cache_entry(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	struct aa_oci_cache_entry *v = NULL;
+	struct aa_oci_cache *c = NULL;
+	aa_features *f = NULL;
+	char *sub, *full, *good;
+	size_t n = 0, len = 0, glen = 0;
+
+	/* The real parser: kernel-sim would list what it compiled. */
+	set_parser(e, REAL_PARSER);
+	{
+		struct aa_oci_compiled cc = {0};
+		char *src = fx_path(e->dir, "web");
+
+		assert_int_equal(compile_policy(e->k, &e->cfg, src, NULL,
+						AA_OCI_MODE_ENFORCE, &cc, NULL),
+				 0);
+		assert_true(cc.stored);
+		good = malloc(cc.len);
+		memcpy(good, cc.buf, cc.len);
+		glen = cc.len;
+		compiled_free(&cc);
+		free(src);
+	}
+	assert_int_equal(cache_list(e->cache, &v, &n), 0);
+	assert_int_equal(n, 1);
+	sub = fx_path(e->cache, v[0].dir);
+	full = fx_read(sub, v[0].key, &len);
+	assert_int_equal(kernel_features(e->k, NULL, &f), 0);
+	assert_int_equal(cache_open(e->cache, f, &c, NULL), 0);
+	for (size_t l = 0; l < len; l++) {
+		char *buf = NULL;
+		size_t blen = 0;
+		int r;
+
+		put_bytes(sub, v[0].key, full, l);
+		r = cache_get(c, v[0].key, &buf, &blen);
+		if (r != -EBADMSG)
+			fail_msg("cache entry cut to %zu of %zu bytes: %d", l,
+				 len, r);
+		free(buf);
+	}
+	cache_close(c);
+	/* Through a load, at a few lengths: what reaches .replace is the
+	 * whole policy, and the entry is whole again. */
+	{
+		const size_t cuts[] = {0, 1, 8, 95, 96, 97, len / 2, len - 1};
+
+		for (size_t i = 0; i < sizeof(cuts) / sizeof(*cuts); i++) {
+			struct aa_oci_err err = {0};
+			char *rep;
+			size_t rlen = 0;
+
+			put_bytes(sub, v[0].key, full, cuts[i]);
+			fx_write(e->fs, ".replace", "%s", "");
+			fx_write(e->fs, "profiles", "%s", "");
+			/* Not listed after the write (no kernel here): the
+			 * load fails after the commit, which is enough. */
+			(void)ensure(e, &res, &err);
+			load_result_free(&res);
+			rep = fx_read(e->fs, ".replace", &rlen);
+			if (rlen != glen || memcmp(rep, good, glen) != 0)
+				fail_msg("entry cut to %zu: .replace got %zu "
+					 "bytes, not the %zu compiled",
+					 cuts[i], rlen, glen);
+			free(rep);
+			rep = fx_read(sub, v[0].key, &rlen);
+			assert_int_equal(rlen, len);
+			assert_memory_equal(rep, full, len);
+			free(rep);
+		}
+	}
+	free(v);
+	free(sub);
+	free(full);
+	free(good);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -848,6 +1233,14 @@ int main(void)
 	    T(test_truncated_policy_never_read),
 	    T(test_killed_holding_lock),
 	    T(test_kernel_refuses),
+	    T(test_torn_loaded_record),
+	    T(test_torn_container_record),
+	    T(test_torn_kdir_hint),
+	    T(test_torn_key_memo),
+	    T(test_torn_parser_memo),
+	    T(test_torn_index),
+	    T(test_torn_sync_state),
+	    T(test_torn_cache_entry),
 	};
 
 	return cmocka_run_group_tests_name("fault", tests, group_setup,
