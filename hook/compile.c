@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -101,6 +102,14 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 	return 0;
 }
 
+/* No block or no inode left where @dir is. */
+static bool dir_full(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) == 0 && (sv.f_bfree == 0 || sv.f_ffree == 0);
+}
+
 /* Run the parser on the file, or on the text written to a temporary file. */
 static int compile_to_memory(struct aa_oci_kernel *k,
 			     const struct aa_oci_config *cfg,
@@ -141,6 +150,15 @@ static int compile_to_memory(struct aa_oci_kernel *k,
 				memcpy(p, src_path, n);
 				memmove(p + n, p + g, strlen(p + g) + 1);
 			}
+		/* The parser says "Unable to write to output file", not
+		 * where: name the run directory when it is full. */
+		if (err && r == -EBADMSG && dir_full(cfg->run_dir)) {
+			size_t n = strlen(err->text);
+
+			snprintf(err->text + n, sizeof(err->text) - n,
+				 " (%s, where its output goes, is full)",
+				 cfg->run_dir);
+		}
 		goto out;
 	}
 	r = read_file_at(AT_FDCWD, bin, true, AA_OCI_POLICY_BINARY_MAX, ret_buf,

@@ -1222,6 +1222,334 @@ static void test_torn_cache_entry(void **state)
 	free(good);
 }
 
+/* --- 3. run_dir and cache_dir full, read-only, or removed --- */
+
+#define SKIP_UNLESS_MOUNT()                                                    \
+	do {                                                                   \
+		if (!can_mount) {                                              \
+			printf("# skipped: needs a tmpfs mount: %s\n",         \
+			       no_mount_why);                                  \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+static void mount_tmpfs(struct env *e, const char *path, const char *opts)
+{
+	mkdir(path, 0700);
+	if (mount("tmpfs", path, "tmpfs", 0, opts) < 0)
+		fail_msg("mount tmpfs %s: %s", path, strerror(errno));
+	e->mounts[e->nmounts++] = strdup(path);
+}
+
+static void remount(const char *path, bool ro)
+{
+	assert_int_equal(
+	    mount(NULL, path, NULL, MS_REMOUNT | (ro ? MS_RDONLY : 0), NULL),
+	    0);
+}
+
+/* Use up the blocks of the filesystem under @dir with one file. */
+static void fill_blocks(const char *dir)
+{
+	char *p = fx_path(dir, "fill"), buf[4096] = {0};
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	while (write(fd, buf, sizeof(buf)) > 0)
+		;
+	assert_int_equal(errno, ENOSPC);
+	/* The last partial page too. */
+	while (write(fd, buf, 1) > 0)
+		;
+	close(fd);
+	free(p);
+}
+
+static void unfill(const char *dir)
+{
+	char *p = fx_path(dir, "fill");
+
+	unlink(p);
+	free(p);
+}
+
+/* What the kernel-sim double listed is forgotten: the kernel is empty. */
+static void forget_kernel(struct env *e)
+{
+	char *pol = fx_path(e->fs, "policy");
+
+	fx_write(e->fs, ".replace", "%s", "");
+	fx_write(e->fs, "profiles", "%s", "");
+	fx_rm_rf(pol);
+	free(pol);
+}
+
+/* Every entry in run_dir that has a reader reads back, or is absent. */
+static void run_dir_whole(struct env *e)
+{
+	struct aa_oci_loaded rec = {0};
+	char *hint = NULL;
+	int r = rundir_loaded_get(e->cfg.rundir, "web", &rec);
+
+	assert_true(r == 0 || r == -ENOENT);
+	if (r == 0)
+		assert_int_equal(rec.mode, AA_OCI_MODE_ENFORCE);
+	rundir_loaded_free(&rec);
+	r = rundir_kdir_get(e->cfg.rundir, "web", &hint);
+	assert_true(r == 0 || r == -ENOENT);
+	free(hint);
+	no_temporaries(e->run);
+}
+
+/* The start either loads it whole or fails naming @dir, and leaves
+ * nothing torn; the kernel got all of the policy or none of it. */
+static int start_or_fail_closed(struct env *e, const char *dir,
+				struct aa_oci_load_result *res)
+{
+	struct aa_oci_err err = {0};
+	int r = ensure(e, res, &err);
+
+	if (r == 0) {
+		assert_true(replace_size(e) > 100);
+	} else {
+		if (!strstr(err.text, dir))
+			fail_msg("failed without naming %s: %s", dir, err.text);
+		assert_null(strchr(err.text, '\n'));
+		assert_int_equal(replace_size(e), 0);
+	}
+	printf("# %s: %s%s\n", dir, r == 0 ? "loaded" : err.text,
+	       r == 0 && res->warning[0] ? " (with a warning)" : "");
+	run_dir_whole(e);
+	no_temporaries(e->cache);
+	(void)cache_entries(e); /* each whole */
+	return r;
+}
+
+/* Compile "web" through the cache (a hit is never listed by the
+ * kernel-sim double, so a whole load cannot show it): was it a hit? */
+static bool from_cache(struct env *e, enum aa_oci_mode mode)
+{
+	struct aa_oci_compiled c = {0};
+	struct aa_oci_err err = {0};
+	char *src = fx_path(e->dir, "web");
+	bool hit;
+
+	if (compile_policy(e->k, &e->cfg, src, NULL, mode, &c, &err) != 0)
+		fail_msg("compile_policy: %s", err.text);
+	hit = c.from_cache;
+	compiled_free(&c);
+	free(src);
+	return hit;
+}
+
+static void test_run_dir_full(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	SKIP_UNLESS_MOUNT();
+	/* Blocks: the parser cannot write its output. */
+	mount_tmpfs(e, e->run, "size=64k,mode=0700");
+	fill_blocks(e->run);
+	(void)start_or_fail_closed(e, e->run, &res);
+	load_result_free(&res);
+	unfill(e->run);
+	forget_kernel(e);
+	next_start_succeeds(e);
+	/* A generated profile's text cannot be written either. */
+	forget_kernel(e);
+	fill_blocks(e->run);
+	{
+		struct aa_oci_err err = {0};
+		int r =
+		    load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "docker-default",
+				AA_OCI_MODE_ENFORCE, &res, &err);
+
+		if (r == 0)
+			assert_true(replace_size(e) > 100);
+		else if (!strstr(err.text, e->run))
+			fail_msg("failed without naming %s: %s", e->run,
+				 err.text);
+		load_result_free(&res);
+	}
+	no_temporaries(e->run);
+	unfill(e->run);
+}
+
+static void test_run_dir_no_inodes(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+	int n = 0;
+
+	SKIP_UNLESS_MOUNT();
+	mount_tmpfs(e, e->run, "size=1m,nr_inodes=16,mode=0700");
+	for (;; n++) {
+		char name[32];
+		int fd;
+
+		snprintf(name, sizeof(name), "fill%d", n);
+		fd = openat(rundir_fd(e->cfg.rundir, true, NULL), name,
+			    O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	assert_int_equal(errno, ENOSPC);
+	(void)start_or_fail_closed(e, e->run, &res);
+	load_result_free(&res);
+	for (int i = 0; i < n; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "fill%d", i);
+		unlinkat(rundir_fd(e->cfg.rundir, true, NULL), name, 0);
+	}
+	forget_kernel(e);
+	next_start_succeeds(e);
+}
+
+static void test_cache_dir_full(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	SKIP_UNLESS_MOUNT();
+	/* Full before the first use: no features directory can be made. */
+	mount_tmpfs(e, e->cache, "size=16k,mode=0700");
+	fill_blocks(e->cache);
+	assert_int_equal(start_or_fail_closed(e, e->cache, &res), 0);
+	assert_non_null(strstr(res.warning, "cache"));
+	load_result_free(&res);
+	unfill(e->cache);
+	forget_kernel(e);
+	next_start_succeeds(e);
+	/* Full with a features directory in place: the entry cannot be
+	 * stored (another mode, another key). */
+	forget_kernel(e);
+	fill_blocks(e->cache);
+	{
+		struct aa_oci_err err = {0};
+
+		assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK,
+					     "web", AA_OCI_MODE_COMPLAIN, &res,
+					     &err),
+				 0);
+		assert_non_null(strstr(res.warning, "cannot write to policy "
+						    "cache"));
+		load_result_free(&res);
+	}
+	no_temporaries(e->cache);
+	assert_int_equal(cache_entries(e), 1);
+	unfill(e->cache);
+	/* With room again: stored, then served. */
+	assert_false(from_cache(e, AA_OCI_MODE_COMPLAIN));
+	assert_true(from_cache(e, AA_OCI_MODE_COMPLAIN));
+	assert_int_equal(cache_entries(e), 2);
+}
+
+static void test_read_only_dirs(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_load_result res = {0};
+
+	SKIP_UNLESS_MOUNT();
+	mount_tmpfs(e, e->run, "size=1m,mode=0700");
+	mount_tmpfs(e, e->cache, "size=1m,mode=0700");
+	next_start_succeeds(e);
+	/* A read-only cache: loaded without it, with a warning. */
+	forget_kernel(e);
+	remount(e->cache, true);
+	assert_int_equal(start_or_fail_closed(e, e->cache, &res), 0);
+	assert_non_null(strstr(res.warning, "policy cache not used"));
+	assert_false(res.from_cache);
+	load_result_free(&res);
+	/* A read-only run_dir. */
+	forget_kernel(e);
+	remount(e->run, true);
+	(void)start_or_fail_closed(e, e->run, &res);
+	load_result_free(&res);
+	/* Writable again: served from the cache the first start filled. */
+	remount(e->run, false);
+	remount(e->cache, false);
+	assert_true(from_cache(e, AA_OCI_MODE_ENFORCE));
+	assert_int_equal(cache_entries(e), 1);
+}
+
+/* The sync agent keeps running while run_dir and cache_dir are removed
+ * under it (a cleanup script, an admin's rm -rf). */
+struct agent_log {
+	int loaded, failed, errors;
+	char text[AA_OCI_ERR_MAX];
+};
+
+static void on_agent_event(const struct aa_oci_sync_event *ev, void *data)
+{
+	struct agent_log *l = data;
+
+	if (ev->kind == AA_OCI_SYNC_LOADED)
+		l->loaded++;
+	if (ev->kind == AA_OCI_SYNC_FAILED)
+		l->failed++;
+	if (ev->kind == AA_OCI_SYNC_ERROR)
+		l->errors++;
+	if (ev->text)
+		snprintf(l->text, sizeof(l->text), "%s", ev->text);
+}
+
+static void test_removed_under_agent(void **state)
+{
+	struct env *e = *state;
+	struct agent_log log = {0};
+	struct aa_oci_sync_opts o = {.mode = AA_OCI_MODE_ENFORCE,
+				     .report = on_agent_event,
+				     .userdata = &log};
+	struct aa_oci_sync *s = NULL;
+	struct aa_oci_err err = {0};
+
+	assert_int_equal(
+	    sync_new(e->k, &e->cfg, e->cfg.profile_dirs, &o, &s, &err), 0);
+	assert_int_equal(sync_scan(s), 0);
+	assert_int_equal(log.loaded, 1);
+	assert_true(replace_size(e) > 100);
+	fx_rm_rf(e->run);
+	fx_rm_rf(e->cache);
+	fx_write(e->fs, ".replace", "%s", "");
+	fx_write(e->dir, "extra", "profile extra {\n  file,\n}\n");
+	log = (struct agent_log){0};
+	(void)sync_scan(s);
+	printf("# agent after run_dir and cache_dir were removed: %d loaded, "
+	       "%d failed, %d errors: %s\n",
+	       log.loaded, log.failed, log.errors, log.text);
+	/* Loaded, or refused naming run_dir; nothing torn either way. */
+	if (log.loaded == 1) {
+		assert_true(replace_size(e) > 100);
+	} else {
+		assert_int_equal(log.failed, 1);
+		assert_non_null(strstr(log.text, e->run));
+		assert_int_equal(replace_size(e), 0);
+	}
+	no_temporaries(e->top);
+	if (access(e->cache, F_OK) == 0)
+		(void)cache_entries(e);
+	sync_free(s);
+	/* A start (its own handle on run_dir) proceeds meanwhile. */
+	{
+		struct aa_oci_config cfg = e->cfg;
+		struct aa_oci_load_result res = {0};
+
+		cfg.rundir = NULL;
+		assert_int_equal(rundir_new(e->run, &cfg.rundir), 0);
+		fx_write(e->dir, "other", "profile other {\n  file,\n}\n");
+		if (load_ensure(e->k, &cfg, AA_OCI_BY_HOOK, "other",
+				AA_OCI_MODE_ENFORCE, &res, &err) != 0)
+			fail_msg("a start after the removal: %s", err.text);
+		load_result_free(&res);
+		rundir_free(cfg.rundir);
+	}
+	no_temporaries(e->top);
+	assert_int_equal(cache_entries(e), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1233,6 +1561,11 @@ int main(void)
 	    T(test_truncated_policy_never_read),
 	    T(test_killed_holding_lock),
 	    T(test_kernel_refuses),
+	    T(test_run_dir_full),
+	    T(test_run_dir_no_inodes),
+	    T(test_cache_dir_full),
+	    T(test_read_only_dirs),
+	    T(test_removed_under_agent),
 	    T(test_torn_loaded_record),
 	    T(test_torn_container_record),
 	    T(test_torn_kdir_hint),
