@@ -1550,6 +1550,115 @@ static void test_removed_under_agent(void **state)
 	assert_int_equal(cache_entries(e), 1);
 }
 
+/* --- 5. config.json replaced between the wrapper's read and rewrite ---
+ * test-runtime.c (test_rewrite_bundle_file) replaces it between
+ * oci_bundle_config_read and rewrite_bundle_config; here it changes
+ * during the whole of runtime_prepare's load, from the parser, in each way
+ * an engine or an admin could change it. */
+
+#define SPEC_OLD                                                               \
+	"{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, "          \
+	"\"process\": {\"args\": [\"sh\"]}}"
+/* The same size: only the bytes tell it from the old one. */
+#define SPEC_SAME_SIZE                                                         \
+	"{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, "          \
+	"\"process\": {\"args\": [\"ls\"]}}"
+#define SPEC_LONGER                                                            \
+	"{\"annotations\": {\"aa-oci.profile\": \"localhost/web\"}, "          \
+	"\"process\": {\"args\": [\"sh\", \"-c\", \"true\"]}}"
+
+static const struct {
+	const char *what;
+	const char *script; /* $b: the bundle, $n: the new text's file */
+	const char *now;    /* config.json after; NULL: none */
+} swap_cases[] = {
+    {"replaced by a rename",
+     "cp \"$n\" \"$b/new.json\" && "
+     "mv \"$b/new.json\" \"$b/config.json\"",
+     SPEC_LONGER},
+    {"rewritten in place, longer", "cat \"$n\" >\"$b/config.json\"",
+     SPEC_LONGER},
+    {"rewritten in place, same size, mtime put back",
+     "touch -r \"$b/config.json\" \"$n.stamp\" && "
+     "cat \"$n\" >\"$b/config.json\" && "
+     "touch -r \"$n.stamp\" \"$b/config.json\"",
+     SPEC_SAME_SIZE},
+    {"removed", "rm \"$b/config.json\"", NULL},
+};
+
+static void test_config_changed_during_load(void **state)
+{
+	struct env *e = *state;
+	char *sim = fx_repo_path("tests/data/parsers/kernel-sim");
+
+	free(e->cfg.cache_dir);
+	e->cfg.cache_dir = NULL; /* every start runs the parser */
+	for (size_t i = 0; i < sizeof(swap_cases) / sizeof(*swap_cases); i++) {
+		struct aa_oci_runtime_args a = {.id = ID};
+		struct aa_oci_runtime_report rep = {0};
+		struct aa_oci_container crec = {0};
+		struct aa_oci_err err = {0};
+		const char *text =
+		    swap_cases[i].now ? swap_cases[i].now : SPEC_SAME_SIZE;
+		char *p, *got, *cmd;
+		int r;
+
+		fx_write(e->bin, "new.json", "%s", text);
+		p = fake_parser(
+		    e, "parser",
+		    "'%s' \"$@\" || exit $?\nb='%s' n='%s/new.json'\n"
+		    "%s",
+		    sim, e->bundle, e->bin, swap_cases[i].script);
+		set_parser(e, p);
+		forget_kernel(e);
+		fx_write(e->bundle, "config.json", "%s", SPEC_OLD);
+		r = runtime_prepare(e->fs, &e->cfg, e->bundle, &a,
+				    "/usr/bin/runc", &rep, &err);
+		if (r != -EAGAIN ||
+		    !strstr(err.text, "changed while aa-oci-runtime read it"))
+			fail_msg("%s: returned %d (%s)", swap_cases[i].what, r,
+				 err.text);
+		assert_false(rep.written);
+		/* The newer file is kept as it is (or stays gone). */
+		got = fx_read(e->bundle, "config.json", NULL);
+		if (!same_str(got, swap_cases[i].now))
+			fail_msg("%s: config.json is now %s",
+				 swap_cases[i].what, got ? got : "(none)");
+		free(got);
+		/* Nothing else in the bundle, and no record of a container
+		 * that does not start. */
+		assert_true(
+		    asprintf(&cmd, "test \"$(ls -A '%s')\" = \"%s\"", e->bundle,
+			     swap_cases[i].now ? "config.json" : "") > 0);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		assert_int_equal(rundir_container_get(e->cfg.rundir, ID, &crec),
+				 -ENOENT);
+		runtime_report_free(&rep);
+		free(p);
+	}
+	/* Started again, with nothing changing it: written. */
+	{
+		struct aa_oci_runtime_args a = {.id = ID};
+		struct aa_oci_runtime_report rep = {0};
+		struct aa_oci_err err = {0};
+		char *got;
+
+		set_parser(e, sim);
+		forget_kernel(e);
+		fx_write(e->bundle, "config.json", "%s", SPEC_OLD);
+		if (runtime_prepare(e->fs, &e->cfg, e->bundle, &a,
+				    "/usr/bin/runc", &rep, &err) != 0)
+			fail_msg("started again: %s", err.text);
+		assert_true(rep.written);
+		got = fx_read(e->bundle, "config.json", NULL);
+		assert_non_null(strstr(got, "\"apparmorProfile\": \"web\""));
+		free(got);
+		runtime_report_free(&rep);
+	}
+	free(sim);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1566,6 +1675,7 @@ int main(void)
 	    T(test_cache_dir_full),
 	    T(test_read_only_dirs),
 	    T(test_removed_under_agent),
+	    T(test_config_changed_during_load),
 	    T(test_torn_loaded_record),
 	    T(test_torn_container_record),
 	    T(test_torn_kdir_hint),
