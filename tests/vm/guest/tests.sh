@@ -1156,12 +1156,13 @@ t_features_torn() {
 # the hook refuses the container with one line naming the profile and the
 # error, nothing is loaded or recorded; with it, the next start loads.
 t_no_mac_admin() {
-	local n=i12-2 eff
+	# by its path: busybox ash runs its own setpriv applet for the name
+	local n=i12-2 eff setpriv=/usr/bin/setpriv
 	need_hook || return 1
 	start_unloaded $CT_P || return 1
 	check "util-linux setpriv is installed (--bounding-set)" \
-		sh -c 'setpriv --help 2>&1 | grep -q -- --bounding-set' || return 1
-	eff=$(setpriv --bounding-set -mac_admin -- sh -c 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status')
+		sh -c '"$1" --help 2>&1 | grep -q -- --bounding-set' - $setpriv || return 1
+	eff=$($setpriv --bounding-set -mac_admin -- sh -c 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status')
 	echo "  CapEff under setpriv --bounding-set -mac_admin: $eff"
 	check "CAP_MAC_ADMIN (bit 33) is dropped, CAP_SYS_ADMIN (21) kept" \
 		holds '[ $((0x$eff & 0x200000000)) = 0 ] && [ $((0x$eff & 0x200000)) != 0 ]'
@@ -1170,8 +1171,8 @@ t_no_mac_admin() {
 	cp $CT_B/config.json.in $CT_B/config.json
 	printf "" >$CT_LOG
 	kmark $n
-	echo "  \$ setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state"
-	setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state 2>$CT_LOG
+	echo "  \$ $setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state"
+	$setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state 2>$CT_LOG
 	RC=$?
 	echo "  (exit status $RC)"
 	ct_hlog
