@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "aa-oci/cache.h"
 #include "aa-oci/compile.h"
 #include "aa-oci/config.h"
+#include "aa-oci/load.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/util.h"
@@ -82,6 +84,15 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 			       "%s did not finish within %ld ms on %s; raise "
 			       "parser_timeout_ms in the config file",
 			       cfg->parser, cfg->parser_timeout_ms, src);
+	/* A crash or an outside kill (the OOM killer) is not a verdict on
+	 * the profile: say so, rather than "exit 137". */
+	if (res.signal != 0) {
+		parser_message(res.errout, msg, sizeof(msg));
+		return err_set(err, -EBADMSG,
+			       "%s was killed by signal %d (%s) on %s%s%s",
+			       cfg->parser, res.signal, strsignal(res.signal),
+			       src, msg[0] ? ": " : "", msg);
+	}
 	if (res.status != 0) {
 		parser_message(res.errout, msg, sizeof(msg));
 		return err_set(err, -EBADMSG, "%s failed on %s (exit %d): %s",
@@ -89,6 +100,14 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 			       msg[0] ? msg : "no message");
 	}
 	return 0;
+}
+
+/* No block or no inode left where @dir is. */
+static bool dir_full(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) == 0 && (sv.f_bfree == 0 || sv.f_ffree == 0);
 }
 
 /* Run the parser on the file, or on the text written to a temporary file. */
@@ -131,6 +150,15 @@ static int compile_to_memory(struct aa_oci_kernel *k,
 				memcpy(p, src_path, n);
 				memmove(p + n, p + g, strlen(p + g) + 1);
 			}
+		/* The parser says "Unable to write to output file", not
+		 * where: name the run directory when it is full. */
+		if (err && r == -EBADMSG && dir_full(cfg->run_dir)) {
+			size_t n = strlen(err->text);
+
+			snprintf(err->text + n, sizeof(err->text) - n,
+				 " (%s, where its output goes, is full)",
+				 cfg->run_dir);
+		}
 		goto out;
 	}
 	r = read_file_at(AT_FDCWD, bin, true, AA_OCI_POLICY_BINARY_MAX, ret_buf,
@@ -219,8 +247,15 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		return r;
 	}
 	if (cache) {
-		r = cache_put(cache, key, c.buf, c.len);
-		if (r < 0)
+		/* Only a policy whose profiles can be read is kept: what a
+		 * parser that exited 0 with nothing, garbage or a cut output
+		 * wrote would otherwise be served on every later start. */
+		char **names = NULL;
+		bool whole = load_policy_declared(c.buf, c.len, &names) == 0;
+
+		strv_free(names);
+		r = whole ? cache_put(cache, key, c.buf, c.len) : -EBADMSG;
+		if (r < 0 && whole)
 			snprintf(c.warning, sizeof(c.warning),
 				 "cannot write to policy cache %.300s (%s); "
 				 "compiling without it",
@@ -272,6 +307,19 @@ static int parse_version(const char *text, unsigned v[3])
 	return 0;
 }
 
+/* The version line as compile_parser_version writes it, whole: a memo cut
+ * short ("3.0.1" of "3.0.13") is asked again, never believed. */
+static int memo_version(const char *text, unsigned v[3])
+{
+	int end = -1;
+
+	if (sscanf(text, "parser version %u.%u.%u%n", &v[0], &v[1], &v[2],
+		   &end) != 3 ||
+	    end < 0 || !streq(text + end, "\n"))
+		return -EBADMSG;
+	return 0;
+}
+
 int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
 {
 	_cleanup_free_ char *memo = NULL, *text = NULL;
@@ -285,11 +333,11 @@ int compile_parser_version(const struct aa_oci_config *cfg, unsigned v[3])
 	if (r < 0)
 		return r;
 	idlen = strlen(id);
-	/* "IDENTITY\nVERSION-TEXT": asked once per parser file. */
+	/* "IDENTITY\nparser version X.Y.Z\n": asked once per parser file. */
 	if (cfg->rundir &&
 	    rundir_read(cfg->rundir, RUNDIR_PARSER, 4096, &memo, NULL) == 0 &&
 	    strncmp(memo, id, idlen) == 0 && memo[idlen] == '\n' &&
-	    parse_version(memo + idlen + 1, v) == 0)
+	    memo_version(memo + idlen + 1, v) == 0)
 		return 0;
 	r = spawn_output(argv, cfg->parser_timeout_ms, res.errout,
 			 sizeof(res.errout), &res);

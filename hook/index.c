@@ -14,7 +14,11 @@
 #include "aa-oci/index.h"
 #include "aa-oci/util.h"
 
-#define INDEX_MAGIC "aa-oci-index 1\n"
+/* Version 2 ends with an "E" line: an index cut short (at a line's end,
+ * where every line before still parses) is rebuilt, not read as one that
+ * lacks the names it lost. */
+#define INDEX_MAGIC "aa-oci-index 2\n"
+#define INDEX_END "E\n"
 #define INDEX_MAX (16u << 20)
 
 static bool has_suffix(const char *s, size_t len, const char *suffix)
@@ -264,6 +268,7 @@ static int save(const struct idx *x, int dirfd, const char *path)
 	}
 	for (size_t i = 0; i < x->n_names; i++)
 		fprintf(f, "N %u %s\n", x->owner[i], x->names[i]);
+	fputs(INDEX_END, f);
 	if (fclose(f) != 0)
 		return -ENOMEM;
 	r = write_file_atomic_at(dirfd, path, buf, len, 0600);
@@ -276,6 +281,7 @@ static int load(struct idx *x, int dirfd, const char *path)
 	_cleanup_free_ char *buf = NULL;
 	size_t nd = 0;
 	char *p, *eol;
+	bool ended = false;
 	int r;
 
 	r = read_file_at(dirfd, path, true, INDEX_MAX, &buf, NULL);
@@ -293,6 +299,10 @@ static int load(struct idx *x, int dirfd, const char *path)
 		if (!eol)
 			return -EBADMSG;
 		*eol = '\0';
+		if (p[0] == 'E' && p[1] == '\0') {
+			ended = eol[1] == '\0'; /* the last line */
+			break;
+		}
 		if (p[0] == 'D' && p[1] == ' ') {
 			struct stat st, now;
 			int fd;
@@ -354,6 +364,8 @@ static int load(struct idx *x, int dirfd, const char *path)
 			return -EBADMSG;
 		}
 	}
+	if (!ended)
+		return -EBADMSG;
 	return nd == x->n_dirs ? 0 : -ESTALE;
 }
 

@@ -376,19 +376,31 @@ static bool boot_id(char id[BOOT_ID_LEN + 1])
 	return strspn(id, "0123456789abcdef-") == BOOT_ID_LEN;
 }
 
-/* The features kept by an earlier run in this boot, or NULL. */
+/*
+ * The features kept by an earlier run in this boot, or NULL. The file is
+ * "BOOT-ID\nLENGTH\nFEATURES", LENGTH the size of FEATURES in decimal:
+ * libapparmor takes any string as features, and a file cut short (whose
+ * prefix is well formed: fewer features) is only told from a whole one by
+ * its length.
+ */
 static aa_features *memo_read(struct aa_oci_rundir *rd, const char *id)
 {
 	_cleanup_free_ char *buf = NULL;
 	aa_features *f = NULL;
-	size_t len;
+	unsigned long long n = 0;
+	size_t len, i = BOOT_ID_LEN + 1;
 
 	if (rundir_read(rd, FEATURES_MEMO, FEATURES_MAX, &buf, &len) < 0 ||
 	    len <= BOOT_ID_LEN + 1 || memcmp(buf, id, BOOT_ID_LEN) != 0 ||
 	    buf[BOOT_ID_LEN] != '\n')
 		return NULL;
-	if (aa_features_new_from_string(&f, buf + BOOT_ID_LEN + 1,
-					len - BOOT_ID_LEN - 1) < 0)
+	while (i < len && i < BOOT_ID_LEN + 12 && buf[i] >= '0' &&
+	       buf[i] <= '9')
+		n = n * 10 + (unsigned)(buf[i++] - '0');
+	if (i == BOOT_ID_LEN + 1 || i >= len || buf[i] != '\n' ||
+	    n != len - i - 1)
+		return NULL;
+	if (aa_features_new_from_string(&f, buf + i + 1, (size_t)n) < 0)
 		return NULL;
 	return f;
 }
@@ -400,15 +412,21 @@ static void memo_write(struct aa_oci_rundir *rd, const char *id, aa_features *f)
 	_cleanup_close_ int fd = memfd_create("aa-oci-features", MFD_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
+	int head;
 
-	if (fd < 0 || write(fd, id, BOOT_ID_LEN) != BOOT_ID_LEN ||
-	    write(fd, "\n", 1) != 1 || aa_features_write_to_fd(f, fd) < 0 ||
+	if (fd < 0 || aa_features_write_to_fd(f, fd) < 0 ||
 	    fstat(fd, &st) < 0 || st.st_size > FEATURES_MAX)
 		return;
-	buf = malloc((size_t)st.st_size);
-	if (!buf || pread(fd, buf, (size_t)st.st_size, 0) != st.st_size)
+	buf = malloc(BOOT_ID_LEN + 24 + (size_t)st.st_size);
+	if (!buf)
 		return;
-	(void)rundir_write(rd, FEATURES_MEMO, buf, (size_t)st.st_size);
+	head = snprintf(buf, BOOT_ID_LEN + 24, "%s\n%lld\n", id,
+			(long long)st.st_size);
+	if (head < 0 ||
+	    pread(fd, buf + head, (size_t)st.st_size, 0) != st.st_size)
+		return;
+	(void)rundir_write(rd, FEATURES_MEMO, buf,
+			   (size_t)head + (size_t)st.st_size);
 }
 
 int kernel_features(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,

@@ -225,6 +225,23 @@ static int plan_compile(struct aa_oci_kernel *k,
 	if (r < 0)
 		return r;
 	r = load_policy_declared(p->c.buf, p->c.len, &p->declared);
+	if (r < 0 && p->c.from_cache) {
+		/* An entry that holds no readable policy (kept before
+		 * compile_policy checked what it stores): dropped, and the
+		 * source compiled again rather than refused on every start. */
+		compile_forget(k, cfg, p->what, p->text, p->mode);
+		compiled_free(&p->c);
+		r = compile_policy(k, cfg, p->what, p->text, p->mode, &p->c,
+				   err);
+		if (r < 0)
+			return r;
+		if (!p->c.warning[0])
+			snprintf(p->c.warning, sizeof(p->c.warning),
+				 "policy cache entry for %.300s held no "
+				 "readable policy; recompiled",
+				 p->what);
+		r = load_policy_declared(p->c.buf, p->c.len, &p->declared);
+	}
 	if (r == -ENOENT)
 		return err_set(err, r, "%s defines no profile", p->what);
 	if (r == -EOPNOTSUPP)

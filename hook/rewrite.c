@@ -257,6 +257,20 @@ out:
 	return r;
 }
 
+/* Does config.json still hold the bytes @c read? */
+static bool same_bytes(const struct aa_oci_bundle_config *c)
+{
+	_cleanup_close_ int fd =
+	    openat(c->dirfd, "config.json",
+		   O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+
+	return fd >= 0 &&
+	       read_fd_sized(fd, c->len, AA_OCI_SPEC_MAX, &buf, &len) == 0 &&
+	       len == c->len && memcmp(buf, c->buf, len) == 0;
+}
+
 int rewrite_bundle_config(const char *bundle,
 			  const struct aa_oci_bundle_config *c,
 			  const char *profile, struct aa_oci_err *err)
@@ -275,12 +289,18 @@ int rewrite_bundle_config(const char *bundle,
 	r = rewrite_profile(c->buf, c->len, profile, &out, &outlen, err);
 	if (r < 0)
 		return r;
-	/* What is replaced must be what was read and decided on. */
+	/* What is replaced must be what was read and decided on: the same
+	 * file (ctime too: an edit in place that put the mtime back, as
+	 * cp -p and touch -r do), holding the same bytes (a timestamp has
+	 * a granularity; the load between the read and now may take
+	 * seconds). */
 	if (fstatat(c->dirfd, "config.json", &now, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    now.st_dev != c->st.st_dev || now.st_ino != c->st.st_ino ||
 	    now.st_size != c->st.st_size ||
 	    now.st_mtim.tv_sec != c->st.st_mtim.tv_sec ||
-	    now.st_mtim.tv_nsec != c->st.st_mtim.tv_nsec)
+	    now.st_mtim.tv_nsec != c->st.st_mtim.tv_nsec ||
+	    now.st_ctim.tv_sec != c->st.st_ctim.tv_sec ||
+	    now.st_ctim.tv_nsec != c->st.st_ctim.tv_nsec || !same_bytes(c))
 		return err_set(
 		    err, -EAGAIN,
 		    "%.256s/config.json changed while aa-oci-runtime read it; "

@@ -172,8 +172,10 @@ static int spawn(const char *const argv[], long timeout_ms, int nice,
 		return -ECHILD;
 	if (WIFEXITED(status))
 		ret->status = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
+	else if (WIFSIGNALED(status)) {
 		ret->status = 128 + WTERMSIG(status);
+		ret->signal = WTERMSIG(status);
+	}
 	return k->stopped;
 }
 

@@ -83,9 +83,12 @@ int record_read(struct sync_record *rec, int run_fd)
 	for (line = buf; line && *line; line = next) {
 		char *tab;
 
+		/* A last line without its newline was cut short (its file
+		 * name may be a prefix of another's): dropped. */
 		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
+		if (!next)
+			break;
+		*next++ = '\0';
 		tab = strchr(line, '\t');
 		if (line[0] == '#' || !tab || tab == line || tab[1] != '/')
 			continue;

@@ -6,6 +6,7 @@
 
 struct aa_oci_spawn_result {
 	int status;	   /* exit status; 128 + signal when killed by one */
+	int signal;	   /* the signal that killed it, else 0 */
 	int timed_out;	   /* 1 when the time limit killed it */
 	char errout[1024]; /* the start of its stderr, NUL-terminated */
 };

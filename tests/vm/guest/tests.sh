@@ -1109,8 +1109,8 @@ t_cache_features() {
 	echo "  $memo: $(head -c 200 $memo | tr '\n' ' ')..."
 	check "its first line is this boot's id ($(cat /proc/sys/kernel/random/boot_id))" \
 		[ "$(head -n 1 $memo)" = "$(cat /proc/sys/kernel/random/boot_id)" ]
-	check "the rest is the features libapparmor wrote to the cache ($dotf), byte for byte" \
-		sh -c 'tail -n +2 "$1" | cmp -s - "$2"' - $memo "$dotf"
+	check "then the features' length, then the features libapparmor wrote to the cache ($dotf), byte for byte" \
+		sh -c '[ "$(sed -n 2p "$1")" = "$(($(wc -c <"$2")))" ] && tail -n +3 "$1" | cmp -s - "$2"' - $memo "$dotf"
 	{
 		echo 00000000-0000-0000-0000-000000000000
 		echo 'policy {versions {v5 {yes}}}'
@@ -1124,7 +1124,74 @@ t_cache_features() {
 		ct_loaded $n "$CT_HIT"
 	check "the parser did not run (still $c runs)" [ "$(ct_compiles)" = "$c" ]
 	check "$memo rewritten for this boot, the same bytes as $dotf again" \
-		sh -c '[ "$(head -n 1 "$1")" = "$(cat /proc/sys/kernel/random/boot_id)" ] && tail -n +2 "$1" | cmp -s - "$2"' - $memo "$dotf"
+		sh -c '[ "$(head -n 1 "$1")" = "$(cat /proc/sys/kernel/random/boot_id)" ] && tail -n +3 "$1" | cmp -s - "$2"' - $memo "$dotf"
+	unload $CT_P
+}
+
+# i12-1. <run_dir>/features cut short (a power loss, a full disk): every
+# prefix of the features is well formed to libapparmor, fewer features,
+# another cache key. At each length the next start walks the features
+# again, hits the cache (the parser does not run) and rewrites the file
+# whole.
+t_features_torn() {
+	local n=i12-1 memo=$CT/run/features whole=$CT/features.whole c size l
+	need_hook || return 1
+	check "precondition: i5-7 left $memo" [ -f $memo ] || return 1
+	cp $memo $whole
+	size=$(wc -c <$whole)
+	c=$(ct_compiles)
+	for l in 0 1 36 37 38 39 $((size / 2)) $((size - 2)) $((size - 1)); do
+		head -c $l $whole >$memo
+		unload $CT_P
+		ct_hook $n-$l >/dev/null
+		check "cut to $l of $size bytes: the start loads it (exit 0)" [ "$RC" = 0 ]
+		check "... from the cache: the parser did not run (still $c runs)" \
+			[ "$(ct_compiles)" = "$c" ]
+		check "... and $memo is whole again" cmp -s $memo $whole
+	done
+	unload $CT_P
+}
+
+# i12-2. Without CAP_MAC_ADMIN the kernel refuses the write to .replace:
+# the hook refuses the container with one line naming the profile and the
+# error, nothing is loaded or recorded; with it, the next start loads.
+t_no_mac_admin() {
+	# by its path: busybox ash runs its own setpriv applet for the name
+	local n=i12-2 eff setpriv=/usr/bin/setpriv
+	need_hook || return 1
+	start_unloaded $CT_P || return 1
+	check "util-linux setpriv is installed (--bounding-set)" \
+		sh -c '"$1" --help 2>&1 | grep -q -- --bounding-set' - $setpriv || return 1
+	eff=$($setpriv --bounding-set -mac_admin -- sh -c 'sed -n "s/^CapEff:[[:space:]]*//p" /proc/self/status')
+	echo "  CapEff under setpriv --bounding-set -mac_admin: $eff"
+	check "CAP_MAC_ADMIN (bit 33) is dropped, CAP_SYS_ADMIN (21) kept" \
+		holds '[ $((0x$eff & 0x200000000)) = 0 ] && [ $((0x$eff & 0x200000)) != 0 ]'
+	printf '{"ociVersion": "1.0.2", "id": "%s", "status": "creating", "pid": %d, "bundle": "%s"}' \
+		$n $$ $CT_B >$CT/state
+	cp $CT_B/config.json.in $CT_B/config.json
+	printf "" >$CT_LOG
+	kmark $n
+	echo "  \$ $setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state"
+	$setpriv --bounding-set -mac_admin -- $HOOK --config $CT_CONF createRuntime <$CT/state 2>$CT_LOG
+	RC=$?
+	echo "  (exit status $RC)"
+	ct_hlog
+	sleep 1 # let kauditd print what the refusal caused
+	klog $n | grep -F apparmor= | sed 's/^/    kernel: /'
+	check "the hook exited 1: the container is refused" [ "$RC" = 1 ]
+	check "one line on stderr" [ "$(printf '%s\n' "$HLOG" | grep -c .)" = 1 ]
+	check "it names the profile and the kernel's refusal" \
+		hlog_has "aa-oci-hook: $n: profile \"$CT_P\": the kernel refused the policy compiled from $CT_SRC: "
+	check "... and the error (EPERM or EACCES)" \
+		sh -c 'printf "%s" "$1" | grep -q "Operation not permitted\|Permission denied"' - "$HLOG"
+	check "$CT_P is not loaded" not_loaded $CT_P
+	check "kernel log: no profile_load of $CT_P" \
+		no_kgrep $n 'operation="profile_load"' "name=\"$CT_P\""
+	check "no record of it as loaded ($CT/run/loaded/$CT_P)" [ ! -e $CT/run/loaded/$CT_P ]
+	check "no record of the refused container ($CT/run/containers/$n)" [ ! -e $CT/run/containers/$n ]
+	ct_hook $n-again
+	check "with CAP_MAC_ADMIN the next start loads it (exit 0)" [ "$RC" = 0 ]
+	check "the kernel lists $CT_P (enforce)" mode_is $CT_P enforce
 	unload $CT_P
 }
 
@@ -1595,6 +1662,8 @@ all_tests() {
 	t "[i5-5][i9-4] <run_dir>/kdir/NAME names the live kernel directory, a stale one is replaced, its mode is read live; an administrator's apparmor_parser -C is kept (container in complain, the hook says so)" t_cache_kdir
 	t "[i5-6] kernel: the .access label query answers ENOENT for an unloaded profile, succeeds for a loaded one" t_access_query
 	t "[i5-7] kernel features read once per boot: <run_dir>/features has this boot's id and libapparmor's bytes; one from another boot is replaced, the cache still hits" t_cache_features
+	t "[i12-1] <run_dir>/features cut at 9 lengths: never believed; the start hits the cache and rewrites it whole" t_features_torn
+	t "[i12-2] the hook without CAP_MAC_ADMIN: the kernel refuses .replace, the container is refused with one line naming the profile and the error, nothing loaded or recorded" t_no_mac_admin
 	t "[i9-1] hook: a container names a host profile's file (usr.sbin.victimd) in complain mode: refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_hook
 	t "[i9-2] aa-oci-runtime (runc): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime runc
 	t "[i9-2] aa-oci-runtime (crun): the same request refused, /usr/sbin/victimd stays enforce, no profile_replace" t_victim_runtime crun
