@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -655,6 +656,9 @@ struct kernel_case {
 	bool nocap;
 };
 
+/* The sealed memfd behind .replace (EPERM), closed after its case. */
+static int sealed_fd = -1;
+
 /* Make .replace refuse with @c->err. Returns false if it cannot here. */
 static bool break_replace(struct env *e, const struct kernel_case *c)
 {
@@ -675,6 +679,20 @@ static bool break_replace(struct env *e, const struct kernel_case *c)
 		fx_write(e->fs, ".replace", "%s", "");
 		assert_int_equal(chmod(rep, 0), 0);
 		break;
+	case EPERM: {
+		/* A sealed memfd refuses every write with EPERM; .replace
+		 * reaches it through this process's /proc/PID/fd link. */
+		char link[64];
+		int fd = memfd_create("aa-oci-sealed", MFD_ALLOW_SEALING);
+
+		assert_true(fd >= 0);
+		assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0);
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)getpid(),
+			 fd);
+		assert_int_equal(symlink(link, rep), 0);
+		sealed_fd = fd;
+		break;
+	}
 	case EROFS: {
 		char *ro = fx_path(e->top, "ro"), *f = fx_path(ro, "x");
 
@@ -708,6 +726,7 @@ static const struct kernel_case kernel_cases[] = {
     {".replace is missing", ENOENT, false},
     {".replace on a read-only mount", EROFS, false},
     {".replace mode 0 and no CAP_DAC_OVERRIDE", EACCES, true},
+    {".replace a sealed memfd", EPERM, false},
 };
 
 /* hook_run in a child (which may drop capabilities first); its return,
@@ -808,6 +827,10 @@ static void test_kernel_refuses(void **state)
 			no_temporaries(e->cache);
 		}
 		/* The kernel is back: the next start loads it. */
+		if (sealed_fd >= 0) {
+			close(sealed_fd);
+			sealed_fd = -1;
+		}
 		while (e->nmounts > 0) {
 			char *m = e->mounts[--e->nmounts];
 
