@@ -14,8 +14,9 @@
  *   index         which file declares which profile, with the stat of each
  *                 directory and file it was built from (index.c); rebuilt
  *                 when one changed.
- *   features      the kernel's features, tagged with the boot id (kernel.c);
- *                 replaced when the boot id differs.
+ *   features      the kernel's features: "BOOT-ID\nLENGTH\nFEATURES"
+ *                 (kernel.c); trusted only whole and of this boot,
+ *                 recomputed otherwise.
  *   parser        the parser's identity (path and stat) and its version, as
  *                 `apparmor_parser --version` said it (compile.c); asked
  *                 again when the identity differs.
@@ -123,6 +124,17 @@ int rundir_fd(struct aa_oci_rundir *rd, bool create, struct aa_oci_err *err)
 		r = -errno;
 	}
 	return err_set(err, r, "cannot open %s: %s", rd->path, strerror(-r));
+}
+
+bool rundir_removed(struct aa_oci_rundir *rd)
+{
+	struct stat st;
+
+	if (rd->fd < 0 || (fstat(rd->fd, &st) == 0 && st.st_nlink > 0))
+		return false;
+	close(rd->fd);
+	rd->fd = -1;
+	return true;
 }
 
 int rundir_lock_open(struct aa_oci_rundir *rd, const char *lock, int *ret_fd,

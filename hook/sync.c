@@ -742,6 +742,15 @@ int sync_watch(struct aa_oci_sync *s, int stop_fd, struct aa_oci_err *err)
 		    (pending && (now >= last + AA_OCI_SYNC_QUIET_MS ||
 				 now >= first + AA_OCI_SYNC_MAX_DELAY_MS))) {
 			pending = false;
+			/* Its sync.lock and sync.state went with it. */
+			if (rundir_removed(s->cfg->rundir))
+				return err_set(
+				    err, -ESTALE,
+				    "%s was removed under the agent; "
+				    "it ends so that its restart "
+				    "(systemd, the DaemonSet) uses "
+				    "the new one",
+				    s->cfg->run_dir);
 			r = pass(s, false, AA_OCI_SYNC_REMOVE_GRACE_MS);
 			if (r < 0)
 				return err_set(err, r, "%s", strerror(-r));

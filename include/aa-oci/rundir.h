@@ -49,6 +49,15 @@ const char *rundir_path(const struct aa_oci_rundir *rd);
 int rundir_fd(struct aa_oci_rundir *rd, bool create, struct aa_oci_err *err);
 
 /*
+ * rundir_removed - for a long-running process (the sync agent, before
+ * each pass): was the directory removed since it was opened? Its locks
+ * and records went with it, so the process should end (and be restarted)
+ * rather than go on in a directory no start sees. The descriptor is
+ * forgotten. Returns: true when removed.
+ */
+bool rundir_removed(struct aa_oci_rundir *rd);
+
+/*
  * rundir_lock_open - open (creating) the lock file @lock (RUNDIR_LOAD_LOCK
  * or RUNDIR_SYNC_LOCK). The caller flocks it and closes it.
  * Returns: 0 or -errno with a line in @err.

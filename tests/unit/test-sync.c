@@ -1211,6 +1211,26 @@ static void test_watch_stops_at_once(void **state)
 	assert_int_equal(e->watch_ret, 0);
 }
 
+/* run_dir removed under the agent: its sync.lock and sync.state went
+ * with it, so it ends (to be restarted) instead of going on unseen. */
+static void test_watch_ends_when_run_dir_removed(void **state)
+{
+	struct env *e = *state;
+
+	fx_write(e->dir, "alpha", good, "alpha");
+	start_watch(e, NULL);
+	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 1);
+	fx_rm_rf(e->run);
+	fx_write(e->dir, "beta", good, "beta");
+	WAIT_FOR(e->watch_ret != 1);
+	assert_int_equal(e->watch_ret, -ESTALE);
+	assert_int_equal(count(e, AA_OCI_SYNC_LOADED, "beta", NULL), 0);
+	e->watching = false;
+	pthread_join(e->th, NULL);
+	close(e->stop[0]);
+	close(e->stop[1]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1244,6 +1264,7 @@ int main(void)
 	    T(test_watch_configmap_update),
 	    T(test_watch_dir_appears_and_goes),
 	    T(test_watch_stops_at_once),
+	    T(test_watch_ends_when_run_dir_removed),
 	};
 
 	return cmocka_run_group_tests_name("sync", tests, NULL, NULL);
