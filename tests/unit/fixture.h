@@ -110,6 +110,22 @@ static inline char *fx_apparmorfs(const char *profiles)
 	return d;
 }
 
+/* A profile's directory in fake apparmorfs @fs: policy/profiles/@dir with
+ * its "name" and "mode" files, as the kernel shows a loaded profile. */
+static inline void fx_profdir(const char *fs, const char *dir, const char *name,
+			      const char *mode)
+{
+	char *p, *cmd;
+
+	if (asprintf(&p, "%s/policy/profiles/%s", fs, dir) < 0 ||
+	    asprintf(&cmd, "mkdir -p '%s'", p) < 0 || system(cmd) != 0)
+		abort();
+	fx_write(p, "name", "%s\n", name);
+	fx_write(p, "mode", "%s\n", mode);
+	free(p);
+	free(cmd);
+}
+
 /*
  * A directory per test binary and run, for tests that make many files:
  * made by the group setup, removed by the group teardown, so a failing test

@@ -987,20 +987,6 @@ static void test_torn_container_record(void **state)
 	free(full);
 }
 
-static void profdir(struct env *e, const char *dir, const char *name,
-		    const char *mode)
-{
-	char *p, *cmd;
-
-	assert_true(asprintf(&p, "%s/policy/profiles/%s", e->fs, dir) > 0);
-	assert_true(asprintf(&cmd, "mkdir -p '%s'", p) > 0);
-	assert_int_equal(system(cmd), 0);
-	fx_write(p, "name", "%s\n", name);
-	fx_write(p, "mode", "%s\n", mode);
-	free(p);
-	free(cmd);
-}
-
 /* kdir/NAME is a hint: cut, it points nowhere or at another profile's
  * directory, and the kernel's answer is found again. */
 static void test_torn_kdir_hint(void **state)
@@ -1010,8 +996,8 @@ static void test_torn_kdir_hint(void **state)
 	enum aa_oci_mode mode;
 	size_t len = 0;
 
-	profdir(e, "web.1", "webx", "complain");
-	profdir(e, "web.12", "web", "enforce");
+	fx_profdir(e->fs, "web.1", "webx", "complain");
+	fx_profdir(e->fs, "web.12", "web", "enforce");
 	fx_write(e->fs, "profiles", "%s", "webx (complain)\nweb (enforce)\n");
 	assert_int_equal(
 	    kernel_profile_state(e->k, e->cfg.rundir, "web", &mode), 0);

@@ -770,20 +770,6 @@ static void test_compile_parser_nice(void **state)
 	assert_int_equal(getpriority(PRIO_PROCESS, 0), ours);
 }
 
-static void profdir(struct env *e, const char *dir, const char *name,
-		    const char *mode)
-{
-	char *p, *cmd;
-
-	assert_true(asprintf(&p, "%s/policy/profiles/%s", e->fs, dir) > 0);
-	assert_true(asprintf(&cmd, "mkdir -p '%s'", p) > 0);
-	assert_int_equal(system(cmd), 0);
-	fx_write(p, "name", "%s\n", name);
-	fx_write(p, "mode", "%s\n", mode);
-	free(p);
-	free(cmd);
-}
-
 static void test_ensure_remembers_profile_dir(void **state)
 {
 	struct env *e = *state;
@@ -791,7 +777,7 @@ static void test_ensure_remembers_profile_dir(void **state)
 	char *hint, *kdir = fx_path(e->run, "kdir");
 
 	/* First look: the list, then the directory is found and kept. */
-	profdir(e, "already.5", "already", "enforce");
+	fx_profdir(e->fs, "already.5", "already", "enforce");
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
 				     AA_OCI_MODE_ENFORCE, &res, NULL),
 			 0);
@@ -808,7 +794,7 @@ static void test_ensure_remembers_profile_dir(void **state)
 	assert_int_equal(parser_runs(e), 0);
 	/* The directory says complain now, and aa-oci did not load it so:
 	 * someone else's mode, kept, and the result says why. */
-	profdir(e, "already.5", "already", "complain");
+	fx_profdir(e->fs, "already.5", "already", "complain");
 	fx_write(e->d1, "already", "profile already {\n  file,\n}\n");
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
 				     AA_OCI_MODE_ENFORCE, &res, NULL),
@@ -834,7 +820,7 @@ static void test_ensure_remembers_profile_dir(void **state)
 	/* A stale hint (the directory now holds another profile) is not
 	 * believed: the list decides. */
 	fx_write(e->fs, "profiles", "%s", "");
-	profdir(e, "already.5", "someone-else", "enforce");
+	fx_profdir(e->fs, "already.5", "someone-else", "enforce");
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_HOOK, "already",
 				     AA_OCI_MODE_ENFORCE, &res, NULL),
 			 0);
