@@ -23,6 +23,15 @@ void exec_plan_free(struct aa_oci_exec_plan *p)
 	*p = (struct aa_oci_exec_plan){0};
 }
 
+/* @err's message prefixed with the document it is about. */
+static int named(int r, const char *what, struct aa_oci_err *err)
+{
+	char detail[AA_OCI_ERR_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
+	return err_set(err, r, "%s: %s", what, detail);
+}
+
 static int plan_seccomp(const char *buf, const char *what, bool required,
 			struct aa_oci_exec_plan *p, struct aa_oci_err *err)
 {
@@ -30,12 +39,8 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 	int r;
 
 	r = oci_seccomp_parse(buf, &s, err);
-	if (r < 0) {
-		char detail[AA_OCI_ERR_MAX];
-
-		snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
-		return err_set(err, r, "%s: %s", what, detail);
-	}
+	if (r < 0)
+		return named(r, what, err);
 	/* A file given with --seccomp that holds no filter is a mistake:
 	 * running without the filter asked for would fail open. */
 	if (!s.present && required)
@@ -43,8 +48,13 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 			    "%s: no seccomp settings (no defaultAction, no "
 			    "linux.seccomp)",
 			    what);
-	else if (s.present)
+	else if (s.present) {
 		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
+		/* Which file a refused filter came from: the builder's
+		 * messages name only the rule. */
+		if (r < 0)
+			r = named(r, what, err);
+	}
 	oci_seccomp_free(&s);
 	return r;
 }

@@ -424,8 +424,8 @@ static void test_state_nesting_shallow(void **state)
 
 /*
  * A state under the 1 MiB limit can nest ~500000 levels. Go's decoder
- * refuses more than 10000 as malformed; we must refuse too, not crash
- * (yajl_tree_free recurses once per level).
+ * refuses more than 10000 as malformed, the front door more than
+ * JSON_DEPTH_MAX; never a crash (yajl_tree_free recurses once per level).
  */
 static void test_state_nesting_deep(void **state)
 {
