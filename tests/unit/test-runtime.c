@@ -597,6 +597,7 @@ static void test_find(void **state)
 	struct aa_oci_config cfg;
 	struct aa_oci_err err = {0};
 	char *path = NULL, self[PATH_MAX];
+	struct stat st_self, st_exe;
 	ssize_t n;
 
 	assert_int_equal(config_init(&cfg), 0);
@@ -611,8 +612,15 @@ static void test_find(void **state)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	assert_true(n > 0);
 	self[n] = '\0';
-	assert_int_equal(runtime_find(self, &cfg, &path, &err), -ELOOP);
-	assert_non_null(strstr(err.text, "itself"));
+	/* Under valgrind readlink names this binary but stat follows the
+	 * link to valgrind's own tool (make check-valgrind): the check
+	 * cannot be shown there. */
+	if (stat(self, &st_self) == 0 && stat("/proc/self/exe", &st_exe) == 0 &&
+	    st_self.st_ino == st_exe.st_ino &&
+	    st_self.st_dev == st_exe.st_dev) {
+		assert_int_equal(runtime_find(self, &cfg, &path, &err), -ELOOP);
+		assert_non_null(strstr(err.text, "itself"));
+	}
 	/* The config's runtime when the environment says nothing. */
 	cfg.runtime = strdup("/bin/false");
 	assert_int_equal(runtime_find(NULL, &cfg, &path, &err), 0);
