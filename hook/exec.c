@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -83,8 +84,12 @@ static int plan_bundle(const struct aa_oci_exec_opts *o,
 	p->unconfined = d.unconfined;
 	p->mode = d.mode;
 	p->no_new_privs = spec.no_new_privs;
-	if (!o->seccomp_file && !o->seccomp_default)
-		r = plan_seccomp(buf, "config.json", false, p, err);
+	if (!o->seccomp_file && !o->seccomp_default) {
+		char what[PATH_MAX + 16];
+
+		snprintf(what, sizeof(what), "%.256s/config.json", o->bundle);
+		r = plan_seccomp(buf, what, false, p, err);
+	}
 out:
 	policy_decision_free(&d);
 	oci_spec_free(&spec);
