@@ -534,9 +534,13 @@ static int trial_build(const struct aa_oci_seccomp *s, struct aa_oci_err *err)
 	if (!wait_hangup(p[0], BUILD_DEADLINE_MS))
 		kill(pid, SIGKILL);
 	close(p[0]);
+	/* The answer is what the child wrote last: its status only says how
+	 * it died (and is lost when SIGCHLD is ignored, as a caller may
+	 * leave it across exec). */
+	status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (t->r <= 0 && WIFEXITED(status)) {
+	if (t->r <= 0) {
 		r = t->r;
 		if (r < 0)
 			err_set(err, r, "%s", t->err.text);
