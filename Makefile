@@ -164,7 +164,9 @@ ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp
 check-asan: | $(B)/results
-	@$(MAKE) --no-print-directory B=$(ASAN_B) SANITIZE=1 unit-bins
+	@$(MAKE) --no-print-directory B=$(ASAN_B) SANITIZE=1 unit-bins || { \
+		echo 'not ok 1 - check-asan: the ASan+UBSan build failed' \
+			> $(B)/results/unit-asan-build.tap; exit 1; }
 	@$(ASAN_ENV) tests/unit/run $(ASAN_B) $(B)/results asan-
 
 # The hook's and the wrapper's own tests, and the cheap ones of the modules

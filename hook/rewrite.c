@@ -231,8 +231,8 @@ int rewrite_profile(const char *in, size_t len, const char *profile,
 	yajl_gen_config(c.g, yajl_gen_indent_string, "\t");
 	yajl_gen_config(c.g, yajl_gen_validate_utf8, 1);
 	r = json_parse(in, len, WHAT, &callbacks, &c, err);
-	if (r == -ECANCELED)
-		r = c.r;
+	if (r == -ECANCELED) /* every callback that stops says why */
+		r = c.r < 0 ? c.r : -EBADMSG;
 	if (r < 0)
 		goto out;
 	if (!c.set) {
