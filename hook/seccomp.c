@@ -27,8 +27,8 @@
 /* libseccomp takes at most this many conditions in one rule. */
 #define ARGS_PER_RULE 6
 
-/* How long the trial build of a filter may take (see trial_build). The
- * Docker profile takes about 3 ms, 20 under ASan. */
+/* How long the trial build of a filter may take (see trial_build). Docker's
+ * profile, 400 names, takes a few ms; tens under ASan or on a busy machine. */
 #define BUILD_DEADLINE_MS 2000
 /* The kernel's limit on one filter (BPF_MAXINSNS). */
 #define FILTER_INSNS_MAX 4096
@@ -462,6 +462,7 @@ static bool wait_hangup(int fd, long ms)
 static int trial_refused(const struct aa_oci_seccomp *s, const struct trial *t,
 			 const char *what, struct aa_oci_err *err)
 {
+	const struct aa_oci_seccomp_rule *rule;
 	const char *name;
 
 	if (t->progress.generating || t->progress.rule >= s->n_rules)
@@ -469,7 +470,11 @@ static int trial_refused(const struct aa_oci_seccomp *s, const struct trial *t,
 			       "seccomp: libseccomp %s while generating the "
 			       "filter; shorten or simplify its rules",
 			       what);
-	name = s->rules[t->progress.rule].names[t->progress.name];
+	/* rule and name are two stores: killed between them, name may be
+	 * the last rule's */
+	rule = &s->rules[t->progress.rule];
+	name = rule->names[t->progress.name < rule->n_names ? t->progress.name
+							    : 0];
 	return err_set(err, -ETIMEDOUT,
 		       "seccomp: libseccomp %s at syscalls[%zu] (\"%.64s\"); "
 		       "libseccomp 2.5 can spin on argument comparisons of "
