@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -23,6 +24,15 @@ void exec_plan_free(struct aa_oci_exec_plan *p)
 	*p = (struct aa_oci_exec_plan){0};
 }
 
+/* @err's message prefixed with the document it is about. */
+static int named(int r, const char *what, struct aa_oci_err *err)
+{
+	char detail[AA_OCI_ERR_MAX];
+
+	snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
+	return err_set(err, r, "%s: %s", what, detail);
+}
+
 static int plan_seccomp(const char *buf, const char *what, bool required,
 			struct aa_oci_exec_plan *p, struct aa_oci_err *err)
 {
@@ -30,12 +40,8 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 	int r;
 
 	r = oci_seccomp_parse(buf, &s, err);
-	if (r < 0) {
-		char detail[AA_OCI_ERR_MAX];
-
-		snprintf(detail, sizeof(detail), "%s", err ? err->text : "");
-		return err_set(err, r, "%s: %s", what, detail);
-	}
+	if (r < 0)
+		return named(r, what, err);
 	/* A file given with --seccomp that holds no filter is a mistake:
 	 * running without the filter asked for would fail open. */
 	if (!s.present && required)
@@ -43,8 +49,13 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 			    "%s: no seccomp settings (no defaultAction, no "
 			    "linux.seccomp)",
 			    what);
-	else if (s.present)
+	else if (s.present) {
 		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
+		/* Which file a refused filter came from: the builder's
+		 * messages name only the rule. */
+		if (r < 0)
+			r = named(r, what, err);
+	}
 	oci_seccomp_free(&s);
 	return r;
 }
@@ -73,8 +84,12 @@ static int plan_bundle(const struct aa_oci_exec_opts *o,
 	p->unconfined = d.unconfined;
 	p->mode = d.mode;
 	p->no_new_privs = spec.no_new_privs;
-	if (!o->seccomp_file && !o->seccomp_default)
-		r = plan_seccomp(buf, "config.json", false, p, err);
+	if (!o->seccomp_file && !o->seccomp_default) {
+		char what[PATH_MAX + 16];
+
+		snprintf(what, sizeof(what), "%.256s/config.json", o->bundle);
+		r = plan_seccomp(buf, what, false, p, err);
+	}
 out:
 	policy_decision_free(&d);
 	oci_spec_free(&spec);

@@ -12,7 +12,6 @@
 #include "cleanup.h"
 #include "aa-oci/json.h"
 #include "aa-oci/oci.h"
-#include "aa-oci/oci.h"
 #include "aa-oci/rewrite.h"
 #include "aa-oci/util.h"
 
@@ -39,6 +38,11 @@ struct ctx {
 
 #define WHAT "config.json"
 
+/* The front door's depth limit is the rewriter's: yajl_gen refuses the
+ * YAJL_MAX_DEPTH'th level, which the door never lets through. */
+_Static_assert(JSON_DEPTH_MAX < YAJL_MAX_DEPTH,
+	       "yajl_gen must write every depth the reader accepts");
+
 /* Record the error and stop the parse (yajl callbacks return 0). */
 #define fail(c, code, ...) ((c)->r = err_set((c)->err, code, __VA_ARGS__), 0)
 
@@ -47,12 +51,8 @@ static int gen(struct ctx *c, yajl_gen_status st)
 {
 	if (st == yajl_gen_status_ok)
 		return 1;
-	if (st == yajl_max_depth_exceeded)
-		return fail(c, -E2BIG,
-			    WHAT " nests deeper than %d levels, the most it "
-				 "can be rewritten with",
-			    YAJL_MAX_DEPTH);
-	/* Not reached for text the parser took: strings are valid UTF-8. */
+	/* Not reached for text the front door took: the depth is within
+	 * yajl_gen's (above) and strings are valid UTF-8. */
 	return fail(c, -EBADMSG, WHAT ": cannot be written back (yajl_gen %d)",
 		    (int)st);
 }
@@ -231,8 +231,8 @@ int rewrite_profile(const char *in, size_t len, const char *profile,
 	yajl_gen_config(c.g, yajl_gen_indent_string, "\t");
 	yajl_gen_config(c.g, yajl_gen_validate_utf8, 1);
 	r = json_parse(in, len, WHAT, &callbacks, &c, err);
-	if (r == -ECANCELED)
-		r = c.r;
+	if (r == -ECANCELED) /* every callback that stops says why */
+		r = c.r < 0 ? c.r : -EBADMSG;
 	if (r < 0)
 		goto out;
 	if (!c.set) {

@@ -8,9 +8,16 @@
  * the AppArmor exec label and no_new_privs are set.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <seccomp.h>
 
 #include "cleanup.h"
@@ -20,12 +27,27 @@
 /* libseccomp takes at most this many conditions in one rule. */
 #define ARGS_PER_RULE 6
 
+/* How long the trial build of a filter may take (see trial_build). Docker's
+ * profile, 400 names, takes a few ms; tens under ASan or on a busy machine. */
+#define BUILD_DEADLINE_MS 2000
+/* The kernel's limit on one filter (BPF_MAXINSNS). */
+#define FILTER_INSNS_MAX 4096
+
+/* Where a build is: the rule and name being added, for a message. */
+struct progress {
+	size_t rule, name;
+	bool generating; /* past the rules, generating BPF */
+};
+
 struct builder {
 	scmp_filter_ctx ctx;
 	uint32_t default_action;
 	const char **skipped; /* borrowed names; copied into the report */
 	size_t n_skipped, cap_skipped;
+	const char **skipped_arches; /* the same for architectures */
+	size_t n_skipped_arches;
 	size_t n_added, n_as_default;
+	volatile struct progress *progress; /* set in a trial build only */
 };
 
 static void builder_done(struct builder *b)
@@ -33,6 +55,7 @@ static void builder_done(struct builder *b)
 	if (b->ctx)
 		seccomp_release(b->ctx);
 	free(b->skipped);
+	free(b->skipped_arches);
 	*b = (struct builder){0};
 }
 
@@ -90,7 +113,8 @@ static int builder_init(struct builder *b, uint32_t default_action,
 {
 	int r;
 
-	*b = (struct builder){.default_action = default_action};
+	*b = (struct builder){.default_action = default_action,
+			      .progress = b->progress};
 	b->ctx = seccomp_init(default_action);
 	if (!b->ctx)
 		return err_set(err, -EINVAL,
@@ -190,6 +214,10 @@ static int add_oci_rule(struct builder *b,
 	 * Profiles written for runc expect that. */
 	split = index_repeats(rule);
 	for (size_t j = 0; j < rule->n_names; j++) {
+		if (b->progress) {
+			b->progress->rule = at;
+			b->progress->name = j;
+		}
 		if (!split) {
 			r = add_rule(b, rule->names[j], action, cmp,
 				     (unsigned)rule->n_args, err);
@@ -302,28 +330,22 @@ static int builder_finish(struct builder *b, const char **skipped_arches,
 	return 0;
 }
 
-int seccomp_filter_build(const struct aa_oci_seccomp *s,
-			 scmp_filter_ctx *ret_ctx,
-			 struct aa_oci_seccomp_report *ret_report,
-			 struct aa_oci_err *err)
+/* The filter of @s into @b (set up here); nothing else. */
+static int build(const struct aa_oci_seccomp *s, struct builder *b,
+		 struct aa_oci_err *err)
 {
-	_cleanup_(builder_done) struct builder b = {0};
-	_cleanup_free_ const char **skipped_arches = NULL;
-	size_t n_skipped_arches = 0;
 	int r;
 
-	if (!s || !s->present)
-		return err_set(err, -EINVAL,
-			       "seccomp: no seccomp settings to build");
-	r = builder_init(&b, action_of(s->default_action, s->default_errno_ret),
+	r = builder_init(b, action_of(s->default_action, s->default_errno_ret),
 			 err);
 	if (r < 0)
 		return r;
 
 	/* Architectures first: a rule covers those present when it is added. */
 	if (s->n_arches) {
-		skipped_arches = calloc(s->n_arches, sizeof(*skipped_arches));
-		if (!skipped_arches)
+		b->skipped_arches =
+		    calloc(s->n_arches, sizeof(*b->skipped_arches));
+		if (!b->skipped_arches)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < s->n_arches; i++) {
@@ -332,28 +354,28 @@ int seccomp_filter_build(const struct aa_oci_seccomp *s,
 		/* Left out, so its syscalls meet the bad-architecture action
 		 * (kill): failing closed, and reported. */
 		if (arch == 0) {
-			skipped_arches[n_skipped_arches++] = s->arches[i];
+			b->skipped_arches[b->n_skipped_arches++] = s->arches[i];
 			continue;
 		}
-		r = add_arch(&b, arch, s->arches[i], err);
+		r = add_arch(b, arch, s->arches[i], err);
 		if (r < 0)
 			return r;
 	}
 
 	if (s->flags & AA_OCI_SECCOMP_FLAG_TSYNC) {
-		r = set_flag(&b, SCMP_FLTATR_CTL_TSYNC,
+		r = set_flag(b, SCMP_FLTATR_CTL_TSYNC,
 			     "SECCOMP_FILTER_FLAG_TSYNC", err);
 		if (r < 0)
 			return r;
 	}
 	if (s->flags & AA_OCI_SECCOMP_FLAG_LOG) {
-		r = set_flag(&b, SCMP_FLTATR_CTL_LOG, "SECCOMP_FILTER_FLAG_LOG",
+		r = set_flag(b, SCMP_FLTATR_CTL_LOG, "SECCOMP_FILTER_FLAG_LOG",
 			     err);
 		if (r < 0)
 			return r;
 	}
 	if (s->flags & AA_OCI_SECCOMP_FLAG_SPEC_ALLOW) {
-		r = set_flag(&b, SCMP_FLTATR_CTL_SSB,
+		r = set_flag(b, SCMP_FLTATR_CTL_SSB,
 			     "SECCOMP_FILTER_FLAG_SPEC_ALLOW", err);
 		if (r < 0)
 			return r;
@@ -362,7 +384,7 @@ int seccomp_filter_build(const struct aa_oci_seccomp *s,
 	 * (Docker's has ~400 names); libseccomp 2.5 mishandles it on empty
 	 * ones, so only there, as runc does. */
 	if (s->n_rules > 32) {
-		r = seccomp_attr_set(b.ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+		r = seccomp_attr_set(b->ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 		if (r < 0)
 			return err_set(
 			    err, r,
@@ -371,11 +393,200 @@ int seccomp_filter_build(const struct aa_oci_seccomp *s,
 	}
 
 	for (size_t i = 0; i < s->n_rules; i++) {
-		r = add_oci_rule(&b, &s->rules[i], i, err);
+		r = add_oci_rule(b, &s->rules[i], i, err);
 		if (r < 0)
 			return r;
 	}
-	return builder_finish(&b, skipped_arches, n_skipped_arches, ret_ctx,
+	return 0;
+}
+
+/* How many BPF instructions the filter in @b is, as the kernel gets it. */
+static int count_insns(struct builder *b, size_t *ret, struct aa_oci_err *err)
+{
+	off_t size;
+	int fd, r;
+
+	fd = memfd_create("aa-oci-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, -errno, "seccomp: memfd_create: %s",
+			       strerror(errno));
+	r = seccomp_export_bpf(b->ctx, fd);
+	size = lseek(fd, 0, SEEK_END);
+	close(fd);
+	if (r < 0)
+		return err_set(
+		    err, r,
+		    "seccomp: libseccomp cannot generate the filter: "
+		    "%s",
+		    strerror(-r));
+	if (size < 0)
+		return -EIO;
+	*ret = (size_t)size / 8; /* sizeof(struct sock_filter) */
+	return 0;
+}
+
+/* What a trial build leaves in the memory it shares with its parent. */
+struct trial {
+	struct progress progress;
+	int r; /* 1 until the child finished */
+	size_t insns;
+	struct aa_oci_err err;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Wait for the child holding the write end of @fd to exit, or for @ms;
+ * true when it did. */
+static bool wait_hangup(int fd, long ms)
+{
+	long deadline = now_ms() + ms, left;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	while ((left = deadline - now_ms()) > 0) {
+		int n = poll(&p, 1, (int)left);
+
+		if (n > 0)
+			return true; /* POLLHUP: it exited */
+		if (n < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
+static int trial_refused(const struct aa_oci_seccomp *s, const struct trial *t,
+			 const char *what, struct aa_oci_err *err)
+{
+	const struct aa_oci_seccomp_rule *rule;
+	const char *name;
+
+	if (t->progress.generating || t->progress.rule >= s->n_rules)
+		return err_set(err, -ETIMEDOUT,
+			       "seccomp: libseccomp %s while generating the "
+			       "filter; shorten or simplify its rules",
+			       what);
+	/* rule and name are two stores: killed between them, name may be
+	 * the last rule's */
+	rule = &s->rules[t->progress.rule];
+	name = rule->names[t->progress.name < rule->n_names ? t->progress.name
+							    : 0];
+	return err_set(err, -ETIMEDOUT,
+		       "seccomp: libseccomp %s at syscalls[%zu] (\"%.64s\"); "
+		       "libseccomp 2.5 can spin on argument comparisons of "
+		       "one syscall (NE with 64-bit values): simplify or "
+		       "merge the rules for \"%.64s\"",
+		       what, t->progress.rule, name, name);
+}
+
+/*
+ * libseccomp 2.5.4 can spin for minutes in seccomp_rule_add_array on a few
+ * hundred bytes of rules (two `write` rules each comparing one argument NE
+ * 0 and another EQ 0xffffffffffffffff: tests/fuzz/regress/seccomp/), and
+ * neither the number of rules nor their size predicts it. So the filter is
+ * built first in a child, against a deadline, down to the BPF the kernel
+ * would get, whose length is checked against the kernel's limit. Only when
+ * the child finished in time does the caller build it for real: the same
+ * rules take the same steps (libseccomp's build is deterministic), so that
+ * build is bounded too. Fails closed: no filter when the trial did not end.
+ */
+static int trial_build(const struct aa_oci_seccomp *s, struct aa_oci_err *err)
+{
+	struct trial *t;
+	char what[64];
+	int p[2], status, r;
+	pid_t pid;
+
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -ENOMEM;
+	t->r = 1;
+	t->progress.rule = SIZE_MAX;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		r = -errno;
+		munmap(t, sizeof(*t));
+		return err_set(err, r, "seccomp: pipe: %s", strerror(-r));
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		munmap(t, sizeof(*t));
+		return err_set(err, r,
+			       "seccomp: cannot fork to build the "
+			       "filter: %s",
+			       strerror(-r));
+	}
+	if (pid == 0) {
+		struct builder b = {.progress = &t->progress};
+
+		close(p[0]);
+		r = build(s, &b, &t->err);
+		if (r == 0) {
+			t->progress.generating = true;
+			r = count_insns(&b, &t->insns, &t->err);
+		}
+		t->r = r;
+		_exit(0); /* the write end closes: the parent wakes */
+	}
+	close(p[1]);
+	if (!wait_hangup(p[0], BUILD_DEADLINE_MS))
+		kill(pid, SIGKILL);
+	close(p[0]);
+	/* The answer is what the child wrote last: its status only says how
+	 * it died (and is lost when SIGCHLD is ignored, as a caller may
+	 * leave it across exec). */
+	status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (t->r <= 0) {
+		r = t->r;
+		if (r < 0)
+			err_set(err, r, "%s", t->err.text);
+		else if (t->insns > FILTER_INSNS_MAX)
+			r = err_set(err, -E2BIG,
+				    "seccomp: the filter is %zu BPF "
+				    "instructions, more than the kernel's %d: "
+				    "use fewer rules or argument conditions",
+				    t->insns, FILTER_INSNS_MAX);
+	} else {
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+			snprintf(what, sizeof(what), "crashed (signal %d)",
+				 WTERMSIG(status));
+		else
+			snprintf(what, sizeof(what),
+				 "did not finish within %d ms",
+				 BUILD_DEADLINE_MS);
+		r = trial_refused(s, t, what, err);
+	}
+	munmap(t, sizeof(*t));
+	return r;
+}
+
+int seccomp_filter_build(const struct aa_oci_seccomp *s,
+			 scmp_filter_ctx *ret_ctx,
+			 struct aa_oci_seccomp_report *ret_report,
+			 struct aa_oci_err *err)
+{
+	_cleanup_(builder_done) struct builder b = {0};
+	int r;
+
+	if (!s || !s->present)
+		return err_set(err, -EINVAL,
+			       "seccomp: no seccomp settings to build");
+	r = trial_build(s, err);
+	if (r < 0)
+		return r;
+	r = build(s, &b, err);
+	if (r < 0)
+		return r;
+	return builder_finish(&b, b.skipped_arches, b.n_skipped_arches, ret_ctx,
 			      ret_report);
 }
 

@@ -8,7 +8,7 @@
  *   WHAT is not valid JSON: <yajl's reason>   comments, trailing garbage,
  *                                             invalid UTF-8, empty input
  *   WHAT is not a JSON object                 the root is something else
- *   WHAT nests deeper than 10000 levels
+ *   WHAT nests deeper than 127 levels         (JSON_DEPTH_MAX)
  *   WHAT contains an escaped NUL (\u0000)      in a key or a string
  *   WHAT names the key "K" twice               in any object, exact bytes
  *
@@ -23,10 +23,14 @@
 #include "aa-oci/err.h"
 
 /*
- * Deeper than Go's decoder accepts (runc's reader) is malformed. The bound
- * also keeps yajl_tree_free, which recurses once per level, on the stack.
+ * The one nesting limit of every reader and of the config.json rewriter
+ * (rewrite.c), so that what one reads the other can write back: yajl_gen
+ * keeps a fixed stack of YAJL_MAX_DEPTH (128) states and refuses the 128th
+ * level. Go's decoder (runc's reader) takes 10000; no OCI document needs
+ * more than a dozen. The bound also keeps yajl_tree_free, which recurses
+ * once per level, on the stack.
  */
-#define JSON_DEPTH_MAX 10000
+#define JSON_DEPTH_MAX (YAJL_MAX_DEPTH - 1)
 
 /*
  * json_parse - check the @len bytes at @buf, naming the document @what in

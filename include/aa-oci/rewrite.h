@@ -20,9 +20,10 @@
  * oci_spec_parse matches them (oci_key_field): an alias runc would read
  * ("Process", "ApparmorProfile") is refused, never left beside a member
  * we add; so is an apparmorProfile that is neither a string nor null.
- * Returns: 0, -EBADMSG malformed JSON, an alias or no "process" object,
- *          -E2BIG nested deeper than yajl_gen writes (YAJL_MAX_DEPTH),
- *          -ENOMEM.
+ * What the reader (oci_spec_parse) accepts is written back: both nest at
+ * most JSON_DEPTH_MAX levels, and refuse deeper text with one message.
+ * Returns: 0, -EBADMSG malformed JSON (nested too deep included), an
+ *          alias or no "process" object, -ENOMEM.
  */
 int rewrite_profile(const char *in, size_t len, const char *profile,
 		    char **ret_out, size_t *ret_len, struct aa_oci_err *err);

@@ -113,7 +113,7 @@ struct aa_oci_seccomp_report {
  *
  * Numbers are read from their JSON text, so uint64 values up to
  * 18446744073709551615 are exact. The text passes the JSON front door
- * first (json.h: strict JSON, 10000 levels, no \u0000, no object naming a
+ * first (json.h: strict JSON, 127 levels, no \u0000, no object naming a
  * key twice), refused in its words, naming "seccomp settings". What this
  * wrapper cannot honour is refused, never ignored: SCMP_ACT_NOTIFY,
  * listenerPath, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, unknown keys, and
@@ -139,10 +139,18 @@ void oci_seccomp_free(struct aa_oci_seccomp *s);
  * Conditions naming one argument twice become one rule each, as runc does.
  * The filter never sets no_new_privs on load: main() decides that.
  *
+ * libseccomp can spin for minutes on a few rules, so the filter is built
+ * first in a child with a deadline (2 s) and generated to BPF there, whose
+ * length must be within the kernel's 4096 instructions; only then is it
+ * built here.
+ *
  * @ret_report may be NULL; free it with seccomp_filter_report_free().
  * Returns: 0, -EINVAL @s not present or a value libseccomp refuses,
- *          -ENOMEM, or libseccomp's -errno (detail in @err). On failure
- *          nothing is allocated and *@ret_ctx, *@ret_report are untouched.
+ *          -ETIMEDOUT libseccomp did not finish in time (or crashed; @err
+ *          names the rule it was adding), -E2BIG the filter is longer than
+ *          the kernel takes, -ENOMEM, or libseccomp's -errno (detail in
+ *          @err). On failure nothing is allocated and *@ret_ctx,
+ *          *@ret_report are untouched.
  */
 int seccomp_filter_build(const struct aa_oci_seccomp *s,
 			 scmp_filter_ctx *ret_ctx,

@@ -297,7 +297,15 @@ static void test_parse_64_profile_dirs(void **state)
 
 /* ---- config_load: files that must not load ---- */
 
-enum plant { PLANT_JSON, PLANT_RAW, PLANT_DIR, PLANT_FIFO, PLANT_HUGE };
+/* PLANT_NESTED: text, then 500000 '[' and as many ']', then "}" (1 MB). */
+enum plant {
+	PLANT_JSON,
+	PLANT_RAW,
+	PLANT_DIR,
+	PLANT_FIFO,
+	PLANT_HUGE,
+	PLANT_NESTED
+};
 
 struct bad_case {
 	const char *name;
@@ -364,6 +372,17 @@ static const struct bad_case bad_cases[] = {
 	  "allow_unconfined" },
 	{ "bad/non-utf8", PLANT_JSON, "{'default_profile':'\xff'}", 0, -EBADMSG, "JSON" },
 	{ "bad/nul-byte", PLANT_RAW, "{\"parser\":\"/p\0\"}", 16, -EBADMSG, "NUL" },
+	/* issue 12: yajl's tree took comments, and a quote in one blinded the
+	 * old depth and NUL scan: `aa-oci` died of SIGSEGV in yajl_tree_free */
+	{ "bad/comment-blinds-depth-500000", PLANT_NESTED, "{/*\"*/\"parser\":\"/p\",\"x\":", 0,
+	  -EBADMSG, "config file is not valid JSON: lexical error: probable comment found in input text, "
+	  "comments are not enabled." },
+	{ "bad/comment-blinds-nul", PLANT_JSON, "{/*'*/'default_profile':'a\\u0000b'}", 0, -EBADMSG,
+	  "config file is not valid JSON: lexical error: probable comment found" },
+	{ "bad/escaped-nul", PLANT_JSON, "{'default_profile':'a\\u0000b'}", 0, -EBADMSG,
+	  "config file contains an escaped NUL (\\u0000)" },
+	{ "bad/depth-500000", PLANT_NESTED, "{\"parser\":\"/p\",\"x\":", 0, -EBADMSG,
+	  "config file nests deeper than 127 levels" },
 	/* not a regular file, or too big: refused even when not required */
 	{ "bad/directory", PLANT_DIR, NULL, 0, -EINVAL, "regular" },
 	{ "bad/fifo", PLANT_FIFO, NULL, 0, -EINVAL, "regular" },
@@ -390,6 +409,19 @@ static void test_bad_case(void **state)
 	case PLANT_DIR:
 		assert_int_equal(mkdir(t.file, 0755), 0);
 		break;
+	case PLANT_NESTED: {
+		size_t hl = strlen(c->text), n = 500000;
+		char *buf = malloc(hl + 2 * n + 1);
+
+		assert_non_null(buf);
+		memcpy(buf, c->text, hl);
+		memset(buf + hl, '[', n);
+		memset(buf + hl + n, ']', n);
+		buf[hl + 2 * n] = '}';
+		write_file(t.file, buf, hl + 2 * n + 1);
+		free(buf);
+		break;
+	}
 	case PLANT_FIFO:
 		assert_int_equal(mkfifo(t.file, 0644), 0);
 		break;

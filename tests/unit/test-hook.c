@@ -300,6 +300,50 @@ static void test_state_limits(void **state)
 	hook_report_free(&rep);
 }
 
+/*
+ * Issue 12: these states went through, the first killing the hook with
+ * SIGSEGV and no message (yajl_tree_free recursing 500000 levels), the
+ * second with the bundle cut at the NUL and exit 0: a comment hid a quote
+ * from the old scan for depth and \u0000. Comments are not JSON.
+ */
+static void test_state_comment_blinds_checks(void **state)
+{
+	static const char head[] =
+	    "{/*\"*/\"id\":\"x\",\"bundle\":\"/b\",\"x\":";
+	static const char comment[] =
+	    "container state is not valid JSON: lexical error: probable "
+	    "comment found in input text, comments are not enabled.";
+	struct env *e = *state;
+	struct aa_oci_hook_report rep;
+	struct aa_oci_err err;
+	size_t n = 500000;
+	FILE *f = fopen(e->statefile, "w");
+
+	assert_non_null(f);
+	fputs(head, f);
+	for (size_t i = 0; i < n; i++)
+		fputc('[', f);
+	for (size_t i = 0; i < n; i++)
+		fputc(']', f);
+	fputc('}', f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
+	assert_string_equal(err.text, comment);
+	hook_report_free(&rep);
+
+	fx_write(e->top, "state.json", "%s",
+		 "{/*\"*/\"bundle\":\"/a\\u0000b\"}");
+	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
+	assert_string_equal(err.text, comment);
+	hook_report_free(&rep);
+	/* without the comment: the NUL itself */
+	fx_write(e->top, "state.json", "%s", "{\"bundle\":\"/a\\u0000b\"}");
+	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
+	assert_string_equal(
+	    err.text, "container state contains an escaped NUL (\\u0000)");
+	hook_report_free(&rep);
+}
+
 static void test_legacy_bundle_path(void **state)
 {
 	struct env *e = *state;
@@ -370,13 +414,10 @@ static void test_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_table),
-	    T(test_complain_mode),
-	    T(test_no_apparmor),
-	    T(test_config_errors),
-	    T(test_state_limits),
-	    T(test_legacy_bundle_path),
-	    T(test_records),
+	    cmocka_unit_test(test_table), T(test_complain_mode),
+	    T(test_no_apparmor),	  T(test_config_errors),
+	    T(test_state_limits),	  T(test_state_comment_blinds_checks),
+	    T(test_legacy_bundle_path),	  T(test_records),
 	};
 
 	return cmocka_run_group_tests_name("hook", tests, NULL, NULL);

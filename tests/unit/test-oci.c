@@ -424,8 +424,8 @@ static void test_state_nesting_shallow(void **state)
 
 /*
  * A state under the 1 MiB limit can nest ~500000 levels. Go's decoder
- * refuses more than 10000 as malformed; we must refuse too, not crash
- * (yajl_tree_free recurses once per level).
+ * refuses more than 10000 as malformed, the front door more than
+ * JSON_DEPTH_MAX; never a crash (yajl_tree_free recurses once per level).
  */
 static void test_state_nesting_deep(void **state)
 {
@@ -480,6 +480,10 @@ static const struct spec_case spec_cases[] = {
 	{ .name = "spec/no-process", .json = "{'ociVersion':'1.0.2'}" },
 	{ .name = "spec/process-null", .json = "{'process':null}" },
 	{ .name = "spec/empty-object", .json = "{}" },
+	/* issue 12: the key check called qsort(NULL, 0, ...) on objects with
+	 * no keys (UBSan, make check-asan); one key sorts nothing either */
+	{ .name = "spec/no-keys-anywhere", .json = "{'process':{}}" },
+	{ .name = "spec/one-key-each", .json = "{'process':{'apparmorProfile':'p'}}", .profile = "p" },
 	{ .name = "spec/nnp-true", .json = "{'process':{'noNewPrivileges':true}}", .nnp = true },
 	{ .name = "spec/nnp-false", .json = "{'process':{'noNewPrivileges':false}}" },
 	{ .name = "spec/nnp-absent", .json = "{'process':{'apparmorProfile':'p'}}", .profile = "p" },
