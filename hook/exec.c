@@ -50,6 +50,7 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 			    "linux.seccomp)",
 			    what);
 	else if (s.present) {
+		s.source = what;
 		r = seccomp_filter_build(&s, &p->filter, &p->report, err);
 		/* Which file a refused filter came from: the builder's
 		 * messages name only the rule. */

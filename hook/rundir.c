@@ -455,7 +455,7 @@ static int journal_open_append(struct aa_oci_rundir *rd, off_t *ret_size)
 
 	if (dfd < 0)
 		return dfd;
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0; tries < 64; tries++) {
 		struct stat st;
 		int fd = openat(dfd, RUNDIR_CONTAINERS,
 				O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
@@ -572,22 +572,45 @@ static int put_parse(char **f, struct aa_oci_container *ret)
 	return 0;
 }
 
+/* A whole line of the journal: its kind, id and order. */
+struct jline {
+	char **f; /* its fields */
+	size_t seq;
+};
+
+static int jline_cmp(const void *a, const void *b)
+{
+	const struct jline *x = a, *y = b;
+	int c = strcmp(x->f[1], y->f[1]);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /* The records a journal's text holds, in no order; only @id's when it is
- * not NULL. *@ret_torn counts the lines that were not whole. */
+ * not NULL. *@ret_torn counts the lines that were not whole. Sorted by id,
+ * so a journal of thousands of lines folds in n log n. */
 static int journal_fold(char *text, const char *id,
 			struct aa_oci_container **ret, size_t *ret_n,
 			size_t *ret_torn)
 {
+	_cleanup_free_ struct jline *l = NULL;
+	_cleanup_free_ char **fields = NULL;
 	struct aa_oci_container *v = NULL;
-	size_t n = 0, torn = 0;
+	size_t nl = 0, lines = 1, n = 0, torn = 0;
 	char *line, *save = NULL;
 
+	for (const char *p = text; (p = strchr(p, '\n')); p++)
+		lines++;
+	l = calloc(lines, sizeof(*l));
+	fields = calloc(lines, (PUT_FIELDS + 1) * sizeof(*fields));
+	if (!l || !fields)
+		return -ENOMEM;
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[PUT_FIELDS + 1];
-		size_t nf = 0, i;
-		struct aa_oci_container c;
-		int r;
+		char **f = fields + nl * (PUT_FIELDS + 1);
+		size_t nf = 0;
 
 		for (char *p = line; nf <= PUT_FIELDS; p++) {
 			f[nf++] = p;
@@ -604,32 +627,36 @@ static int journal_fold(char *text, const char *id,
 		}
 		if (id && !streq(f[1], id))
 			continue;
-		r = f[0][0] == '+' ? put_parse(f, &c) : 0;
-		if (r == -EBADMSG) {
-			torn++;
-			continue;
-		}
-		for (i = 0; r == 0 && i < n && !streq(v[i].id, f[1]); i++)
-			;
-		if (r == 0 && i < n) { /* the older record of this id goes */
-			rundir_container_free(&v[i]);
-			v[i] = v[--n];
-		}
-		if (r == 0 && f[0][0] == '-')
-			continue;
-		if (r == 0) {
-			struct aa_oci_container *nv =
-			    realloc(v, (n + 1) * sizeof(*v));
-
-			if (nv) {
-				v = nv;
-				v[n++] = c;
-				continue;
-			}
-			rundir_container_free(&c);
-		}
-		rundir_container_list_free(v, n);
+		l[nl] = (struct jline){.f = f, .seq = nl};
+		nl++;
+	}
+	if (nl > 1)
+		qsort(l, nl, sizeof(*l), jline_cmp);
+	v = calloc(nl ? nl : 1, sizeof(*v));
+	if (!v)
 		return -ENOMEM;
+	/* Each id: its last whole "+" line, unless a "-" came after. */
+	for (size_t i = 0; i < nl;) {
+		size_t end = i;
+		int r = 1;
+
+		while (end < nl && streq(l[end].f[1], l[i].f[1]))
+			end++;
+		for (size_t j = end; j-- > i && r > 0;) {
+			if (l[j].f[0][0] == '-')
+				r = 0; /* ended */
+			else if ((r = put_parse(l[j].f, &v[n])) == 0)
+				n++;
+			else if (r == -EBADMSG) {
+				torn++;
+				r = 1;
+			}
+		}
+		if (r < 0) {
+			rundir_container_list_free(v, n);
+			return r;
+		}
+		i = end;
 	}
 	*ret = v;
 	*ret_n = n;
@@ -645,8 +672,9 @@ static bool gone(const struct aa_oci_container *c)
 }
 
 /* Rewrite the journal as its live records alone (without the ones whose
- * process is gone, with @prune), under the exclusive lock. Best effort:
- * the old journal stays when anything fails. */
+ * process is gone, with @prune), under the exclusive lock, when that
+ * halves it at least. Best effort: the old journal stays when anything
+ * fails. */
 static void journal_compact(struct aa_oci_rundir *rd, bool prune)
 {
 	_cleanup_free_ char *text = NULL, *out = NULL;
@@ -686,6 +714,10 @@ static void journal_compact(struct aa_oci_rundir *rd, bool prune)
 		memcpy(out + len, line, (size_t)l);
 		len += (size_t)l;
 	}
+	/* Not worth a rename (a node with many live containers would else
+	 * rewrite its journal at every stop): less than half goes. */
+	if (len * 2 > (size_t)st.st_size)
+		goto out;
 	/* Renamed over the journal while the lock is held: a writer waiting
 	 * for it then finds its journal unlinked and opens this one. */
 	(void)write_file_replace_at(dfd, RUNDIR_CONTAINERS, out ? out : "", len,

@@ -27,8 +27,9 @@
 /* libseccomp takes at most this many conditions in one rule. */
 #define ARGS_PER_RULE 6
 
-/* How long the trial build of a filter may take (see trial_build). Docker's
- * profile, 400 names, takes a few ms; tens under ASan or on a busy machine. */
+/* How long building a filter may take (see struct watchdog). Docker's
+ * profile, 400 names, takes about 10 ms; tens under ASan or on a busy
+ * machine. */
 #define BUILD_DEADLINE_MS 2000
 /* The kernel's limit on one filter (BPF_MAXINSNS). */
 #define FILTER_INSNS_MAX 4096
@@ -47,7 +48,7 @@ struct builder {
 	const char **skipped_arches; /* the same for architectures */
 	size_t n_skipped_arches;
 	size_t n_added, n_as_default;
-	volatile struct progress *progress; /* set in a trial build only */
+	volatile struct progress *progress; /* shared with the watchdog */
 };
 
 static void builder_done(struct builder *b)
@@ -400,8 +401,8 @@ static int build(const struct aa_oci_seccomp *s, struct builder *b,
 	return 0;
 }
 
-/* How many BPF instructions the filter in @b is, as the kernel gets it. */
-static int count_insns(struct builder *b, size_t *ret, struct aa_oci_err *err)
+/* How many BPF instructions @ctx is, as the kernel gets it. */
+static int count_insns(scmp_filter_ctx ctx, size_t *ret, struct aa_oci_err *err)
 {
 	off_t size;
 	int fd, r;
@@ -410,7 +411,7 @@ static int count_insns(struct builder *b, size_t *ret, struct aa_oci_err *err)
 	if (fd < 0)
 		return err_set(err, -errno, "seccomp: memfd_create: %s",
 			       strerror(errno));
-	r = seccomp_export_bpf(b->ctx, fd);
+	r = seccomp_export_bpf(ctx, fd);
 	size = lseek(fd, 0, SEEK_END);
 	close(fd);
 	if (r < 0)
@@ -425,148 +426,146 @@ static int count_insns(struct builder *b, size_t *ret, struct aa_oci_err *err)
 	return 0;
 }
 
-/* What a trial build leaves in the memory it shares with its parent. */
-struct trial {
-	struct progress progress;
-	int r; /* 1 until the child finished */
-	size_t insns;
-	struct aa_oci_err err;
-};
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Wait for the child holding the write end of @fd to exit, or for @ms;
- * true when it did. */
-static bool wait_hangup(int fd, long ms)
-{
-	long deadline = now_ms() + ms, left;
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-
-	while ((left = deadline - now_ms()) > 0) {
-		int n = poll(&p, 1, (int)left);
-
-		if (n > 0)
-			return true; /* POLLHUP: it exited */
-		if (n < 0 && errno != EINTR)
-			return false;
-	}
-	return false;
-}
-
-static int trial_refused(const struct aa_oci_seccomp *s, const struct trial *t,
-			 const char *what, struct aa_oci_err *err)
-{
-	const struct aa_oci_seccomp_rule *rule;
-	const char *name;
-
-	if (t->progress.generating || t->progress.rule >= s->n_rules)
-		return err_set(err, -ETIMEDOUT,
-			       "seccomp: libseccomp %s while generating the "
-			       "filter; shorten or simplify its rules",
-			       what);
-	/* rule and name are two stores: killed between them, name may be
-	 * the last rule's */
-	rule = &s->rules[t->progress.rule];
-	name = rule->names[t->progress.name < rule->n_names ? t->progress.name
-							    : 0];
-	return err_set(err, -ETIMEDOUT,
-		       "seccomp: libseccomp %s at syscalls[%zu] (\"%.64s\"); "
-		       "libseccomp 2.5 can spin on argument comparisons of "
-		       "one syscall (NE with 64-bit values): simplify or "
-		       "merge the rules for \"%.64s\"",
-		       what, t->progress.rule, name, name);
-}
-
 /*
  * libseccomp 2.5.4 can spin for minutes in seccomp_rule_add_array on a few
  * hundred bytes of rules (two `write` rules each comparing one argument NE
  * 0 and another EQ 0xffffffffffffffff: tests/fuzz/regress/seccomp/), and
- * neither the number of rules nor their size predicts it. So the filter is
- * built first in a child, against a deadline, down to the BPF the kernel
- * would get, whose length is checked against the kernel's limit. Only when
- * the child finished in time does the caller build it for real: the same
- * rules take the same steps (libseccomp's build is deterministic), so that
- * build is bounded too. Fails closed: no filter when the trial did not end.
+ * neither the number of rules nor their size predicts it. So the build runs
+ * under a watchdog: a child forked before it, sharing the build's progress,
+ * that the build's end releases (the pipe's last writer closes). Past the
+ * deadline the watchdog writes one line naming the rule and kills its
+ * parent: a filter that cannot be built in time is never installed, and the
+ * command never runs (fails closed). The build itself runs once, in the
+ * caller, so the watchdog costs a fork (a filter built in a child and again
+ * in the caller doubled aa-oci-exec's time with Docker's profile).
  */
-static int trial_build(const struct aa_oci_seccomp *s, struct aa_oci_err *err)
-{
-	struct trial *t;
-	char what[64];
-	int p[2], status, r;
-	pid_t pid;
+struct watchdog_arg;
 
-	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (t == MAP_FAILED)
+struct watchdog {
+	pid_t pid;
+	int fd;				  /* the write end: closed when done */
+	void *mem;			  /* the child's stack, progress, arg */
+	volatile struct progress *shared; /* read by the child */
+	struct watchdog_arg *arg;
+};
+
+/* In the watchdog, past the deadline: the line, then the parent killed. */
+static _Noreturn void watchdog_fire(const struct aa_oci_seccomp *s,
+				    volatile struct progress *p,
+				    const char *source)
+{
+	char line[AA_OCI_ERR_MAX + 128];
+	const char *name = NULL;
+	size_t rule = p->rule, at = p->name;
+	int n;
+
+	if (s && !p->generating && rule < s->n_rules) {
+		const struct aa_oci_seccomp_rule *r = &s->rules[rule];
+
+		name = r->names[at < r->n_names ? at : 0];
+	}
+	if (name)
+		n = snprintf(line, sizeof(line),
+			     "%s: %s%sseccomp: libseccomp did not finish "
+			     "within %d ms at syscalls[%zu] (\"%.64s\"); "
+			     "libseccomp 2.5 can spin on argument comparisons "
+			     "of one syscall (NE with 64-bit values): simplify "
+			     "or merge the rules for \"%.64s\"\n",
+			     program_invocation_short_name,
+			     source ? source : "", source ? ": " : "",
+			     BUILD_DEADLINE_MS, rule, name, name);
+	else
+		n = snprintf(line, sizeof(line),
+			     "%s: %s%sseccomp: libseccomp did not finish "
+			     "within %d ms while generating the filter; "
+			     "shorten or simplify its rules\n",
+			     program_invocation_short_name,
+			     source ? source : "", source ? ": " : "",
+			     BUILD_DEADLINE_MS);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+			     (size_t)n < sizeof(line) ? (size_t)n
+						      : sizeof(line) - 1);
+	kill(getppid(), SIGKILL);
+	_exit(0);
+}
+
+/* What the watchdog runs on, in the caller's memory (CLONE_VM). */
+struct watchdog_arg {
+	const struct aa_oci_seccomp *s;
+	volatile struct progress *progress;
+	int fd, wfd; /* the pipe's read end; its write end, closed here */
+};
+
+/* The watchdog: the caller's memory, its own descriptor table and stack;
+ * touches nothing the caller uses (no errno from a poll that ends at the
+ * build's end, no allocation) until it fires. */
+static int watchdog_main(void *data)
+{
+	struct watchdog_arg *a = data;
+	struct pollfd pf = {.fd = a->fd, .events = POLLIN};
+	int n;
+
+	close(a->wfd); /* in its own copy of the descriptor table */
+	do
+		n = poll(&pf, 1, BUILD_DEADLINE_MS);
+	while (n < 0 && errno == EINTR);
+	if (n == 0 && getppid() != 1)
+		watchdog_fire(a->s, a->progress, a->s ? a->s->source : NULL);
+	_exit(0); /* the build ended (or its process did) */
+}
+
+#define WATCHDOG_STACK (64 << 10)
+#define WATCHDOG_MEM                                                           \
+	(WATCHDOG_STACK + sizeof(struct progress) + sizeof(struct watchdog_arg))
+
+/* @s: the settings being built, or NULL while the filter is generated
+ * and loaded. A clone sharing the caller's memory, not a fork: copying
+ * the caller's page tables cost more than the rest (0.5 ms a fork). */
+static int watchdog_start(const struct aa_oci_seccomp *s, struct watchdog *w,
+			  struct aa_oci_err *err)
+{
+	int p[2], r;
+
+	w->mem = mmap(NULL, WATCHDOG_MEM, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w->mem == MAP_FAILED)
 		return -ENOMEM;
-	t->r = 1;
-	t->progress.rule = SIZE_MAX;
+	w->shared = (struct progress *)((char *)w->mem + WATCHDOG_STACK);
+	w->shared->rule = SIZE_MAX;
+	w->arg = (struct watchdog_arg *)((char *)w->mem + WATCHDOG_STACK +
+					 sizeof(struct progress));
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		r = -errno;
-		munmap(t, sizeof(*t));
+		munmap(w->mem, WATCHDOG_MEM);
 		return err_set(err, r, "seccomp: pipe: %s", strerror(-r));
 	}
-	pid = fork();
-	if (pid < 0) {
+	*w->arg = (struct watchdog_arg){
+	    .s = s, .progress = w->shared, .fd = p[0], .wfd = p[1]};
+	w->pid = clone(watchdog_main, (char *)w->mem + WATCHDOG_STACK,
+		       CLONE_VM | SIGCHLD, w->arg);
+	if (w->pid < 0) {
 		r = -errno;
 		close(p[0]);
 		close(p[1]);
-		munmap(t, sizeof(*t));
+		munmap(w->mem, WATCHDOG_MEM);
 		return err_set(err, r,
-			       "seccomp: cannot fork to build the "
-			       "filter: %s",
+			       "seccomp: cannot start the build's watchdog: "
+			       "%s",
 			       strerror(-r));
 	}
-	if (pid == 0) {
-		struct builder b = {.progress = &t->progress};
-
-		close(p[0]);
-		r = build(s, &b, &t->err);
-		if (r == 0) {
-			t->progress.generating = true;
-			r = count_insns(&b, &t->insns, &t->err);
-		}
-		t->r = r;
-		_exit(0); /* the write end closes: the parent wakes */
-	}
-	close(p[1]);
-	if (!wait_hangup(p[0], BUILD_DEADLINE_MS))
-		kill(pid, SIGKILL);
 	close(p[0]);
-	/* The answer is what the child wrote last: its status only says how
-	 * it died (and is lost when SIGCHLD is ignored, as a caller may
-	 * leave it across exec). */
-	status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	w->fd = p[1];
+	return 0;
+}
+
+/* The build ended: release the watchdog and reap it. */
+static void watchdog_stop(struct watchdog *w)
+{
+	close(w->fd);
+	while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (t->r <= 0) {
-		r = t->r;
-		if (r < 0)
-			err_set(err, r, "%s", t->err.text);
-		else if (t->insns > FILTER_INSNS_MAX)
-			r = err_set(err, -E2BIG,
-				    "seccomp: the filter is %zu BPF "
-				    "instructions, more than the kernel's %d: "
-				    "use fewer rules or argument conditions",
-				    t->insns, FILTER_INSNS_MAX);
-	} else {
-		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
-			snprintf(what, sizeof(what), "crashed (signal %d)",
-				 WTERMSIG(status));
-		else
-			snprintf(what, sizeof(what),
-				 "did not finish within %d ms",
-				 BUILD_DEADLINE_MS);
-		r = trial_refused(s, t, what, err);
-	}
-	munmap(t, sizeof(*t));
-	return r;
+	munmap(w->mem, WATCHDOG_MEM);
 }
 
 int seccomp_filter_build(const struct aa_oci_seccomp *s,
@@ -575,15 +574,19 @@ int seccomp_filter_build(const struct aa_oci_seccomp *s,
 			 struct aa_oci_err *err)
 {
 	_cleanup_(builder_done) struct builder b = {0};
+	struct watchdog w = {.pid = -1, .fd = -1};
 	int r;
 
 	if (!s || !s->present)
 		return err_set(err, -EINVAL,
 			       "seccomp: no seccomp settings to build");
-	r = trial_build(s, err);
+	r = watchdog_start(s, &w, err);
 	if (r < 0)
 		return r;
+	b.progress = w.shared;
 	r = build(s, &b, err);
+	watchdog_stop(&w);
+	b.progress = NULL;
 	if (r < 0)
 		return r;
 	return builder_finish(&b, b.skipped_arches, b.n_skipped_arches, ret_ctx,
@@ -765,11 +768,27 @@ int seccomp_filter_build_default(scmp_filter_ctx *ret_ctx,
 
 int seccomp_filter_load(scmp_filter_ctx ctx, struct aa_oci_err *err)
 {
+	struct watchdog w = {.pid = -1, .fd = -1};
+	size_t insns = 0;
 	int r;
 
 	if (!ctx)
 		return err_set(err, -EINVAL, "seccomp: no filter to load");
+	/* libseccomp generates the BPF here: under the watchdog too. */
+	r = watchdog_start(NULL, &w, err);
+	if (r < 0)
+		return r;
+	w.shared->generating = true;
 	r = seccomp_load(ctx);
+	watchdog_stop(&w);
+	/* The kernel's EINVAL for a filter past BPF_MAXINSNS, said so. */
+	if (r == -EINVAL && count_insns(ctx, &insns, NULL) == 0 &&
+	    insns > FILTER_INSNS_MAX)
+		return err_set(err, -E2BIG,
+			       "seccomp: the filter is %zu BPF instructions, "
+			       "more than the kernel's %d: use fewer rules or "
+			       "argument conditions",
+			       insns, FILTER_INSNS_MAX);
 	if (r == -EACCES)
 		return err_set(err, r,
 			       "seccomp: the kernel takes a filter only from a "

@@ -87,6 +87,9 @@ struct aa_oci_seccomp {
 	unsigned flags; /* AA_OCI_SECCOMP_FLAG_* */
 	struct aa_oci_seccomp_rule *rules;
 	size_t n_rules;
+	/* Where it came from, for the build watchdog's line (set by the
+	 * caller, not by oci_seccomp_parse; NULL: not named). */
+	const char *source;
 };
 
 /*
@@ -139,18 +142,17 @@ void oci_seccomp_free(struct aa_oci_seccomp *s);
  * Conditions naming one argument twice become one rule each, as runc does.
  * The filter never sets no_new_privs on load: main() decides that.
  *
- * libseccomp can spin for minutes on a few rules, so the filter is built
- * first in a child with a deadline (2 s) and generated to BPF there, whose
- * length must be within the kernel's 4096 instructions; only then is it
- * built here.
+ * libseccomp can spin for minutes on a few rules, so the build (down to
+ * the BPF, whose length must be within the kernel's 4096 instructions)
+ * runs under a watchdog process: past 2 s it writes one line to stderr
+ * naming @s->source and the rule being added, and KILLS THE CALLING
+ * PROCESS (SIGKILL): for aa-oci-exec, which then never runs its command.
  *
  * @ret_report may be NULL; free it with seccomp_filter_report_free().
  * Returns: 0, -EINVAL @s not present or a value libseccomp refuses,
- *          -ETIMEDOUT libseccomp did not finish in time (or crashed; @err
- *          names the rule it was adding), -E2BIG the filter is longer than
- *          the kernel takes, -ENOMEM, or libseccomp's -errno (detail in
- *          @err). On failure nothing is allocated and *@ret_ctx,
- *          *@ret_report are untouched.
+ *          -E2BIG the filter is longer than the kernel takes, -ENOMEM, or
+ *          libseccomp's -errno (detail in @err). On failure nothing is
+ *          allocated and *@ret_ctx, *@ret_report are untouched.
  */
 int seccomp_filter_build(const struct aa_oci_seccomp *s,
 			 scmp_filter_ctx *ret_ctx,
