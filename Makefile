@@ -68,7 +68,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # Every apt package a build, the unit tests and the VM tests need.
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
-	libseccomp-dev apparmor
+	libseccomp-dev apparmor clang
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
 	hyperfine mmdebstrap e2fsprogs
 
@@ -134,6 +134,7 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@rm -rf $(B)/results && mkdir -p $(B)/results
 	@$(MAKE) --no-print-directory check-unit || true
+	@$(MAKE) --no-print-directory check-fuzz || true
 	@$(MAKE) --no-print-directory check-install || true
 	@$(MAKE) --no-print-directory check-vm || true
 	@$(MAKE) --no-print-directory check-engines || true
@@ -195,5 +196,7 @@ fmt:
 
 clean:
 	rm -rf $(B)
+
+include tests/fuzz/fuzz.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/tests/*.d)

@@ -603,6 +603,35 @@ fail:
 	return r;
 }
 
+/*
+ * " KEY=VALUE" at @out, the value quoted as it was. The kernel writes a
+ * quoted value as it is (a backslash is no escape there), while the
+ * library's scanner reads a backslash in quotes as an escape: name="/a\b"
+ * would read as "/ab", and name="/a\" would swallow the next key. So
+ * each backslash is doubled, which the library reads back as one.
+ * Returns: the bytes written (at most 2 * vlen + strlen(key) + 4).
+ */
+static size_t put_value(char *out, const char *key, const struct pair *p)
+{
+	char *o = out + sprintf(out, " %s=", key);
+
+	if (!(p->form & V_QUOTED)) {
+		memcpy(o, p->val, p->vlen);
+		o += p->vlen;
+		*o = '\0';
+		return (size_t)(o - out);
+	}
+	*o++ = '"';
+	for (size_t i = 0; i < p->vlen; i++) {
+		if (p->val[i] == '\\')
+			*o++ = '\\';
+		*o++ = p->val[i];
+	}
+	*o++ = '"';
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
 int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 {
 	struct pair pairs[PAIRS_MAX];
@@ -627,8 +656,9 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	if (n < 0)
 		return n;
 
-	/* The audit.log form, the one every version of the library takes. */
-	canon = malloc(96 + (size_t)(end - rest) + 16 * PAIRS_MAX);
+	/* The audit.log form, the one every version of the library takes.
+	 * Room for every byte of a value twice (see put_value). */
+	canon = malloc(96 + 2 * (size_t)(end - rest) + 16 * PAIRS_MAX);
 	if (!canon)
 		return -ENOMEM;
 	used = (size_t)sprintf(
@@ -651,10 +681,7 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 		if (!key)
 			continue;
 		p->to_lib = true;
-		used += (size_t)sprintf(canon + used,
-					p->form & V_QUOTED ? " %s=\"%.*s\""
-							   : " %s=%.*s",
-					key, (int)p->vlen, p->val);
+		used += put_value(canon + used, key, p);
 	}
 	rec = parse_record(canon);
 	if (!rec)
