@@ -604,6 +604,32 @@ fail:
 }
 
 /*
+ * Keys the library stores in one field (capname= in name, target= in
+ * name2, label= in profile, mask= in denied_mask): the kernel never writes
+ * both of a pair, and given both, the library keeps one, leaks the other
+ * (LeakSanitizer, found by tests/fuzz) and which one counts is anyone's
+ * guess. Such a record is refused, as a key written twice is.
+ * Returns: false when @key's field was already given (bits in *@seen).
+ */
+static bool one_field(const char *key, unsigned *seen)
+{
+	static const char *const same[][2] = {
+	    {"capname", "name"},
+	    {"target", "name2"},
+	    {"label", "profile"},
+	    {"mask", "denied_mask"},
+	};
+
+	for (unsigned i = 0; i < sizeof(same) / sizeof(*same); i++)
+		if (streq(key, same[i][0]) || streq(key, same[i][1])) {
+			if (*seen & (1u << i))
+				return false;
+			*seen |= 1u << i;
+		}
+	return true;
+}
+
+/*
  * " KEY=VALUE" at @out, the value quoted as it was. The kernel writes a
  * quoted value as it is (a backslash is no escape there), while the
  * library's scanner reads a backslash in quotes as an escape: name="/a\b"
@@ -640,6 +666,7 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	size_t len = strnlen(line, AUDIT_LINE_MAX + 1), used;
 	const char *end, *rest, *at;
 	struct stamp st;
+	unsigned fields = 0;
 	int n, r;
 
 	if (len > AUDIT_LINE_MAX)
@@ -680,6 +707,8 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 				key = lib_keys[k].key;
 		if (!key)
 			continue;
+		if (!one_field(key, &fields))
+			return -EBADMSG;
 		p->to_lib = true;
 		used += put_value(canon + used, key, p);
 	}

@@ -662,6 +662,20 @@ static void test_malformed(void **state)
 		int r;
 	} cases[] = {
 	    {"", -ENOENT},
+	    /* two keys the library keeps in one field (found by
+	     * tests/fuzz: the library leaked one of them) */
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"capable\" name=\"x\" capname=\"chown\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"exec\" name2=\"x\" target=\"y\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"open\" profile=\"p\" label=\"q\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"open\" denied=\"r\" mask=\"w\" pid=1",
+	     -EBADMSG},
 	    {"Nov 30 17:07:40 host kernel: [   17.000000] e1000: eth0 NIC "
 	     "Link is Up 1000 Mbps Full Duplex",
 	     -ENOENT},
