@@ -624,8 +624,15 @@ int rundir_container_list(struct aa_oci_rundir *rd, bool prune,
 			continue; /* ., .., temporary files */
 		if (read_file_at(sfd, de->d_name, true, 64 << 10, &buf, NULL) <
 			0 ||
-		    container_parse(buf, &c) < 0 || !streq(c.id, de->d_name)) {
+		    container_parse(buf, &c) < 0) {
 			/* torn or foreign: of no use to anyone */
+			(void)unlinkat(sfd, de->d_name, 0);
+			continue;
+		}
+		if (!streq(c.id, de->d_name)) {
+			/* another's record under this name (it leaked here
+			 * before: LeakSanitizer, found by tests/fuzz) */
+			rundir_container_free(&c);
 			(void)unlinkat(sfd, de->d_name, 0);
 			continue;
 		}

@@ -82,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t out_len = 0;
 	int r, reader;
 
-	if (size > AA_OCI_SPEC_MAX)
+	/* oci_bundle_config_read refuses a config.json with a NUL byte
+	 * before either reads it. */
+	if (size > AA_OCI_SPEC_MAX || memchr(data, '\0', size))
 		return 0;
 	in = fz_str(data, size);
 	reader = oci_spec_parse(in, &in_spec, &err2);
