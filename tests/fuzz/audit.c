@@ -55,7 +55,7 @@ static void attribute(const struct aa_oci_audit_event *e,
 	(void)audit_kind_name(e->kind);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct aa_oci_container recs[LINES_MAX];
 	struct cgroups cg = {.n = 0};
@@ -142,5 +142,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(cgfile);
 	free(buf);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "audit");
 	return 0;
 }

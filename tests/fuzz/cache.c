@@ -131,12 +131,21 @@ static void memo(const uint8_t *data, size_t size)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	if (size >= strlen(MEMO_MAGIC) &&
 	    memcmp(data, MEMO_MAGIC, strlen(MEMO_MAGIC)) == 0)
 		memo(data, size);
 	else
 		entry(data, size);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "cache");
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include "aa-oci/config.h"
 #include "aa-oci/util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct aa_oci_config cfg = {0};
 	struct aa_oci_err err = {0};
@@ -36,5 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r2 == 0 && r1 != 0 && !memchr(data, '\0', size))
 		abort();
 	free(buf);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "config");
 	return 0;
 }

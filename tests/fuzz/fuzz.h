@@ -20,6 +20,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -97,6 +98,30 @@ static inline const char *fz_subdir(const char *sub, char *buf, size_t size)
 	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
 		fz_die(buf);
 	return buf;
+}
+
+/* How many descriptors are open: the same after a run as before it, or
+ * one leaked (LeakSanitizer does not see those). */
+static inline int fz_fd_mark(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		fz_die("/proc/self/fd");
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static inline void fz_fd_check(int mark, const char *what)
+{
+	if (fz_fd_mark() != mark) {
+		fprintf(stderr, "fuzz harness: %s leaked a file descriptor\n",
+			what);
+		abort();
+	}
 }
 
 /* The @size bytes at @data as a NUL-terminated string (NULs kept). */

@@ -11,7 +11,7 @@
 #include "aa-oci/cache.h"
 #include "aa-oci/util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	char dir[4096], path[4200];
 	struct aa_oci_err err = {0};
@@ -33,5 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		strv_free(files);
 	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "includes");
 	return 0;
 }

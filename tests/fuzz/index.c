@@ -45,7 +45,7 @@ static void stat_text(const char *path, char *buf, size_t size)
 		 st.st_ctim.tv_nsec);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	char pdir[4096], idir[4096], path[4200], dstat[4300], fstat_[256];
 	char *dirs[2] = {pdir, NULL};
@@ -103,5 +103,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(ifd);
 	free(text);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "index");
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include "aa-oci/kernel.h"
 #include "aa-oci/util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	struct aa_oci_kernel *k = NULL;
 	char dir[4096], path[4200];
@@ -36,5 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		strv_free(names);
 	}
 	kernel_close(k);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "kernel");
 	return 0;
 }

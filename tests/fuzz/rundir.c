@@ -148,7 +148,7 @@ static void sync_state(const char *dir, const uint8_t *data, size_t size)
 	close(fd);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static const char modes[] = "LCNS";
 	struct aa_oci_rundir *rd;
@@ -174,5 +174,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	rundir_free(rd);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "rundir");
 	return 0;
 }

@@ -91,7 +91,7 @@ static void from_fields(char *line, struct aa_oci_suggest_event *ev)
 	};
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static int fuzz_one(const uint8_t *data, size_t size)
 {
 	static struct slot slots[EVENTS_MAX];
 	struct aa_oci_suggest_event ev[EVENTS_MAX];
@@ -174,5 +174,14 @@ out:
 	strv_free(rules);
 	strv_free(refused);
 	free(text);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int mark = fz_fd_mark();
+
+	fuzz_one(data, size);
+	fz_fd_check(mark, "suggest");
 	return 0;
 }

@@ -634,8 +634,8 @@ static void test_library_values(void **state)
  */
 static void test_backslash(void **state)
 {
-	static const char *const names[] = {"/etc/sha\\dow", "/a\\",
-					    "/b\\\\", "\\\\x"};
+	static const char *const names[] = {"/etc/sha\\dow", "/a\\", "/b\\\\",
+					    "\\\\x"};
 	struct aa_oci_audit_event e;
 	char line[512];
 
