@@ -937,7 +937,9 @@ static long long started_at(const char *root, pid_t pid)
 	if (!p)
 		return -EBADMSG;
 	p++;
-	for (int field = 3; field < 22 && p; field++)
+	/* p + 1 only while p is not the final NUL: a stat that ends at
+	 * the ')' made strchr read past it (ASan, found by tests/fuzz). */
+	for (int field = 3; field < 22 && p && *p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p, " %llu", &ticks) != 1)
 		return -EBADMSG;
