@@ -49,6 +49,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -517,7 +518,10 @@ static int container_parse(char *buf, struct aa_oci_container *ret)
 		else if (streq(line, "pid") || streq(line, "since")) {
 			long long x = strtoll(v, &end, 10);
 
-			if (*end || x < 0)
+			/* A pid past pid_t was cut to another process's
+			 * (or a negative one) and written back so (found
+			 * by tests/fuzz: the record did not read back). */
+			if (*end || x < 0 || (line[0] == 'p' && x > INT_MAX))
 				r = -EBADMSG;
 			else if (line[0] == 'p')
 				c.pid = (pid_t)x;
