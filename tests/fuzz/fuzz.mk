@@ -45,7 +45,11 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	@tests/fuzz/run fuzz $(B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
-check-fuzz: fuzz-build | $(B)/results
+# A build that fails is a failed test too, not a missing result.
+check-fuzz: | $(B)/results
+	@$(MAKE) --no-print-directory fuzz-build || { \
+		echo 'not ok 1 - fuzz: the harnesses do not build (make fuzz-build)' \
+			> $(B)/results/fuzz.tap; exit 1; }
 	@tests/fuzz/run check $(B) $(FUZZ_CHECK_SECONDS) $(FUZZ_NAMES)
 
 -include $(wildcard $(B)/fuzz/obj/*.d $(B)/fuzz/*.d)
