@@ -72,7 +72,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 # Every apt package a build, the unit tests and the VM tests need.
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
-	libseccomp-dev apparmor valgrind clang-format
+	libseccomp-dev apparmor valgrind clang-format clang
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
 	hyperfine mmdebstrap e2fsprogs
 
@@ -141,6 +141,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-unit || true
 	@$(MAKE) --no-print-directory check-asan || true
 	@$(MAKE) --no-print-directory check-valgrind || true
+	@$(MAKE) --no-print-directory check-fuzz || true
 	@$(MAKE) --no-print-directory fmt-check FMT_TAP=$(B)/results/fmt.tap || true
 	@$(MAKE) --no-print-directory check-install || true
 	@$(MAKE) --no-print-directory check-vm || true
@@ -235,7 +236,7 @@ install: all
 
 # Every C source and header; the checked-in .clang-format says how.
 FMT_SRC = $(wildcard hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h \
-	tests/bench/*.c tests/vm/probe/*.c)
+	tests/bench/*.c tests/vm/probe/*.c tests/fuzz/*.c tests/fuzz/*.h)
 CLANG_FORMAT ?= clang-format-14
 
 fmt:
@@ -248,5 +249,7 @@ fmt-check:
 
 clean:
 	rm -rf $(B)
+
+include tests/fuzz/fuzz.mk
 
 -include $(wildcard $(B)/obj/*.d $(B)/tests/*.d)

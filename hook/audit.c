@@ -603,6 +603,61 @@ fail:
 	return r;
 }
 
+/*
+ * Keys the library stores in one field (capname= in name, target= in
+ * name2, label= in profile, mask= in denied_mask): the kernel never writes
+ * both of a pair, and given both, the library keeps one, leaks the other
+ * (LeakSanitizer, found by tests/fuzz) and which one counts is anyone's
+ * guess. Such a record is refused, as a key written twice is.
+ * Returns: false when @key's field was already given (bits in *@seen).
+ */
+static bool one_field(const char *key, unsigned *seen)
+{
+	static const char *const same[][2] = {
+	    {"capname", "name"},
+	    {"target", "name2"},
+	    {"label", "profile"},
+	    {"mask", "denied_mask"},
+	};
+
+	for (unsigned i = 0; i < sizeof(same) / sizeof(*same); i++)
+		if (streq(key, same[i][0]) || streq(key, same[i][1])) {
+			if (*seen & (1u << i))
+				return false;
+			*seen |= 1u << i;
+		}
+	return true;
+}
+
+/*
+ * " KEY=VALUE" at @out, the value quoted as it was. The kernel writes a
+ * quoted value as it is (a backslash is no escape there), while the
+ * library's scanner reads a backslash in quotes as an escape: name="/a\b"
+ * would read as "/ab", and name="/a\" would swallow the next key. So
+ * each backslash is doubled, which the library reads back as one.
+ * Returns: the bytes written (at most 2 * vlen + strlen(key) + 4).
+ */
+static size_t put_value(char *out, const char *key, const struct pair *p)
+{
+	char *o = out + sprintf(out, " %s=", key);
+
+	if (!(p->form & V_QUOTED)) {
+		memcpy(o, p->val, p->vlen);
+		o += p->vlen;
+		*o = '\0';
+		return (size_t)(o - out);
+	}
+	*o++ = '"';
+	for (size_t i = 0; i < p->vlen; i++) {
+		if (p->val[i] == '\\')
+			*o++ = '\\';
+		*o++ = p->val[i];
+	}
+	*o++ = '"';
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
 int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 {
 	struct pair pairs[PAIRS_MAX];
@@ -611,6 +666,7 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	size_t len = strnlen(line, AUDIT_LINE_MAX + 1), used;
 	const char *end, *rest, *at;
 	struct stamp st;
+	unsigned fields = 0;
 	int n, r;
 
 	if (len > AUDIT_LINE_MAX)
@@ -627,8 +683,9 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 	if (n < 0)
 		return n;
 
-	/* The audit.log form, the one every version of the library takes. */
-	canon = malloc(96 + (size_t)(end - rest) + 16 * PAIRS_MAX);
+	/* The audit.log form, the one every version of the library takes.
+	 * Room for every byte of a value twice (see put_value). */
+	canon = malloc(96 + 2 * (size_t)(end - rest) + 16 * PAIRS_MAX);
 	if (!canon)
 		return -ENOMEM;
 	used = (size_t)sprintf(
@@ -650,11 +707,10 @@ int audit_parse_line(const char *line, struct aa_oci_audit_event *ret)
 				key = lib_keys[k].key;
 		if (!key)
 			continue;
+		if (!one_field(key, &fields))
+			return -EBADMSG;
 		p->to_lib = true;
-		used += (size_t)sprintf(canon + used,
-					p->form & V_QUOTED ? " %s=\"%.*s\""
-							   : " %s=%.*s",
-					key, (int)p->vlen, p->val);
+		used += put_value(canon + used, key, p);
 	}
 	rec = parse_record(canon);
 	if (!rec)
@@ -881,7 +937,9 @@ static long long started_at(const char *root, pid_t pid)
 	if (!p)
 		return -EBADMSG;
 	p++;
-	for (int field = 3; field < 22 && p; field++)
+	/* p + 1 only while p is not the final NUL: a stat that ends at
+	 * the ')' made strchr read past it (ASan, found by tests/fuzz). */
+	for (int field = 3; field < 22 && p && *p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p, " %llu", &ticks) != 1)
 		return -EBADMSG;

@@ -59,7 +59,7 @@
 
 struct aa_oci_cache {
 	aa_policy_cache *pc;
-	int dirfd; /* owned by pc */
+	int dirfd; /* ours: aa_policy_cache_dirfd returns a dup */
 };
 
 static void closedirp(DIR **d)
@@ -594,6 +594,11 @@ void cache_close(struct aa_oci_cache *c)
 {
 	if (!c)
 		return;
+	/* Each cache_open left one descriptor open before (EMFILE after
+	 * thousands of compiles in a long-running aa-oci sync; found by
+	 * tests/fuzz). */
+	if (c->dirfd >= 0)
+		close(c->dirfd);
 	aa_policy_cache_unref(c->pc);
 	free(c);
 }

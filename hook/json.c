@@ -233,9 +233,14 @@ static const char *key_text(char out[65], const char *k, size_t len)
 /* The keys of the object that closes: one of them twice? */
 static const struct span *repeated(struct door *d, size_t first)
 {
-	struct span *k = d->keys + first;
 	size_t n = d->n_keys - first;
+	struct span *k;
 
+	/* An object without keys: d->keys may still be NULL, and NULL + 0
+	 * is undefined in C (UBSan: "applying zero offset to null pointer"). */
+	if (n < 2)
+		return NULL;
+	k = d->keys + first;
 	if (n <= PAIRWISE_MAX) {
 		for (size_t i = 1; i < n; i++)
 			for (size_t j = 0; j < i; j++)

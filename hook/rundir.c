@@ -49,6 +49,7 @@
  * [A-Za-z0-9_+-] (and '.' anywhere but first) written as %XX, so a name
  * like "/usr/bin/foo" is one path component.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -886,6 +887,11 @@ static int sub_open(struct aa_oci_rundir *rd, const char *sub, DIR **ret)
 	return 1;
 }
 
+static int hexval(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
 /* The profile name behind an entry of kdir/ or loaded/ (%XX decoded). */
 static char *entry_decode(const char *e)
 {
@@ -894,10 +900,12 @@ static char *entry_decode(const char *e)
 	if (!out)
 		return NULL;
 	for (; *e; e++) {
-		unsigned x;
-
-		if (*e == '%' && sscanf(e + 1, "%2x", &x) == 1) {
-			*o++ = (char)x;
+		/* Exactly two hex digits: sscanf's "%2x" took one (and
+		 * skipped blanks), and "a%f" then stepped past the NUL
+		 * (ASan, found by tests/fuzz). */
+		if (*e == '%' && isxdigit((unsigned char)e[1]) &&
+		    isxdigit((unsigned char)e[2])) {
+			*o++ = (char)(hexval(e[1]) << 4 | hexval(e[2]));
 			e += 2;
 		} else {
 			*o++ = *e;

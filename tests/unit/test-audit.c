@@ -626,6 +626,35 @@ static void test_library_values(void **state)
 	free_record(rec);
 }
 
+/*
+ * The kernel writes a quoted value as it is: a backslash in a path is no
+ * escape. The library reads one as an escape ("/etc/sha\\dow" would be
+ * "/etc/shadow", a trailing one swallows the next key and leaks); the
+ * value must come through as the kernel wrote it (found by tests/fuzz).
+ */
+static void test_backslash(void **state)
+{
+	static const char *const names[] = {"/etc/sha\\dow", "/a\\", "/b\\\\",
+					    "\\\\x"};
+	struct aa_oci_audit_event e;
+	char line[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		snprintf(line, sizeof(line),
+			 "type=AVC msg=audit(1796058466.104:4): "
+			 "apparmor=\"DENIED\" operation=\"open\" "
+			 "profile=\"p\" name=\"%s\" pid=612 comm=\"sh\" "
+			 "requested_mask=\"r\" denied_mask=\"r\"",
+			 names[i]);
+		assert_int_equal(audit_parse_line(line, &e), 0);
+		assert_string_equal(e.name, names[i]);
+		assert_string_equal(e.comm, "sh");
+		assert_int_equal(e.pid, 612);
+		audit_event_free(&e);
+	}
+}
+
 static void test_malformed(void **state)
 {
 	static const struct {
@@ -633,6 +662,20 @@ static void test_malformed(void **state)
 		int r;
 	} cases[] = {
 	    {"", -ENOENT},
+	    /* two keys the library keeps in one field (found by
+	     * tests/fuzz: the library leaked one of them) */
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"capable\" name=\"x\" capname=\"chown\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"exec\" name2=\"x\" target=\"y\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"open\" profile=\"p\" label=\"q\" pid=1",
+	     -EBADMSG},
+	    {"type=AVC msg=audit(1796058466.104:4): apparmor=\"DENIED\" "
+	     "operation=\"open\" denied=\"r\" mask=\"w\" pid=1",
+	     -EBADMSG},
 	    {"Nov 30 17:07:40 host kernel: [   17.000000] e1000: eth0 NIC "
 	     "Link is Up 1000 Mbps Full Duplex",
 	     -ENOENT},
@@ -1229,6 +1272,7 @@ int main(void)
 	    cmocka_unit_test(test_records_newer),
 	    cmocka_unit_test(test_library_forms),
 	    cmocka_unit_test(test_library_values),
+	    cmocka_unit_test(test_backslash),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_journal_json),
 	    cmocka_unit_test(test_kind_names),

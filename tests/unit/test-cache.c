@@ -370,6 +370,38 @@ static void test_entries(void **state)
 	free(dir);
 }
 
+static int open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* cache_close gives back every descriptor cache_open took: a sync agent
+ * opens the cache for each compile (found by tests/fuzz: one leaked). */
+static void test_open_close_fds(void **state)
+{
+	struct env *e = *state;
+	char *dir = fx_path(e->top, "cache");
+	struct aa_oci_cache *c = NULL;
+	int before;
+
+	assert_int_equal(cache_open(dir, e->features, &c, NULL), 0);
+	cache_close(c);
+	before = open_fds();
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(cache_open(dir, e->features, &c, NULL), 0);
+		cache_close(c);
+	}
+	assert_int_equal(open_fds(), before);
+	free(dir);
+}
+
 static void test_unusable_dir(void **state)
 {
 	struct env *e = *state;
@@ -774,6 +806,7 @@ int main(void)
 	    T(test_key_uncacheable),
 	    T(test_key_memo),
 	    T(test_entries),
+	    T(test_open_close_fds),
 	    T(test_unusable_dir),
 	    T(test_concurrent_writers),
 	    T(test_concurrent_openers),
