@@ -321,31 +321,6 @@ static void collect_free(struct collect *c)
 	free(c->profile);
 }
 
-/* The suggestion engine's view of a record (suggest.h). */
-static void to_suggest(const struct aa_oci_audit_event *e,
-		       struct aa_oci_suggest_event *s, char proto[16])
-{
-	*s = (struct aa_oci_suggest_event){
-	    .operation = e->operation,
-	    .name = e->name,
-	    /* mount: the source; link, exec: the target */
-	    .name2 = e->srcname ? e->srcname : e->name2,
-	    .requested_mask = e->requested_mask,
-	    .denied_mask = e->denied_mask,
-	    .capname = e->capname,
-	    .family = e->family,
-	    .sock_type = e->sock_type,
-	    .signal = e->signal,
-	    .peer = e->peer,
-	    .fstype = e->fstype,
-	    .flags = e->flags,
-	};
-	if (e->protocol >= 0) {
-		snprintf(proto, 16, "%d", e->protocol);
-		s->protocol = proto;
-	}
-}
-
 int manage_suggest(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -441,7 +416,7 @@ int manage_suggest(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < col.n; i++)
-		to_suggest(&col.ev[i], &sev[i], protos[i]);
+		suggest_event_from_audit(&col.ev[i], &sev[i], protos[i]);
 	r = suggest_rules(sev, col.n, &rules, &refused);
 	if (r < 0) {
 		err_set(&err, r, "cannot make rules: %s", strerror(-r));

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "aa-oci/audit.h"
 #include "aa-oci/config.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/suggest.h"
@@ -1581,4 +1582,28 @@ int suggest_include_line(const char *name, char **ret_line)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void suggest_event_from_audit(const struct aa_oci_audit_event *e,
+			      struct aa_oci_suggest_event *s, char proto[16])
+{
+	*s = (struct aa_oci_suggest_event){
+	    .operation = e->operation,
+	    .name = e->name,
+	    /* mount: the source; link, exec: the target */
+	    .name2 = e->srcname ? e->srcname : e->name2,
+	    .requested_mask = e->requested_mask,
+	    .denied_mask = e->denied_mask,
+	    .capname = e->capname,
+	    .family = e->family,
+	    .sock_type = e->sock_type,
+	    .signal = e->signal,
+	    .peer = e->peer,
+	    .fstype = e->fstype,
+	    .flags = e->flags,
+	};
+	if (e->protocol >= 0) {
+		snprintf(proto, 16, "%d", e->protocol);
+		s->protocol = proto;
+	}
 }

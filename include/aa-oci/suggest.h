@@ -17,6 +17,8 @@
 
 #include "aa-oci/err.h"
 
+struct aa_oci_audit_event;
+
 /* The line a profile needs for its local override to count. */
 #define AA_OCI_SUGGEST_INCLUDE_FMT "  include if exists <local/%s>"
 
@@ -99,3 +101,11 @@ bool suggest_profile_includes_local(const char *profile_text, const char *name);
  * Returns: 0, -EINVAL for a @name that is not one file name, or -ENOMEM.
  */
 int suggest_include_line(const char *name, char **ret_line);
+
+/*
+ * suggest_event_from_audit - the fields of audit record @e that rules are
+ * made of, into @s (pointing into @e; a protocol number written into
+ * @proto). The one mapping aa-oci suggest and its fuzz harness use.
+ */
+void suggest_event_from_audit(const struct aa_oci_audit_event *e,
+			      struct aa_oci_suggest_event *s, char proto[16]);

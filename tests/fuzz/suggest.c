@@ -35,31 +35,6 @@ static const char *field_or_null(char *s)
 	return s && *s ? s : NULL;
 }
 
-/* As manage.c's to_suggest. */
-static void from_audit(struct slot *s, struct aa_oci_suggest_event *ev)
-{
-	const struct aa_oci_audit_event *e = &s->e;
-
-	*ev = (struct aa_oci_suggest_event){
-	    .operation = e->operation,
-	    .name = e->name,
-	    .name2 = e->srcname ? e->srcname : e->name2,
-	    .requested_mask = e->requested_mask,
-	    .denied_mask = e->denied_mask,
-	    .capname = e->capname,
-	    .family = e->family,
-	    .sock_type = e->sock_type,
-	    .signal = e->signal,
-	    .peer = e->peer,
-	    .fstype = e->fstype,
-	    .flags = e->flags,
-	};
-	if (e->protocol >= 0) {
-		snprintf(s->proto, sizeof(s->proto), "%d", e->protocol);
-		ev->protocol = s->proto;
-	}
-}
-
 static void from_fields(char *line, struct aa_oci_suggest_event *ev)
 {
 	const char *f[FIELDS] = {NULL};
@@ -115,7 +90,7 @@ static int fuzz_one(const uint8_t *data, size_t size)
 			from_fields(line, &ev[n++]);
 		} else if (audit_parse_line(line, &s->e) == 0) {
 			s->parsed = true;
-			from_audit(s, &ev[n++]);
+			suggest_event_from_audit(&s->e, &ev[n++], s->proto);
 		}
 	}
 	r = suggest_rules(n ? ev : NULL, n, &rules, &refused);

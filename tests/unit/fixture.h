@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static inline char *fx_tmpdir(void)
@@ -124,6 +125,40 @@ static inline void fx_profdir(const char *fs, const char *dir, const char *name,
 	fx_write(p, "mode", "%s\n", mode);
 	free(p);
 	free(cmd);
+}
+
+/*
+ * Run @fn(@arg) in a child whose stderr is read into @out (NUL-terminated,
+ * at most @size - 1 bytes), for code that ends its process (the seccomp
+ * build's watchdog kills it). A child still running after 60 s gets
+ * SIGALRM. Returns: the child's wait status.
+ */
+static inline int fx_child_stderr(void (*fn)(void *), void *arg, char *out,
+				  size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		abort();
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		alarm(60);
+		fn(arg);
+		_exit(0);
+	}
+	close(p[1]);
+	while (len + 1 < size &&
+	       (n = read(p[0], out + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		abort();
+	return status;
 }
 
 /*

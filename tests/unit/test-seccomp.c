@@ -33,6 +33,7 @@
 #include <cmocka.h>
 #include <seccomp.h>
 
+#include "fixture.h"
 #include "aa-oci/seccomp.h"
 #include "aa-oci/util.h"
 
@@ -1601,6 +1602,14 @@ static double seconds_since(const struct timespec *t0)
  * and the rule, and kills the building process at its deadline (2 s): in
  * a child here, whose stderr is read back.
  */
+static void build_child(void *arg)
+{
+	struct aa_oci_err err = {0};
+	scmp_filter_ctx ctx = NULL;
+
+	(void)seccomp_filter_build(arg, &ctx, NULL, &err);
+}
+
 static void test_build_spin_bounded(void **state)
 {
 	static const char *const json =
@@ -1614,34 +1623,15 @@ static void test_build_spin_bounded(void **state)
 	struct aa_oci_err err = {0};
 	struct aa_oci_seccomp s = {0};
 	struct timespec t0;
-	char out[1024] = "";
-	int p[2], status;
-	size_t len = 0;
-	ssize_t n;
+	char out[1024];
 	double took;
-	pid_t pid;
+	int status;
 
 	check_err("parse", parse_text(json, &s, &err), 0, NULL, &err);
 	s.source = "spin.json";
-	assert_int_equal(pipe(p), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		scmp_filter_ctx ctx = NULL;
-
-		dup2(p[1], STDERR_FILENO);
-		close(p[0]);
-		alarm(60); /* without the bound: SIGALRM, not SIGKILL */
-		(void)seccomp_filter_build(&s, &ctx, NULL, &err);
-		_exit(0); /* built: the bound did not hold */
-	}
-	close(p[1]);
-	while ((n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
-		len += (size_t)n;
-	out[len] = '\0';
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* without the bound: SIGALRM after 60 s, not SIGKILL */
+	status = fx_child_stderr(build_child, &s, out, sizeof(out));
 	took = seconds_since(&t0);
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
 		fail_msg("the building child ended with status %#x: %s", status,
