@@ -431,13 +431,14 @@ static int count_insns(scmp_filter_ctx ctx, size_t *ret, struct aa_oci_err *err)
  * hundred bytes of rules (two `write` rules each comparing one argument NE
  * 0 and another EQ 0xffffffffffffffff: tests/fuzz/regress/seccomp/), and
  * neither the number of rules nor their size predicts it. So the build runs
- * under a watchdog: a child forked before it, sharing the build's progress,
- * that the build's end releases (the pipe's last writer closes). Past the
- * deadline the watchdog writes one line naming the rule and kills its
- * parent: a filter that cannot be built in time is never installed, and the
- * command never runs (fails closed). The build itself runs once, in the
- * caller, so the watchdog costs a fork (a filter built in a child and again
- * in the caller doubled aa-oci-exec's time with Docker's profile).
+ * under a watchdog: a child cloned before it, sharing the caller's memory
+ * (so it reads the build's progress), that the build's end releases (the
+ * pipe's last writer closes). Past the deadline the watchdog writes one
+ * line naming the rule and kills its parent: a filter that cannot be built
+ * in time is never installed, and the command never runs (fails closed).
+ * The build itself runs once, in the caller (a filter built in a child
+ * and again in the caller doubled aa-oci-exec's time with Docker's
+ * profile, 13.6 to 25.6 ms; with the watchdog it is 13.6).
  */
 struct watchdog_arg;
 
@@ -495,6 +496,7 @@ struct watchdog_arg {
 	const struct aa_oci_seccomp *s;
 	volatile struct progress *progress;
 	int fd, wfd; /* the pipe's read end; its write end, closed here */
+	pid_t parent;
 };
 
 /* The watchdog: the caller's memory, its own descriptor table and stack;
@@ -510,7 +512,9 @@ static int watchdog_main(void *data)
 	do
 		n = poll(&pf, 1, BUILD_DEADLINE_MS);
 	while (n < 0 && errno == EINTR);
-	if (n == 0 && getppid() != 1)
+	/* Timed out, and the parent is still the process that built (had
+	 * it died, the pipe would have closed; never kill another). */
+	if (n == 0 && getppid() == a->parent)
 		watchdog_fire(a->s, a->progress, a->s ? a->s->source : NULL);
 	_exit(0); /* the build ended (or its process did) */
 }
@@ -540,8 +544,11 @@ static int watchdog_start(const struct aa_oci_seccomp *s, struct watchdog *w,
 		munmap(w->mem, WATCHDOG_MEM);
 		return err_set(err, r, "seccomp: pipe: %s", strerror(-r));
 	}
-	*w->arg = (struct watchdog_arg){
-	    .s = s, .progress = w->shared, .fd = p[0], .wfd = p[1]};
+	*w->arg = (struct watchdog_arg){.s = s,
+					.progress = w->shared,
+					.fd = p[0],
+					.wfd = p[1],
+					.parent = getpid()};
 	w->pid = clone(watchdog_main, (char *)w->mem + WATCHDOG_STACK,
 		       CLONE_VM | SIGCHLD, w->arg);
 	if (w->pid < 0) {
