@@ -6,13 +6,15 @@
 #
 # make fuzz         every harness for FUZZ_SECONDS (default 600) each, one
 #                   at a time, then a table of executions, exec/s, coverage
-#                   and crashes
+#                   and crashes; FUZZ_RUNS=N ends each after N executions
+#                   instead (FUZZ_SECONDS then bounds it)
 # make check-fuzz   the regression inputs, then every harness for
 #                   FUZZ_CHECK_SECONDS (default 10); TAP in $(B)/results/fuzz.tap
 
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_CHECK_SECONDS ?= 10
+FUZZ_RUNS ?=
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wformat=2 \
@@ -43,7 +45,8 @@ $(B)/fuzz/obj:
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
-	@tests/fuzz/run fuzz $(B) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+	@FUZZ_RUNS=$(FUZZ_RUNS) tests/fuzz/run fuzz $(B) $(FUZZ_SECONDS) \
+		$(FUZZ_NAMES)
 
 # A build that fails is a failed test too, not a missing result.
 check-fuzz: | $(B)/results
