@@ -12,15 +12,18 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aa-oci/json.h"
 
-/* A key in the arena. */
+/* A key in the arena, and where the text had it (for messages). */
 struct span {
 	size_t off, len;
+	size_t at;
 };
 
 /* An open object: where its keys start. */
@@ -31,6 +34,10 @@ struct frame {
 
 struct door {
 	const char *what;
+	const char *buf; /* the text, for the position in a message */
+	size_t len;
+	yajl_handle h;
+	bool finishing; /* in yajl_complete_parse: at the end of the text */
 	struct aa_oci_err *err;
 	const yajl_callbacks *cb;
 	void *ctx;
@@ -49,7 +56,50 @@ struct door {
 /* Small objects are compared pair by pair: cheaper than sorting. */
 #define PAIRWISE_MAX 8
 
-#define refuse(d, ...) ((d)->r = err_set((d)->err, -EBADMSG, __VA_ARGS__), 0)
+/*
+ * Where @off (bytes into @buf) is, as people count: line and column from 1,
+ * the column in bytes. yajl reports how far it read, which is just past the
+ * token at fault.
+ */
+static void position(const char *buf, size_t off, unsigned *ret_line,
+		     unsigned *ret_col)
+{
+	size_t line_start = 0;
+	unsigned line = 1;
+
+	for (size_t i = 0; i < off; i++)
+		if (buf[i] == '\n') {
+			line++;
+			line_start = i + 1;
+		}
+	*ret_line = line;
+	*ret_col = (unsigned)(off - line_start + 1);
+}
+
+/* A refusal of ours: the message, then where in the text, as every JSON
+ * error of aa-oci ends: " (line L, column C)". Returns 0 (stop the parse). */
+__attribute__((format(printf, 3, 4))) static int
+refuse_at(struct door *d, size_t off, const char *fmt, ...)
+{
+	char msg[AA_OCI_ERR_MAX];
+	unsigned line, col;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	position(d->buf, off, &line, &col);
+	d->r = err_set(d->err, -EBADMSG, "%s (line %u, column %u)", msg, line,
+		       col);
+	return 0;
+}
+
+/* Refused at the token yajl just read (yajl_complete_parse reads a blank
+ * of its own: what it hands over last ends where the text does). */
+#define refuse(d, ...)                                                         \
+	refuse_at((d),                                                         \
+		  (d)->finishing ? (d)->len : yajl_get_bytes_consumed((d)->h), \
+		  __VA_ARGS__)
 
 static int no_memory(struct door *d)
 {
@@ -191,7 +241,8 @@ static int on_map_key(void *p, const unsigned char *k, size_t len)
 		  1024))
 		return no_memory(d);
 	memcpy(d->arena + d->arena_len, k, len);
-	d->keys[d->n_keys++] = (struct span){d->arena_len, len};
+	d->keys[d->n_keys++] =
+	    (struct span){d->arena_len, len, yajl_get_bytes_consumed(d->h)};
 	d->arena_len += len;
 	return FORWARD(d, yajl_map_key, d->ctx, k, len);
 }
@@ -265,8 +316,9 @@ static int on_end_map(void *p)
 	if (dup) {
 		char k[65];
 
-		return refuse(d, "%s names the key \"%s\" twice", d->what,
-			      key_text(k, d->arena + dup->off, dup->len));
+		return refuse_at(d, dup->at, "%s names the key \"%s\" twice",
+				 d->what,
+				 key_text(k, d->arena + dup->off, dup->len));
 	}
 	d->n_keys = f->first_key;
 	d->arena_len = f->arena_len;
@@ -298,13 +350,20 @@ int json_parse(const char *buf, size_t len, const char *what,
 	       const yajl_callbacks *consumer, void *ctx,
 	       struct aa_oci_err *err)
 {
-	struct door d = {.what = what, .err = err, .cb = consumer, .ctx = ctx};
+	struct door d = {.what = what,
+			 .buf = buf,
+			 .len = len,
+			 .err = err,
+			 .cb = consumer,
+			 .ctx = ctx};
 	yajl_handle h;
 	yajl_status st;
+	size_t at;
 
 	h = yajl_alloc(&door_callbacks, NULL, &d);
 	if (!h)
 		return -ENOMEM;
+	d.h = h;
 	/* yajl's defaults for a stream, stated: no comments (JSON has none,
 	 * and a reader that skips them reads another document than one that
 	 * does not), UTF-8 checked, one document, nothing after it. */
@@ -314,8 +373,12 @@ int json_parse(const char *buf, size_t len, const char *what,
 	yajl_config(h, yajl_allow_multiple_values, 0);
 	yajl_config(h, yajl_allow_partial_values, 0);
 	st = yajl_parse(h, (const unsigned char *)buf, len);
-	if (st == yajl_status_ok)
+	at = yajl_get_bytes_consumed(h);
+	if (st == yajl_status_ok) {
+		d.finishing = true;
 		st = yajl_complete_parse(h);
+		at = len;
+	}
 	if (d.r == 0 && !d.canceled && (st != yajl_status_ok || !d.seen_root)) {
 		unsigned char *m =
 		    st != yajl_status_ok ? yajl_get_error(h, 0, NULL, 0) : NULL;
@@ -323,8 +386,8 @@ int json_parse(const char *buf, size_t len, const char *what,
 		/* yajl's message ends in a newline: keep the line. */
 		if (m)
 			m[strcspn((char *)m, "\n")] = '\0';
-		d.r = err_set(err, -EBADMSG, "%s is not valid JSON: %s", what,
-			      m && m[0] ? (const char *)m : "no document");
+		refuse_at(&d, at, "%s is not valid JSON: %s", what,
+			  m && m[0] ? (const char *)m : "no document");
 		if (m)
 			yajl_free_error(h, m);
 	}

@@ -12,7 +12,10 @@
  *   WHAT contains an escaped NUL (\u0000)      in a key or a string
  *   WHAT names the key "K" twice               in any object, exact bytes
  *
- * all -EBADMSG. WHAT is the document's name given by the caller.
+ * all -EBADMSG, each followed by where in the text: " (line L, column C)"
+ * (from 1; the column counts bytes and points just past the token at
+ * fault, or at the end of the text for a premature end). WHAT is the
+ * document's name given by the caller.
  */
 #pragma once
 

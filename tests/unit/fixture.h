@@ -18,6 +18,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * A JSON error's message is @want, then where in the text: " (line L,
+ * column C)", the suffix every error of json_parse carries (test-json
+ * checks the positions themselves; the other tests check the words).
+ */
+static inline int fx_json_msg_eq(const char *got, const char *want)
+{
+	size_t n = strlen(want);
+	unsigned line, col;
+	int end = -1;
+
+	if (strncmp(got, want, n) != 0)
+		return 0;
+	if (!got[n])
+		return 1;
+	return sscanf(got + n, " (line %u, column %u)%n", &line, &col, &end) ==
+		   2 &&
+	       end > 0 && !got[n + (size_t)end];
+}
+
 static inline char *fx_tmpdir(void)
 {
 	char *d = strdup("/tmp/aa-oci-test.XXXXXX");

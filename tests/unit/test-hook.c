@@ -328,19 +328,19 @@ static void test_state_comment_blinds_checks(void **state)
 	fputc('}', f);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
-	assert_string_equal(err.text, comment);
+	assert_true(fx_json_msg_eq(err.text, comment));
 	hook_report_free(&rep);
 
 	fx_write(e->top, "state.json", "%s",
 		 "{/*\"*/\"bundle\":\"/a\\u0000b\"}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
-	assert_string_equal(err.text, comment);
+	assert_true(fx_json_msg_eq(err.text, comment));
 	hook_report_free(&rep);
 	/* without the comment: the NUL itself */
 	fx_write(e->top, "state.json", "%s", "{\"bundle\":\"/a\\u0000b\"}");
 	assert_int_equal(run(e, "createRuntime", &rep, &err), -EBADMSG);
-	assert_string_equal(
-	    err.text, "container state contains an escaped NUL (\\u0000)");
+	assert_string_equal(err.text, "container state contains an escaped NUL "
+				      "(\\u0000) (line 1, column 22)");
 	hook_report_free(&rep);
 }
 

@@ -196,6 +196,7 @@ struct door_case {
 	bool child;	     /* run it in a child: it nests deep */
 	int rc;
 	const char *msg; /* "%s" is the reader's document name */
+	const char *at;	 /* where the message says it is: "line L, column C" */
 	/* where the rewriter differs: it says a root that is not an object
 	 * has no "process" */
 	int rewrite_rc;
@@ -226,71 +227,71 @@ static const struct door_case door_cases[] = {
 	{ .name = "ok/depth-127", .make = depth_max, .child = true },
 
 	/* comments are not JSON: what blinded the old scanner */
-	{ .name = "comment/blinds-depth-500000", .make = comment_blinds_depth, .child = true,
+	{ .name = "comment/blinds-depth-500000", .at = "line 1, column 2", .make = comment_blinds_depth, .child = true,
 	  .rc = -EBADMSG, .msg = COMMENT },
-	{ .name = "comment/blinds-nul", .make = comment_blinds_nul, .rc = -EBADMSG, .msg = COMMENT },
-	{ .name = "comment/block-first", .json = "/* c */" HEAD "}", .rc = -EBADMSG, .msg = COMMENT },
-	{ .name = "comment/line-inside", .json = HEAD ",\n// c\n\"x\":1}", .rc = -EBADMSG, .msg = COMMENT },
-	{ .name = "comment/after-the-object", .json = HEAD "} /* c */", .rc = -EBADMSG,
+	{ .name = "comment/blinds-nul", .at = "line 1, column 2", .make = comment_blinds_nul, .rc = -EBADMSG, .msg = COMMENT },
+	{ .name = "comment/block-first", .at = "line 1, column 1", .json = "/* c */" HEAD "}", .rc = -EBADMSG, .msg = COMMENT },
+	{ .name = "comment/line-inside", .at = "line 2, column 1", .json = HEAD ",\n// c\n\"x\":1}", .rc = -EBADMSG, .msg = COMMENT },
+	{ .name = "comment/after-the-object", .at = "line 1, column 30", .json = HEAD "} /* c */", .rc = -EBADMSG,
 	  .msg = NOT_JSON "parse error: trailing garbage" },
 
 	/* depth */
-	{ .name = "depth/128", .make = depth_max_plus_1, .child = true, .rc = -EBADMSG,
+	{ .name = "depth/128", .at = "line 1, column 160", .make = depth_max_plus_1, .child = true, .rc = -EBADMSG,
 	  .msg = DEEP },
-	{ .name = "depth/500000", .make = depth_500000, .child = true, .rc = -EBADMSG,
+	{ .name = "depth/500000", .at = "line 1, column 160", .make = depth_500000, .child = true, .rc = -EBADMSG,
 	  .msg = DEEP },
 
 	/* \u0000 */
-	{ .name = "nul/in-key", .json = HEAD ",\"x\\u0000\":1}", .rc = -EBADMSG, .msg = NUL },
-	{ .name = "nul/in-value", .json = HEAD ",\"x\":\"a\\u0000b\"}", .rc = -EBADMSG, .msg = NUL },
-	{ .name = "nul/in-nested-value", .json = HEAD ",\"x\":[{\"y\":[\"\\u0000\"]}]}",
+	{ .name = "nul/in-key", .at = "line 1, column 38", .json = HEAD ",\"x\\u0000\":1}", .rc = -EBADMSG, .msg = NUL },
+	{ .name = "nul/in-value", .at = "line 1, column 43", .json = HEAD ",\"x\":\"a\\u0000b\"}", .rc = -EBADMSG, .msg = NUL },
+	{ .name = "nul/in-nested-value", .at = "line 1, column 48", .json = HEAD ",\"x\":[{\"y\":[\"\\u0000\"]}]}",
 	  .rc = -EBADMSG, .msg = NUL },
-	{ .name = "nul/in-bundle", .json = "{\"bundle\":\"/a\\u0000b\",\"process\":{}}",
+	{ .name = "nul/in-bundle", .at = "line 1, column 22", .json = "{\"bundle\":\"/a\\u0000b\",\"process\":{}}",
 	  .rc = -EBADMSG, .msg = NUL },
 
 	/* repeated keys */
-	{ .name = "dup/depth-1", .json = HEAD ",\"x\":1,\"y\":2,\"x\":1}", .rc = -EBADMSG,
+	{ .name = "dup/depth-1", .at = "line 1, column 44", .json = HEAD ",\"x\":1,\"y\":2,\"x\":1}", .rc = -EBADMSG,
 	  .msg = "%s names the key \"x\" twice" },
-	{ .name = "dup/depth-2-in-process", .json = "{\"bundle\":\"/b\",\"process\":{\"cwd\":\"/\",\"cwd\":\"/\"}}",
+	{ .name = "dup/depth-2-in-process", .at = "line 1, column 42", .json = "{\"bundle\":\"/b\",\"process\":{\"cwd\":\"/\",\"cwd\":\"/\"}}",
 	  .rc = -EBADMSG, .msg = "%s names the key \"cwd\" twice" },
-	{ .name = "dup/depth-5",
+	{ .name = "dup/depth-5", .at = "line 1, column 64",
 	  .json = HEAD ",\"a\":{\"b\":{\"c\":{\"d\":{\"k\":1,\"j\":0,\"k\":2}}}}}",
 	  .rc = -EBADMSG, .msg = "%s names the key \"k\" twice" },
-	{ .name = "dup/in-array-of-objects",
+	{ .name = "dup/in-array-of-objects", .at = "line 1, column 52",
 	  .json = HEAD ",\"a\":[{\"k\":1},{\"k\":1,\"k\":1}]}",
 	  .rc = -EBADMSG, .msg = "%s names the key \"k\" twice" },
-	{ .name = "dup/empty-key", .json = HEAD ",\"\":1,\"\":2}", .rc = -EBADMSG,
+	{ .name = "dup/empty-key", .at = "line 1, column 36", .json = HEAD ",\"\":1,\"\":2}", .rc = -EBADMSG,
 	  .msg = "%s names the key \"\" twice" },
-	{ .name = "dup/same-after-unescaping", .json = HEAD ",\"k\":1,\"\\u006b\":2}", .rc = -EBADMSG,
+	{ .name = "dup/same-after-unescaping", .at = "line 1, column 43", .json = HEAD ",\"k\":1,\"\\u006b\":2}", .rc = -EBADMSG,
 	  .msg = "%s names the key \"k\" twice" },
-	{ .name = "dup/control-character-shown-as-?", .json = HEAD ",\"a\\nb\":1,\"a\\nb\":2}",
+	{ .name = "dup/control-character-shown-as-?", .at = "line 1, column 44", .json = HEAD ",\"a\\nb\":1,\"a\\nb\":2}",
 	  .rc = -EBADMSG, .msg = "%s names the key \"a?b\" twice" },
-	{ .name = "dup/100000-keys", .make = keys_100000_dup, .rc = -EBADMSG,
+	{ .name = "dup/100000-keys", .at = "line 1, column 1477818", .make = keys_100000_dup, .rc = -EBADMSG,
 	  .msg = "%s names the key \"k0\" twice" },
 
 	/* not JSON */
-	{ .name = "bad/empty", .json = "", .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
-	{ .name = "bad/blank", .json = " \n\t ", .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
-	{ .name = "bad/truncated", .json = HEAD, .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
-	{ .name = "bad/trailing-garbage", .json = HEAD "} x", .rc = -EBADMSG,
+	{ .name = "bad/empty", .at = "line 1, column 1", .json = "", .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
+	{ .name = "bad/blank", .at = "line 2, column 3", .json = " \n\t ", .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
+	{ .name = "bad/truncated", .at = "line 1, column 28", .json = HEAD, .rc = -EBADMSG, .msg = NOT_JSON "parse error: premature EOF" },
+	{ .name = "bad/trailing-garbage", .at = "line 1, column 31", .json = HEAD "} x", .rc = -EBADMSG,
 	  .msg = NOT_JSON "parse error: trailing garbage" },
-	{ .name = "bad/two-documents", .json = HEAD "}" HEAD "}", .rc = -EBADMSG,
+	{ .name = "bad/two-documents", .at = "line 1, column 30", .json = HEAD "}" HEAD "}", .rc = -EBADMSG,
 	  .msg = NOT_JSON "parse error: trailing garbage" },
-	{ .name = "bad/trailing-comma", .json = HEAD ",}", .rc = -EBADMSG,
+	{ .name = "bad/trailing-comma", .at = "line 1, column 30", .json = HEAD ",}", .rc = -EBADMSG,
 	  .msg = NOT_JSON "parse error: invalid object key (must be a string)" },
-	{ .name = "bad/invalid-utf8", .json = HEAD ",\"x\":\"\xff\"}", .rc = -EBADMSG,
+	{ .name = "bad/invalid-utf8", .at = "line 1, column 35", .json = HEAD ",\"x\":\"\xff\"}", .rc = -EBADMSG,
 	  .msg = NOT_JSON "lexical error: invalid bytes in UTF8 string." },
-	{ .name = "bad/bare-word", .json = "bundle", .rc = -EBADMSG,
+	{ .name = "bad/bare-word", .at = "line 1, column 2", .json = "bundle", .rc = -EBADMSG,
 	  .msg = NOT_JSON "lexical error: invalid char in json text." },
 
 	/* not an object */
-	{ .name = "root/array", .json = "[" HEAD "}]", .rc = -EBADMSG, .msg = NOT_OBJECT,
+	{ .name = "root/array", .at = "line 1, column 2", .json = "[" HEAD "}]", .rc = -EBADMSG, .msg = NOT_OBJECT,
 	  .rewrite_rc = -EBADMSG, .rewrite_msg = NO_PROCESS },
-	{ .name = "root/string", .json = "\"/b\"", .rc = -EBADMSG, .msg = NOT_OBJECT,
+	{ .name = "root/string", .at = "line 1, column 5", .json = "\"/b\"", .rc = -EBADMSG, .msg = NOT_OBJECT,
 	  .rewrite_rc = -EBADMSG, .rewrite_msg = NO_PROCESS },
-	{ .name = "root/number", .json = "42", .rc = -EBADMSG, .msg = NOT_OBJECT,
+	{ .name = "root/number", .at = "line 1, column 3", .json = "42", .rc = -EBADMSG, .msg = NOT_OBJECT,
 	  .rewrite_rc = -EBADMSG, .rewrite_msg = NO_PROCESS },
-	{ .name = "root/null", .json = "null", .rc = -EBADMSG, .msg = NOT_OBJECT,
+	{ .name = "root/null", .at = "line 1, column 5", .json = "null", .rc = -EBADMSG, .msg = NOT_OBJECT,
 	  .rewrite_rc = -EBADMSG, .rewrite_msg = NO_PROCESS },
 };
 /* clang-format on */
@@ -383,6 +384,12 @@ static void test_door_case(void **state)
 		return;
 	assert_int_equal(a.err.code, want);
 	fill(msg, sizeof(msg), tmpl, run->rd->what);
+	if (!rw) { /* the rewriter's own refusals have no position */
+		size_t n = strlen(msg);
+
+		snprintf(msg + n, sizeof(msg) - n, " (%s)",
+			 c->at ? c->at : "?");
+	}
 	if (strcmp(a.err.text, msg) != 0)
 		fail_msg("%s: message\n  \"%s\", want\n  \"%s\"", run->name,
 			 a.err.text, msg);
@@ -518,13 +525,16 @@ static void test_consumer_after_checks(void **state)
 	assert_int_equal(parse_rec("{\"a\":{\"k\":1,\"k\":2}}", &r, &err),
 			 -EBADMSG);
 	assert_string_equal(r.log, "{ k:a { k:k #1 k:k #2 ");
-	assert_string_equal(err.text, "doc names the key \"k\" twice");
+	assert_string_equal(
+	    err.text, "doc names the key \"k\" twice (line 1, column 16)");
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(parse_rec("{\"a\":1,\"b\\u0000\":2}", &r, &err),
 			 -EBADMSG);
 	assert_string_equal(r.log, "{ k:a #1 ");
-	assert_string_equal(err.text, "doc contains an escaped NUL (\\u0000)");
+	assert_string_equal(
+	    err.text,
+	    "doc contains an escaped NUL (\\u0000) (line 1, column 17)");
 }
 
 /* The one exception: a root that is not an object reaches the consumer,
@@ -536,7 +546,8 @@ static void test_consumer_sees_bad_root(void **state)
 
 	assert_int_equal(parse_rec("[1]", &r, &err), -EBADMSG);
 	assert_string_equal(r.log, "[ ");
-	assert_string_equal(err.text, "doc is not a JSON object");
+	assert_string_equal(err.text,
+			    "doc is not a JSON object (line 1, column 2)");
 
 	memset(&r, 0, sizeof(r));
 	r.stop_at = 1;
@@ -566,14 +577,15 @@ static void test_length(void **state)
 	assert_int_equal(json_parse(text, 7, "doc", NULL, NULL, &err), 0);
 	assert_int_equal(json_parse(text, 6, "doc", NULL, NULL, &err),
 			 -EBADMSG);
-	assert_string_equal(
-	    err.text, "doc is not valid JSON: parse error: premature EOF");
+	assert_string_equal(err.text, "doc is not valid JSON: parse error: "
+				      "premature EOF (line 1, column 7)");
 	/* a raw NUL byte inside the length is refused by yajl */
 	assert_int_equal(
 	    json_parse("{\"a\":\"x\0y\"}", 11, "doc", NULL, NULL, &err),
 	    -EBADMSG);
-	assert_string_equal(err.text, "doc is not valid JSON: lexical error: "
-				      "invalid character inside string.");
+	assert_string_equal(
+	    err.text, "doc is not valid JSON: lexical error: "
+		      "invalid character inside string. (line 1, column 8)");
 }
 
 /* NULL err is allowed; the code still comes back. */
@@ -605,7 +617,8 @@ static void test_tree(void **state)
 	assert_int_equal(json_tree("{\"a\":1,\"a\":1}", "doc", &v, &err),
 			 -EBADMSG);
 	assert_ptr_equal(v, &err);
-	assert_string_equal(err.text, "doc names the key \"a\" twice");
+	assert_string_equal(
+	    err.text, "doc names the key \"a\" twice (line 1, column 11)");
 }
 
 /* A long key is cut to 64 bytes in the message. */
@@ -622,7 +635,10 @@ static void test_long_key(void **state)
 	free(json);
 	key[64] = '\0';
 	json = NULL;
-	assert_true(asprintf(&json, "doc names the key \"%s\" twice", key) > 0);
+	assert_true(
+	    asprintf(&json,
+		     "doc names the key \"%s\" twice (line 1, column 409)",
+		     key) > 0);
 	assert_string_equal(err.text, json);
 	free(json);
 }
@@ -644,7 +660,9 @@ static void test_many_keys_fast(void **state)
 	    json_parse(json, strlen(json), "doc", NULL, NULL, &err), -EBADMSG);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	free(json);
-	assert_string_equal(err.text, "doc names the key \"k0\" twice");
+	assert_string_equal(
+	    err.text,
+	    "doc names the key \"k0\" twice (line 1, column 3177818)");
 	s = (double)(b.tv_sec - a.tv_sec) +
 	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
 	if (s > 20)

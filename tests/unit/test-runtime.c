@@ -363,8 +363,8 @@ static void test_rewrite_depth_is_the_readers(void **state)
 	    rewrite_profile(in, strlen(in), "web", &out, &len, &werr),
 	    -EBADMSG);
 	assert_null(out);
-	assert_string_equal(rerr.text,
-			    "config.json nests deeper than 127 levels");
+	assert_true(fx_json_msg_eq(rerr.text,
+				   "config.json nests deeper than 127 levels"));
 	assert_string_equal(werr.text, rerr.text);
 	free(in);
 }
