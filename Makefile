@@ -314,6 +314,36 @@ deb:
 		config/debian/control.in > $(DEB_ROOT)/DEBIAN/control
 	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB)
 
+# image: the DaemonSet's image (config/kubernetes/daemonset.yaml), tagged
+# aa-oci:$(VERSION) in buildah's (and podman's) local storage and written as
+# a docker-archive, $(B)/aa-oci-image.tar, which `docker load`, `podman
+# load` and `ctr -n k8s.io images import` all read. FROM scratch: aa-oci's
+# static binaries for PREFIX=/usr/local (built in $(B)/image/build), plus
+# Debian's apparmor_parser with its libraries and includes and a static
+# busybox, staged by config/image/mkroot in $(B)/image/root. Installs
+# buildah and busybox-static with apt-get when missing, as deps does.
+IMAGE_DEPS := buildah busybox-static apparmor binutils file
+IMAGE_TAR = $(B)/aa-oci-image.tar
+image:
+	@missing=$$(for p in $(IMAGE_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	rm -rf $(B)/image/root
+	$(MAKE) --no-print-directory B=$(B)/image/build PREFIX=/usr/local STATIC=1 \
+		DESTDIR=$(abspath $(B)/image/root) install
+	config/image/mkroot $(B)/image
+	buildah bud --quiet --isolation chroot --layers=false \
+		--label org.opencontainers.image.version=$(VERSION) \
+		-f config/image/Containerfile -t aa-oci:$(VERSION) $(B)/image
+	rm -f $(IMAGE_TAR)
+	buildah push --quiet aa-oci:$(VERSION) docker-archive:$(abspath $(IMAGE_TAR)):aa-oci:$(VERSION)
+	@echo "image aa-oci:$(VERSION): $(IMAGE_TAR) ($$(du -h $(IMAGE_TAR) | cut -f1))"
+
 # Every C source and header; the checked-in .clang-format says how.
 FMT_SRC = $(wildcard hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h \
 	tests/bench/*.c tests/vm/probe/*.c tests/fuzz/*.c tests/fuzz/*.h)
