@@ -74,7 +74,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 	libseccomp-dev apparmor valgrind clang-format clang
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
-	hyperfine mmdebstrap e2fsprogs
+	hyperfine mmdebstrap e2fsprogs buildah python3-yaml
 
 .PHONY: FORCE all check check-unit check-install check-vm check-engines demo deps install uninstall deb image fmt clean bench \
 	unit-bins check-asan check-valgrind fmt-check
