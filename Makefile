@@ -74,9 +74,9 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BUILD_DEPS := gcc make pkg-config libapparmor-dev libyajl-dev libcmocka-dev \
 	libseccomp-dev apparmor valgrind clang-format clang
 VM_DEPS := qemu-system-x86 linux-image-amd64 busybox-static runc crun cpio jq lxc \
-	hyperfine mmdebstrap e2fsprogs
+	hyperfine mmdebstrap e2fsprogs buildah python3-yaml
 
-.PHONY: FORCE all check check-unit check-install check-vm check-engines demo deps install fmt clean bench \
+.PHONY: FORCE all check check-unit check-install check-vm check-engines demo deps install uninstall deb image fmt clean bench \
 	unit-bins check-asan check-valgrind fmt-check
 
 all: $(BINS)
@@ -204,6 +204,9 @@ demo: deps
 bench: all
 	@tests/bench/run $(B)
 
+# install: everything below, under DESTDIR. /etc/aa-oci/config.json is the
+# admin's once it exists: never overwritten. $(SYSCONFDIR)/apparmor.d/containers
+# is created (empty) because the systemd unit watches it and fails without it.
 install: all
 	install -d $(DESTDIR)$(LIBEXECDIR)/aa-oci $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(DATADIR)/aa-oci/profiles \
@@ -211,7 +214,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/aa-oci/lxc \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DATADIR)/aa-oci/kubernetes \
-		$(DESTDIR)$(SYSCONFDIR)/aa-oci
+		$(DESTDIR)$(SYSCONFDIR)/aa-oci $(DESTDIR)$(SYSCONFDIR)/apparmor.d/containers
 	install -m 0755 $(B)/aa-oci-hook $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook
 	install -m 0755 $(B)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci
 	install -m 0755 $(B)/aa-oci-runtime $(DESTDIR)$(BINDIR)/aa-oci-runtime
@@ -225,14 +228,121 @@ install: all
 	install -m 0644 config/kubernetes/*.yaml $(DESTDIR)$(DATADIR)/aa-oci/kubernetes/
 	install -m 0644 config/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 config/man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	for f in docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf; do \
+	for f in $(ENGINE_SNIPPETS); do \
 		install -d $(DESTDIR)$(DATADIR)/aa-oci/$$(dirname $$f); \
 		sed 's|/usr/local/bin|$(BINDIR)|g' config/$$f \
 			> $(DESTDIR)$(DATADIR)/aa-oci/$$f; \
 	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
-		sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json \
-		> $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
+		$(DEFAULT_CONFIG) > $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
+
+ENGINE_SNIPPETS := docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf
+# The default /etc/aa-oci/config.json, as install writes it.
+DEFAULT_CONFIG = sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json
+
+# uninstall: takes out what install put in, with the same PREFIX, DESTDIR
+# and directory variables. Like dpkg with a conffile (remove keeps it, purge
+# drops it), /etc/aa-oci/config.json is removed only while it is byte for
+# byte the default install writes; once the admin changed it, it is kept
+# (and named). $(SYSCONFDIR)/apparmor.d/containers holds the admin's
+# profiles: removed only when empty. aa-oci's own directories go; shared ones
+# (bin, man, the unit directory, .../containers/oci/hooks.d) only when empty.
+uninstall:
+	rm -f $(DESTDIR)$(LIBEXECDIR)/aa-oci/aa-oci-hook \
+		$(DESTDIR)$(BINDIR)/aa-oci $(DESTDIR)$(BINDIR)/aa-oci-runtime \
+		$(DESTDIR)$(BINDIR)/aa-oci-exec \
+		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d/aa-oci.json \
+		$(DESTDIR)$(DATADIR)/aa-oci/lxc/aa-oci.conf \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/aa-oci-sync.service \
+		$(addprefix $(DESTDIR)$(DATADIR)/aa-oci/kubernetes/,$(notdir $(wildcard config/kubernetes/*.yaml))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard config/man/*.1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard config/man/*.8))) \
+		$(addprefix $(DESTDIR)$(DATADIR)/aa-oci/,$(ENGINE_SNIPPETS))
+	@c=$(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json; \
+	if [ -e "$$c" ]; then \
+		if $(DEFAULT_CONFIG) | cmp -s - "$$c"; then \
+			echo "rm -f $$c"; rm -f "$$c"; \
+		else \
+			echo "kept $$c: changed since install (remove it by hand if unwanted)"; \
+		fi; \
+	fi
+	@for d in $(DESTDIR)$(LIBEXECDIR)/aa-oci \
+		$(addprefix $(DESTDIR)$(DATADIR)/aa-oci/,$(sort $(dir $(ENGINE_SNIPPETS))) \
+			lxc kubernetes profiles) \
+		$(DESTDIR)$(DATADIR)/aa-oci $(DESTDIR)$(SYSCONFDIR)/aa-oci \
+		$(DESTDIR)$(SYSCONFDIR)/apparmor.d/containers \
+		$(DESTDIR)$(DATADIR)/containers/oci/hooks.d \
+		$(DESTDIR)$(DATADIR)/containers/oci $(DESTDIR)$(DATADIR)/containers; do \
+		[ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; \
+	done
+
+# deb: build/aa-oci_$(VERSION)_<arch>.deb with dpkg-deb, from the tree
+# `make install PREFIX=/usr` writes (built in $(B)/deb/build, so $(B)'s own
+# binaries keep their PREFIX; staged in $(B)/deb/root). Inputs in
+# config/debian: control.in (Depends: apparmor, for apparmor_parser; no
+# library: the binaries are static, which the recipe checks), conffiles
+# (/etc/aa-oci/config.json: dpkg keeps the admin's edits), copyright,
+# changelog.in, lintian-overrides, and postrm (purge drops /var/cache/aa-oci). Nothing is started on install.
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB = $(B)/aa-oci_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT = $(B)/deb/root
+deb:
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory B=$(B)/deb/build PREFIX=/usr STATIC=1 \
+		DESTDIR=$(abspath $(DEB_ROOT)) install
+	for f in usr/bin/aa-oci usr/bin/aa-oci-runtime usr/bin/aa-oci-exec \
+		usr/libexec/aa-oci/aa-oci-hook; do \
+		if readelf -d $(DEB_ROOT)/$$f | grep -q NEEDED; then \
+			echo "make deb: $$f needs shared libraries; the package's Depends assume STATIC=1" >&2; \
+			exit 1; \
+		fi; \
+		strip --strip-unneeded $(DEB_ROOT)/$$f; \
+	done
+	gzip -9n $(DEB_ROOT)/usr/share/man/man*/*
+	install -D -m 0644 config/debian/copyright $(DEB_ROOT)/usr/share/doc/aa-oci/copyright
+	sed -e 's|@VERSION@|$(VERSION)|' \
+		-e "s|@DATE@|$$(date -R -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))|" \
+		config/debian/changelog.in | gzip -9n > $(DEB_ROOT)/usr/share/doc/aa-oci/changelog.gz
+	install -D -m 0644 config/debian/lintian-overrides \
+		$(DEB_ROOT)/usr/share/lintian/overrides/aa-oci
+	install -d $(DEB_ROOT)/DEBIAN
+	install -m 0644 config/debian/conffiles $(DEB_ROOT)/DEBIAN/conffiles
+	install -m 0755 config/debian/postrm $(DEB_ROOT)/DEBIAN/postrm
+	cd $(DEB_ROOT) && find usr -type f -print0 | sort -z | xargs -0 md5sum > DEBIAN/md5sums
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@ARCH@|$(DEB_ARCH)|' \
+		-e "s|@SIZE@|$$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)|" \
+		config/debian/control.in > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group -Zxz --build $(DEB_ROOT) $(DEB)
+
+# image: the DaemonSet's image (config/kubernetes/daemonset.yaml), tagged
+# aa-oci:$(VERSION) in buildah's (and podman's) local storage and written as
+# a docker-archive, $(B)/aa-oci-image.tar, which `docker load`, `podman
+# load` and `ctr -n k8s.io images import` all read. FROM scratch: aa-oci's
+# static binaries for PREFIX=/usr/local (built in $(B)/image/build), plus
+# Debian's apparmor_parser with its libraries and includes and a static
+# busybox, staged by config/image/mkroot in $(B)/image/root. Installs
+# buildah and busybox-static with apt-get when missing, as deps does.
+IMAGE_DEPS := buildah busybox-static apparmor binutils file
+IMAGE_TAR = $(B)/aa-oci-image.tar
+image:
+	@missing=$$(for p in $(IMAGE_DEPS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	rm -rf $(B)/image/root
+	$(MAKE) --no-print-directory B=$(B)/image/build PREFIX=/usr/local STATIC=1 \
+		DESTDIR=$(abspath $(B)/image/root) install
+	config/image/mkroot $(B)/image
+	buildah bud --quiet --isolation chroot --layers=false \
+		--label org.opencontainers.image.version=$(VERSION) \
+		-f config/image/Containerfile -t aa-oci:$(VERSION) $(B)/image
+	rm -f $(IMAGE_TAR)
+	buildah push --quiet aa-oci:$(VERSION) docker-archive:$(abspath $(IMAGE_TAR)):aa-oci:$(VERSION)
+	@echo "image aa-oci:$(VERSION): $(IMAGE_TAR) ($$(du -h $(IMAGE_TAR) | cut -f1))"
 
 # Every C source and header; the checked-in .clang-format says how.
 FMT_SRC = $(wildcard hook/*.c include/*.h include/aa-oci/*.h tests/unit/*.c tests/unit/*.h \

@@ -17,15 +17,23 @@ PROFILE=aa-oci-engine-test
 
 t_preflight() {
 	check "AppArmor is enabled" [ "$(cat /sys/module/apparmor/parameters/enabled)" = Y ]
+	sed 's/^/  dpkg: /' /var/log/aa-oci-dpkg.log
+	check "dpkg -i $(basename /aa-oci-tests/aa-oci_*.deb) succeeded" [ "$(cat /var/log/aa-oci-dpkg.rc)" = 0 ]
+	check "dpkg lists aa-oci as installed" \
+		[ "$(dpkg-query -W -f='${Status}' aa-oci 2>&1)" = "install ok installed" ]
+	echo "  $(dpkg-query -W -f='${Package} ${Version} ${Architecture}; Depends: ${Depends}' aa-oci)"
 	for f in /usr/bin/aa-oci-runtime /usr/bin/aa-oci /usr/bin/aa-oci-exec \
 		/usr/libexec/aa-oci/aa-oci-hook; do
-		check "make install put $f" [ -x $f ]
+		check "the package put $f" bash -c '[ -x "$1" ] && dpkg -S "$1" | grep -q "^aa-oci:"' - $f
 	done
 	for f in /usr/share/containers/oci/hooks.d/aa-oci.json \
 		/usr/share/aa-oci/docker/daemon.json /usr/share/aa-oci/containerd/aa-oci.toml \
 		/etc/aa-oci/config.json; do
-		check "make install put $f" [ -f $f ]
+		check "the package put $f" bash -c '[ -f "$1" ] && dpkg -S "$1" | grep -q "^aa-oci:"' - $f
 	done
+	check "/etc/aa-oci/config.json is a conffile" \
+		has "$(dpkg-query -W -f='${Conffiles}' aa-oci)" /etc/aa-oci/config.json
+	check "/etc/apparmor.d/containers exists" [ -d /etc/apparmor.d/containers ]
 	check "/etc/apparmor.d/$PROFILE is installed" [ -f /etc/apparmor.d/$PROFILE ]
 	check "$PROFILE is not loaded at boot" not_loaded $PROFILE
 	for v in "docker --version" "podman --version" "ctr --version" "runc --version" "crun --version"; do
@@ -344,6 +352,151 @@ t_podman_hook_only() {
 		swait "$TAG" 'aa-oci-hook[' "profile \"$PROFILE\"" 'run the container through aa-oci-runtime'
 }
 
+# ---- Kubernetes: the DaemonSet's sync container under Podman --------------
+
+# kubelet's layout of a ConfigMap volume in DIR: the keys' files in a
+# timestamped directory, ..data a link to it, each key a link into ..data.
+# cm_publish DIR STAMP KEYFILE...: publish a new version the kubelet way
+# (its AtomicWriter): write ..STAMP, point ..data_tmp at it and rename it over
+# ..data, then add the links of new keys, drop those of gone keys and the
+# old directory.
+cm_publish() {
+	local dir=$1 stamp=$2 old f k
+	shift 2
+	old=$(readlink "$dir/..data" 2>/dev/null)
+	mkdir "$dir/..$stamp"
+	for f in "$@"; do cp "$f" "$dir/..$stamp/"; done
+	ln -s "..$stamp" "$dir/..data_tmp"
+	mv -T "$dir/..data_tmp" "$dir/..data"
+	for f in "$@"; do
+		k=$(basename "$f")
+		[ -L "$dir/$k" ] || ln -s "..data/$k" "$dir/$k"
+	done
+	for f in "$dir"/*; do
+		[ -e "$f" ] || rm -f "$f" # a key no longer in ..data
+	done
+	[ -z "$old" ] || rm -rf "${dir:?}/$old"
+}
+
+# wait_loaded NAME SECONDS: poll the kernel's profile list every 20 ms;
+# prints the time it took.
+wait_loaded() {
+	local t0 i
+	t0=$(date +%s.%N)
+	for ((i = 0; i < $2 * 50; i++)); do
+		if loaded "$1"; then
+			awk -v s="$t0" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }'
+			return 0
+		fi
+		sleep 0.02
+	done
+	return 1
+}
+
+# The image `make image` built (docker-archive, podman load) runs as the
+# DaemonSet's "sync" container: image, command, args, privileges and volume
+# mounts all read from config/kubernetes/daemonset.yaml (converted to JSON on
+# the host), none restated here. hostPath volumes are the guest's own paths;
+# the configMap volume is a directory laid out as kubelet mounts one, holding
+# the keys of config/kubernetes/profiles-configmap.yaml. Left out: resources
+# (requests and limits are the scheduler's and cgroups' business, not what
+# the container can do). Then a key added the kubelet way must be loaded
+# within a second, and a key taken out unloaded.
+t_daemonset() {
+	local ds=/aa-oci-tests/daemonset.json cmj=/aa-oci-tests/profiles-configmap.json
+	local c spec image pull cm=$WORK/configmap src=$WORK/cm-src name mp ro vol key t
+	local -a opt=() cmd=()
+	if [ -s /aa-oci-tests/image.error ]; then
+		echo "  $(cat /aa-oci-tests/image.error)"
+		check "make image built the image" false
+		return 1
+	fi
+	run_cmd podman load -i /aa-oci-tests/aa-oci-image.tar
+	check "podman load of make image's archive" [ "$RC" = 0 ] || return 1
+
+	spec=$(jq -c '.[] | select(.kind == "DaemonSet") | .spec.template.spec' $ds)
+	c=$(jq -c '.containers[] | select(.name == "sync")' <<<"$spec")
+	check "daemonset.yaml has a DaemonSet with a container \"sync\"" [ -n "$c" ] || return 1
+	image=$(jq -r .image <<<"$c")
+	case $(jq -r '.imagePullPolicy // "IfNotPresent"' <<<"$c") in
+	IfNotPresent) pull=missing ;; Never) pull=never ;; *) pull=always ;;
+	esac
+	opt=(--pull "$pull" --name aa-oci-sync)
+	# privileges: each field the manifest sets, or the test fails
+	for key in $(jq -r '.securityContext // {} | keys[]' <<<"$c"); do
+		case $key in
+		privileged) [ "$(jq .securityContext.privileged <<<"$c")" = true ] && opt+=(--privileged) ;;
+		runAsUser) opt+=(--user "$(jq .securityContext.runAsUser <<<"$c")") ;;
+		readOnlyRootFilesystem)
+			[ "$(jq .securityContext.readOnlyRootFilesystem <<<"$c")" = true ] && opt+=(--read-only) ;;
+		capabilities)
+			for t in $(jq -r '.securityContext.capabilities.add // [] | .[]' <<<"$c"); do opt+=(--cap-add "$t"); done
+			for t in $(jq -r '.securityContext.capabilities.drop // [] | .[]' <<<"$c"); do opt+=(--cap-drop "$t"); done ;;
+		*) check "securityContext.$key is known to this test" false ;;
+		esac
+	done
+	[ "$(jq '.hostPID // false' <<<"$spec")" = true ] && opt+=(--pid host)
+	if [ "$(jq '.hostNetwork // false' <<<"$spec")" = true ]; then opt+=(--network host); else opt+=(--network none); fi
+
+	# the ConfigMap's keys, published as kubelet does
+	rm -rf "$cm" "$src" && mkdir -p "$cm" "$src"
+	for key in $(jq -r '.[] | select(.kind == "ConfigMap" and .metadata.name == "aa-oci-profiles") | .data | keys[]' $cmj); do
+		jq -j --arg k "$key" '.[] | select(.kind == "ConfigMap") | .data[$k]' $cmj >"$src/$key"
+	done
+	check "profiles-configmap.yaml has keys ($(ls "$src" | tr '\n' ' '))" [ -n "$(ls "$src")" ] || return 1
+	cm_publish "$cm" 2026_11_30_12_00_00.000000001 "$src"/*
+	ls -la "$cm" | sed 's/^/  configmap: /'
+
+	# the mounts: each volumeMount's volume
+	while read -r name mp ro; do
+		vol=$(jq -c --arg n "$name" '.volumes[] | select(.name == $n)' <<<"$spec")
+		if jq -e .hostPath <<<"$vol" >/dev/null; then
+			t=$(jq -r .hostPath.path <<<"$vol")
+			[ "$(jq -r '.hostPath.type // ""' <<<"$vol")" = DirectoryOrCreate ] && mkdir -p "$t"
+		elif jq -e .configMap <<<"$vol" >/dev/null; then
+			t=$cm
+		else
+			check "volume $name: a kind this test knows (hostPath, configMap)" false
+			continue
+		fi
+		if [ "$ro" = true ]; then opt+=(-v "$t:$mp:ro"); else opt+=(-v "$t:$mp"); fi
+	done < <(jq -r '.volumeMounts[] | "\(.name) \(.mountPath) \(.readOnly // false)"' <<<"$c")
+	mapfile -t cmd < <(jq -r '(.command // []) + (.args // []) | .[]' <<<"$c")
+
+	for key in "$src"/*; do unload "$(basename "$key")"; done
+	unload aa-oci-cm-added
+	TAG=daemonset
+	kmark "$TAG"
+	run_cmd podman run -d "${opt[@]}" "$image" "${cmd[@]}"
+	check "podman run -d of $image as the DaemonSet's sync container" [ "$RC" = 0 ] || return 1
+	for key in "$src"/*; do
+		key=$(basename "$key")
+		t=$(wait_loaded "$key" 60)
+		check "the ConfigMap's profile $key is loaded (${t:-not within 60}s after the start)" [ -n "$t" ]
+	done
+
+	# a new key, the kubelet way; the agent loads it within a second
+	printf 'abi <abi/3.0>,\nprofile aa-oci-cm-added flags=(attach_disconnected) {\n  file,\n  capability,\n}\n' \
+		>"$src/aa-oci-cm-added"
+	cm_publish "$cm" 2026_11_30_12_01_00.000000002 "$src"/*
+	t=$(wait_loaded aa-oci-cm-added 10)
+	echo "  aa-oci-cm-added listed by the kernel ${t:-not within 10}s after the new version was published"
+	check "a profile added to the ConfigMap is loaded within a second (${t:-more than 10}s)" \
+		awk -v t="${t:-99}" 'BEGIN { exit !(t <= 1.0) }'
+	check "kernel log: profile_load of aa-oci-cm-added by comm=\"aa-oci\" (the agent in the container)" \
+		kwait "$TAG" 'operation="profile_load"' 'name="aa-oci-cm-added"' 'comm="aa-oci"'
+	ls -la "$cm" | sed 's/^/  configmap: /'
+
+	# the key taken out again: the agent unloads what it loaded
+	rm -f "$src/aa-oci-cm-added"
+	cm_publish "$cm" 2026_11_30_12_02_00.000000003 "$src"/*
+	check "a profile taken out of the ConfigMap is unloaded" wait_for 10 not_loaded aa-oci-cm-added
+	run_cmd podman logs aa-oci-sync
+	check "the agent's log names the added profile" has "$OUT" aa-oci-cm-added
+	podman rm -f aa-oci-sync >/dev/null 2>&1
+	for key in "$src"/*; do unload "$(basename "$key")"; done
+}
+
 # ---- containerd ---------------------------------------------------------
 
 CTR_RUN=(ctr run --rm --snapshotter native)
@@ -427,7 +580,7 @@ run_test() {
 }
 
 all_tests() {
-	t "engines guest: AppArmor on, aa-oci installed by make install, test profile in /etc/apparmor.d not loaded" t_preflight
+	t "engines guest: AppArmor on, aa-oci installed from its .deb (dpkg -i), test profile in /etc/apparmor.d not loaded" t_preflight
 	t "busybox images made locally (rootfs tar, OCI archive)" t_images
 	t "containerd starts; ctr images import of the busybox OCI archive" t_containerd_start
 	t "[docker] dockerd with aa-oci's daemon.json: runtime aa-oci registered; busybox imported" t_docker_start
@@ -445,6 +598,7 @@ all_tests() {
 	t "[podman][i11] aa-oci logs --container ID attributes a denial in a running Podman container" t_logs_engine podman
 	t "[podman] run --annotation aa-oci.profile=../etc, or a profile that exists nowhere: clear error in podman's output, no container" t_podman_bad
 	t "[podman] run --annotation aa-oci.profile=NAME without aa-oci-runtime: the hooks.d hook refuses (Podman's default profile would apply), no container" t_podman_hook_only
+	t "[kubernetes] the make image image as daemonset.yaml's sync container under podman (mounts, privileges, command from the manifest) loads a kubelet-laid-out ConfigMap; a key added the kubelet way is loaded within a second, one taken out unloaded" t_daemonset
 	t "[containerd] ctr run --runc-binary /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_ctr_aa_oci
 	t "[containerd] ctr run --annotation aa-oci.profile=NAME with plain runc: unconfined, annotation ignored (control)" t_ctr_plain
 	t "[containerd] config/containerd/aa-oci.toml in a version 2 config.toml: containerd reads the aa-oci runtime handler" t_ctr_snippet
