@@ -467,22 +467,13 @@ static int plan_docker(const struct aa_oci_configure_opts *o, const char *path,
 			false);
 		goto out;
 	}
-	r = docker_rewrite(c.buf, c.len, path, o->runtime, false, &d, err);
-	if (r < 0)
-		goto out;
-	if (d.path_kind == REWRITE_ABSENT)
-		goto out; /* not configured: nothing to undo */
+	/* Without the file from before, the runtime may have been added
+	 * by hand: not ours to take away. */
 	if (b.exists)
 		r = err_set(err, -EPERM,
 			    "%s changed since aa-oci configure wrote it; the "
 			    "file from before is %s: take what you need from "
 			    "it by hand, then remove it",
-			    path, bpath);
-	else
-		r = err_set(err, -EPERM,
-			    "%s has the runtime \"aa-oci\" but no copy from "
-			    "before aa-oci configure (%s): remove it from "
-			    "\"runtimes\" by hand",
 			    path, bpath);
 out:
 	docker_doc_free(&d);
@@ -923,8 +914,9 @@ static int write_cause(struct aa_oci_err *err, int r, const char *path)
 				     : "");
 }
 
-/* @path's directory (made when @mkdir_ and missing), and its last name. */
-static int open_dir(const char *path, bool mkdir_, const char **ret_name)
+/* @path's directory (made when @made is not NULL and it is missing: then
+ * *@made is true), and its last name. */
+static int open_dir(const char *path, bool *made, const char **ret_name)
 {
 	const char *slash = strrchr(path, '/');
 	_cleanup_free_ char *dir = NULL;
@@ -940,23 +932,24 @@ static int open_dir(const char *path, bool mkdir_, const char **ret_name)
 		return -ENOMEM;
 	*ret_name = slash + 1;
 	fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mkdir_) {
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (fd < 0 && errno == ENOENT && made) {
+		if (mkdir(dir, 0755) < 0)
 			return -errno;
+		*made = true;
 		fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	return fd < 0 ? -errno : fd;
 }
 
-/* Write @buf as @path (@like's mode and owner, or 0644), or remove it
- * (@buf NULL). */
+/* Write @buf as @path (@like's mode and owner, or 0644, its directory
+ * made when missing: *@made), or remove it (@buf NULL). */
 static int put(const char *path, const char *buf, size_t len,
-	       const struct stat *like)
+	       const struct stat *like, bool *made)
 {
 	_cleanup_close_ int dfd = -1;
 	const char *name;
 
-	dfd = open_dir(path, buf && !like, &name);
+	dfd = open_dir(path, buf && !like ? made : NULL, &name);
 	if (dfd < 0)
 		return dfd;
 	if (!buf)
@@ -971,6 +964,7 @@ int configure_apply(const struct aa_oci_configure_plan *p,
 		    struct aa_oci_err *err)
 {
 	bool made_backup[CONFIGURE_FILES_MAX] = {0};
+	bool made_dir[CONFIGURE_FILES_MAX] = {0};
 	size_t done = 0;
 	int r = 0;
 
@@ -984,7 +978,7 @@ int configure_apply(const struct aa_oci_configure_plan *p,
 			break;
 		}
 		if (f->backup && !exists(bpath)) {
-			r = put(bpath, f->old, f->old_len, &f->st);
+			r = put(bpath, f->old, f->old_len, &f->st, NULL);
 			if (r < 0) {
 				write_cause(err, r, bpath);
 				break;
@@ -992,7 +986,7 @@ int configure_apply(const struct aa_oci_configure_plan *p,
 			made_backup[done] = true;
 		}
 		r = put(f->path, f->new, f->new_len,
-			f->old && f->new ? &f->st : NULL);
+			f->old && f->new ? &f->st : NULL, &made_dir[done]);
 		if (r < 0) {
 			if (f->new)
 				write_cause(err, r, f->path);
@@ -1011,9 +1005,17 @@ int configure_apply(const struct aa_oci_configure_plan *p,
 
 			if (i < done)
 				(void)put(f->path, f->old, f->old_len,
-					  f->old ? &f->st : NULL);
+					  f->old ? &f->st : NULL, NULL);
 			if (made_backup[i] && bpath)
-				(void)put(bpath, NULL, 0, NULL);
+				(void)put(bpath, NULL, 0, NULL, NULL);
+			if (made_dir[i]) {
+				const char *slash = strrchr(f->path, '/');
+				_cleanup_free_ char *d =
+				    strndup(f->path, (size_t)(slash - f->path));
+
+				if (d)
+					(void)rmdir(d);
+			}
 		}
 		return r;
 	}
@@ -1024,7 +1026,7 @@ int configure_apply(const struct aa_oci_configure_plan *p,
 			    cat(p->files[i].path, CONFIGURE_BACKUP_SUFFIX);
 
 			if (bpath)
-				(void)put(bpath, NULL, 0, NULL);
+				(void)put(bpath, NULL, 0, NULL, NULL);
 		}
 	return 0;
 }

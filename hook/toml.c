@@ -142,6 +142,7 @@ static int one_line_string(struct lex *l, char **ret)
 		if (c == q)
 			break;
 		if (c == '\\' && q == '"') {
+			size_t esc = l->i - 1; /* messages point at the \\ */
 			int e = peek(l, 0);
 			unsigned long cp = 0;
 			int digits = e == 'u' ? 4 : e == 'U' ? 8 : 0;
@@ -175,7 +176,8 @@ static int one_line_string(struct lex *l, char **ret)
 				if (cp > 0x10ffff ||
 				    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0) {
 					free(out);
-					return bad(l, "a bad \\u escape");
+					return bad_at(l, esc, -EBADMSG,
+						      "a bad \\u escape");
 				}
 				if (out) {
 					if (cp < 0x80) {
@@ -209,7 +211,8 @@ static int one_line_string(struct lex *l, char **ret)
 				continue;
 			} else {
 				free(out);
-				return bad(l, "an unknown escape in a string");
+				return bad_at(l, esc, -EBADMSG,
+					      "an unknown escape in a string");
 			}
 		}
 		if (out)
