@@ -342,11 +342,9 @@ out:
 	free(dir);
 }
 
-static void test_cases(void **state)
+static void test_case(void **state)
 {
-	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-		run_case(&cases[i]);
+	run_case(*state);
 }
 
 /* A file changed by hand after configure: --undo refuses, the copy from
@@ -528,15 +526,28 @@ static void test_toml_bad(void **state)
 	}
 }
 
+#define N_CASES (sizeof(cases) / sizeof(*cases))
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),
+	static const struct CMUnitTest more[] = {
 	    cmocka_unit_test(test_undo_changed),
 	    cmocka_unit_test(test_apply_rollback),
 	    cmocka_unit_test(test_read_only),
 	    cmocka_unit_test(test_toml_bad),
 	};
+	struct CMUnitTest tests[N_CASES + sizeof(more) / sizeof(*more)];
+	size_t n = 0;
 
-	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
+	/* one test per case of the table, named after its expected file */
+	for (size_t i = 0; i < N_CASES; i++)
+		tests[n++] = (struct CMUnitTest){
+		    .name = cases[i].name,
+		    .test_func = test_case,
+		    .initial_state = (void *)&cases[i],
+		};
+	for (size_t i = 0; i < sizeof(more) / sizeof(*more); i++)
+		tests[n++] = more[i];
+	return _cmocka_run_group_tests("test-configure", tests, n,
+				       fx_group_setup, fx_group_teardown);
 }
