@@ -88,8 +88,8 @@ all: $(BINS)
 GEN_HEADERS += $(B)/gen/paths.h
 $(B)/gen/paths.h: FORCE
 	@mkdir -p $(@D)
-	@printf '#define AA_OCI_DATADIR "%s"\n#define AA_OCI_SYSCONFDIR "%s"\n' \
-		'$(DATADIR)/aa-oci' '$(SYSCONFDIR)' > $@.tmp
+	@printf '#define AA_OCI_DATADIR "%s"\n#define AA_OCI_SYSCONFDIR "%s"\n#define AA_OCI_BINDIR "%s"\n' \
+		'$(DATADIR)/aa-oci' '$(SYSCONFDIR)' '$(BINDIR)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 

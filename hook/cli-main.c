@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "aa-oci/cache.h"
 #include "aa-oci/config.h"
+#include "aa-oci/configure.h"
 #include "aa-oci/generate.h"
 #include "aa-oci/manage.h"
 #include "aa-oci/kernel.h"
@@ -76,6 +77,19 @@ static void usage(FILE *f)
 	    "  cache list|clear [--config FILE]\n"
 	    "        show or empty the binary policy cache (cache_dir, default "
 	    "%s)\n"
+	    "  configure docker|containerd|crio|podman [--set-as-default] "
+	    "[--dry-run]\n"
+	    "            [--config FILE]\n"
+	    "  configure --undo ENGINE [--dry-run] [--config FILE]\n"
+	    "        add the runtime \"aa-oci\" to the engine's own "
+	    "configuration (a drop-in\n"
+	    "        where the engine has them; a backup FILE.aa-oci-backup "
+	    "of a file\n"
+	    "        changed), print a diff instead with --dry-run, or undo "
+	    "it; --config\n"
+	    "        names daemon.json, config.toml, or the drop-in "
+	    "directory of crio\n"
+	    "        and podman\n"
 	    "  help, --help, --version\n"
 	    "\n"
 	    "--apparmorfs DIR selects the AppArmor securityfs root (default "
@@ -447,6 +461,117 @@ static int cmd_cache(int argc, char **argv)
 	return r < 0 ? 1 : 0;
 }
 
+static int cmd_configure(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"set-as-default", no_argument, NULL, 's'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"undo", no_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	struct aa_oci_configure_opts o = {
+	    .runtime = AA_OCI_BINDIR "/aa-oci-runtime",
+	};
+	struct aa_oci_configure_plan p = {0};
+	struct aa_oci_err err = {0};
+	bool dry_run = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 's':
+			o.set_default = true;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'u':
+			o.undo = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1 ||
+	    configure_engine_from_name(argv[optind], &o.engine) < 0) {
+		log_error("configure: name one engine: docker, containerd, "
+			  "crio or podman");
+		return 2;
+	}
+	if (o.undo && o.set_default) {
+		log_error("configure: --undo takes no --set-as-default");
+		return 2;
+	}
+	r = configure_plan(&o, &p, &err);
+	if (r < 0) {
+		log_error("configure %s: %s", argv[optind],
+			  err.text[0] ? err.text : strerror(-r));
+		return 1;
+	}
+	if (p.n == 0) {
+		printf("%s: %s\n", p.engine,
+		       o.undo ? "not configured by aa-oci, nothing to undo"
+			      : "already configured, nothing changed");
+		return 0;
+	}
+	if (dry_run) {
+		_cleanup_free_ char *diff = NULL;
+
+		r = configure_diff(&p, &diff);
+		if (r == 0)
+			fputs(diff, stdout);
+		configure_plan_free(&p);
+		return r < 0 || fflush(stdout) != 0 ? 1 : 0;
+	}
+	r = configure_apply(&p, &err);
+	if (r < 0) {
+		log_error("configure %s: %s; nothing was changed", argv[optind],
+			  err.text);
+		configure_plan_free(&p);
+		return 1;
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		const struct aa_oci_configure_file *f = &p.files[i];
+
+		switch (f->action) {
+		case CONFIGURE_CREATE:
+			printf("created %s\n", f->path);
+			break;
+		case CONFIGURE_UPDATE:
+			printf("updated %s%s%s%s\n", f->path,
+			       f->backup ? " (the file from before: " : "",
+			       f->backup ? f->path : "",
+			       f->backup ? CONFIGURE_BACKUP_SUFFIX ")" : "");
+			break;
+		case CONFIGURE_RESTORE:
+			printf("restored %s from %s" CONFIGURE_BACKUP_SUFFIX
+			       "\n",
+			       f->path, f->path);
+			break;
+		case CONFIGURE_REMOVE:
+			printf("removed %s\n", f->path);
+			break;
+		}
+	}
+	if (p.restart)
+		printf("now run: %s\n", p.restart);
+	else
+		printf("%s reads it at its next command: nothing to "
+		       "restart\n",
+		       p.engine);
+	configure_plan_free(&p);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -480,6 +605,8 @@ int main(int argc, char **argv)
 		return cmd_cache(argc - 1, argv + 1);
 	if (streq(cmd, "sync"))
 		return cmd_sync(argc - 1, argv + 1);
+	if (streq(cmd, "configure"))
+		return cmd_configure(argc - 1, argv + 1);
 	log_error("unknown command \"%s\"; see aa-oci --help", cmd);
 	return 2;
 }

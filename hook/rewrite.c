@@ -16,32 +16,35 @@
 #include "aa-oci/util.h"
 
 /*
- * Which member is process.apparmorProfile is decided as the reader
- * (oci_spec_parse) decides it: keys matched with oci_key_field, so an
- * alias runc would read ("Process", "ApparmorProfile") is refused here with
- * the reader's message instead of being copied beside a member we add; and
- * the JSON front door in the same pass, so a key twice, \u0000, comments or
- * excess depth are refused as the reader refuses them.
+ * The one JSON rewriter: the document is streamed through the front door
+ * (json_parse) and copied token by token into yajl_gen, and the members
+ * named by the spec are replaced, or added as the last members of their
+ * objects. Keys are matched as each document's reader matches them (a Go
+ * struct field folds case: spec->fold, which refuses an alias instead of
+ * letting us copy it beside a member we add); the front door refuses a key
+ * twice, comments or excess depth in the same pass.
  */
 struct ctx {
 	yajl_gen g;
-	const char *profile;
+	struct rewrite_spec *spec;
 	struct aa_oci_err *err;
-	int r;		     /* why the copy stopped, when it did */
-	int depth;	     /* open maps and arrays around the next token */
-	bool key_is_process; /* the last key at depth 1 was "process" */
-	int process_depth;   /* depth inside "process", 0 when outside */
-	int processes;	     /* how many "process" objects were seen */
-	bool replace_next;   /* the next value is apparmorProfile's */
-	bool set;	     /* apparmorProfile written */
+	int r;	   /* why the copy stopped, when it did */
+	int depth; /* open maps and arrays around the next token */
+	/* The sets whose path leads through each open level (bit i: set i);
+	 * arrays and unrelated objects hold 0. */
+	unsigned mask[JSON_DEPTH_MAX + 1];
+	unsigned pending;   /* the sets the next value's object leads to */
+	int leaf;	    /* the set whose value comes next, -1 none */
+	int skip;	    /* levels of a replaced value still being skipped */
+	const char *last_k; /* the last matched intermediate key, messages */
+	unsigned entered[REWRITE_SETS_MAX]; /* bit d: its object at depth d */
 };
-
-#define WHAT "config.json"
 
 /* The front door's depth limit is the rewriter's: yajl_gen refuses the
  * YAJL_MAX_DEPTH'th level, which the door never lets through. */
 _Static_assert(JSON_DEPTH_MAX < YAJL_MAX_DEPTH,
 	       "yajl_gen must write every depth the reader accepts");
+_Static_assert(REWRITE_SETS_MAX <= 8 * sizeof(unsigned), "a bit per set");
 
 /* Record the error and stop the parse (yajl callbacks return 0). */
 #define fail(c, code, ...) ((c)->r = err_set((c)->err, code, __VA_ARGS__), 0)
@@ -53,50 +56,116 @@ static int gen(struct ctx *c, yajl_gen_status st)
 		return 1;
 	/* Not reached for text the front door took: the depth is within
 	 * yajl_gen's (above) and strings are valid UTF-8. */
-	return fail(c, -EBADMSG, WHAT ": cannot be written back (yajl_gen %d)",
-		    (int)st);
+	return fail(c, -EBADMSG, "%s: cannot be written back (yajl_gen %d)",
+		    c->spec->what, (int)st);
 }
 
-static int emit_profile(struct ctx *c)
+static int gen_str(struct ctx *c, const char *s)
 {
-	c->set = true;
-	return gen(c, yajl_gen_string(c->g, (const unsigned char *)c->profile,
-				      strlen(c->profile)));
+	return gen(c,
+		   yajl_gen_string(c->g, (const unsigned char *)s, strlen(s)));
 }
 
-/* Before any value: is it the one we replace? As the reader: a string or
- * null, nothing else. */
-static int value(struct ctx *c, bool string_or_null, bool is_map)
+/* The members still missing under the object at @depth that closes, each
+ * set in @mask whose path goes on from there: written at its end, the
+ * missing objects on the way created when the spec allows it. */
+static int emit_missing(struct ctx *c, unsigned mask, int depth)
 {
-	if (c->depth == 0 && !is_map) /* before the front door refuses it */
-		return fail(c, -EBADMSG, WHAT " has no \"process\" object");
-	if (c->depth == 1)
-		c->key_is_process = false;
-	if (c->replace_next) {
-		c->replace_next = false;
-		if (!string_or_null)
-			return fail(c, -EBADMSG,
-				    WHAT
-				    ": \"apparmorProfile\" is not a string");
-		return -1; /* replaced: the caller skips the original */
+	struct rewrite_spec *s = c->spec;
+
+	for (size_t i = 0; i < s->n_sets; i++) {
+		struct rewrite_set *t = &s->sets[i];
+		unsigned group = 0;
+		const char *k;
+
+		if (!(mask & (1u << i)) || t->done)
+			continue;
+		k = t->path[depth - 1].name;
+		if ((int)t->n == depth) {
+			t->done = true;
+			if (!gen_str(c, k) || !gen_str(c, t->value))
+				return 0;
+			continue;
+		}
+		if (!s->create)
+			return fail(c, -EBADMSG, "%s has no \"%s\" object",
+				    s->what, k);
+		/* The sets that share this missing object go in it. */
+		for (size_t j = i; j < s->n_sets; j++)
+			if ((mask & (1u << j)) && !s->sets[j].done &&
+			    (int)s->sets[j].n > depth &&
+			    streq(s->sets[j].path[depth - 1].name, k))
+				group |= 1u << j;
+		if (!gen_str(c, k) || !gen(c, yajl_gen_map_open(c->g)) ||
+		    !emit_missing(c, group, depth + 1) ||
+		    !gen(c, yajl_gen_map_close(c->g)))
+			return 0;
 	}
 	return 1;
 }
 
-#define VALUE(c, string_or_null, is_map)                                       \
+/*
+ * Before any value: 1 copy it, 0 stop, -1 it is a set's old value: the
+ * new one was written, skip the original. @kind is the old value's kind,
+ * @s its text when a string.
+ */
+static int value(struct ctx *c, enum rewrite_old kind, bool opens,
+		 const unsigned char *s, size_t len)
+{
+	struct rewrite_set *t;
+
+	if (c->skip) {
+		if (opens)
+			c->skip++;
+		return -1;
+	}
+	if (c->depth == 0 && kind != REWRITE_OBJECT) {
+		/* before the front door refuses it, in the spec's words */
+		if (!c->spec->create)
+			return fail(c, -EBADMSG, "%s has no \"%s\" object",
+				    c->spec->what,
+				    c->spec->sets[0].path[0].name);
+		return 1;
+	}
+	if (c->pending && kind != REWRITE_OBJECT) {
+		c->pending = 0;
+		if (!c->spec->create)
+			return fail(c, -EBADMSG, "%s has no \"%s\" object",
+				    c->spec->what, c->last_k);
+		return fail(c, -EBADMSG, "%s: \"%s\" is not an object",
+			    c->spec->what, c->last_k);
+	}
+	if (c->leaf < 0)
+		return 1;
+	t = &c->spec->sets[c->leaf];
+	c->leaf = -1;
+	t->old_kind = kind;
+	if (kind == REWRITE_STRING) {
+		free(t->old);
+		t->old = strndup((const char *)s, len);
+		if (!t->old) {
+			c->r = -ENOMEM;
+			return 0;
+		}
+	}
+	t->done = true;
+	if (opens)
+		c->skip = 1;
+	return gen_str(c, t->value) ? -1 : 0;
+}
+
+#define VALUE(c, kind, opens, s, len)                                          \
 	do {                                                                   \
-		int v_ = value(c, string_or_null, is_map);                     \
-		if (v_ == 0)                                                   \
-			return 0;                                              \
-		if (v_ < 0)                                                    \
-			return emit_profile(c);                                \
+		int v_ = value(c, kind, opens, s, len);                        \
+		if (v_ <= 0)                                                   \
+			return v_ == 0 ? 0 : 1;                                \
 	} while (0)
 
 static int on_null(void *p)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true, false);
+	VALUE(c, REWRITE_NULL, false, NULL, 0);
 	return gen(c, yajl_gen_null(c->g));
 }
 
@@ -104,7 +173,7 @@ static int on_bool(void *p, int b)
 {
 	struct ctx *c = p;
 
-	VALUE(c, false, false);
+	VALUE(c, REWRITE_BOOL, false, NULL, 0);
 	return gen(c, yajl_gen_bool(c->g, b));
 }
 
@@ -112,7 +181,7 @@ static int on_number(void *p, const char *s, size_t len)
 {
 	struct ctx *c = p;
 
-	VALUE(c, false, false);
+	VALUE(c, REWRITE_NUMBER, false, NULL, 0);
 	return gen(c, yajl_gen_number(c->g, s, len));
 }
 
@@ -120,51 +189,84 @@ static int on_string(void *p, const unsigned char *s, size_t len)
 {
 	struct ctx *c = p;
 
-	VALUE(c, true, false);
+	VALUE(c, REWRITE_STRING, false, s, len);
 	return gen(c, yajl_gen_string(c->g, s, len));
 }
 
 static int on_map_open(void *p)
 {
 	struct ctx *c = p;
-	bool is_process = c->depth == 1 && c->key_is_process;
+	unsigned mask =
+	    c->depth == 0 ? (1u << c->spec->n_sets) - 1 : c->pending;
 
-	VALUE(c, false, true);
+	VALUE(c, REWRITE_OBJECT, true, NULL, 0);
+	c->pending = 0;
 	c->depth++;
-	if (is_process) {
+	for (size_t i = 0; i < c->spec->n_sets; i++) {
+		if (!(mask & (1u << i)) || c->depth < 2)
+			continue;
 		/* Refused here, before the front door would find the key
-		 * twice when the root closes. */
-		if (c->processes++)
+		 * twice when the parent closes. */
+		if (c->entered[i] & (1u << c->depth))
 			return fail(c, -EBADMSG,
-				    WHAT
-				    " has more than one \"process\" object");
-		c->process_depth = c->depth;
+				    "%s has more than one \"%s\" object",
+				    c->spec->what, c->last_k);
+		c->entered[i] |= 1u << c->depth;
 	}
+	c->mask[c->depth] = mask;
 	return gen(c, yajl_gen_map_open(c->g));
+}
+
+/* "WHAT" for a key at the root, "WHAT's KEY" for one under KEY. */
+static const char *holder(struct ctx *c, const struct rewrite_set *t, char *buf,
+			  size_t size)
+{
+	if (c->depth < 2)
+		return c->spec->what;
+	snprintf(buf, size, "%s's %s", c->spec->what,
+		 t->path[c->depth - 2].name);
+	return buf;
 }
 
 static int on_map_key(void *p, const unsigned char *k, size_t len)
 {
 	struct ctx *c = p;
 	const char *key = (const char *)k;
-	int r;
+	unsigned mask = c->mask[c->depth];
+	char hbuf[256];
 
-	if (c->depth == 1) {
-		r = oci_key_field(key, len, "process", WHAT, c->err);
+	if (c->skip)
+		return 1;
+	c->pending = 0;
+	c->leaf = -1;
+	for (size_t i = 0; i < c->spec->n_sets; i++) {
+		struct rewrite_set *t = &c->spec->sets[i];
+		const struct rewrite_key *pk;
+		int r;
+
+		if (!(mask & (1u << i)) || (size_t)c->depth > t->n)
+			continue;
+		pk = &t->path[c->depth - 1];
+		if (pk->fold)
+			r = c->spec->fold(key, len, pk->name,
+					  holder(c, t, hbuf, sizeof(hbuf)),
+					  c->err);
+		else
+			r = len == strlen(pk->name) &&
+			    !memcmp(key, pk->name, len);
 		if (r < 0) {
 			c->r = r;
 			return 0;
 		}
-		c->key_is_process = r > 0;
-	} else if (c->process_depth && c->depth == c->process_depth) {
-		r = oci_key_field(key, len, "apparmorProfile",
-				  WHAT "'s process", c->err);
-		if (r < 0) {
-			c->r = r;
-			return 0;
+		if (!r)
+			continue;
+		if ((size_t)c->depth == t->n) {
+			/* A second one is the front door's: a key twice. */
+			c->leaf = (int)i;
+		} else {
+			c->pending |= 1u << i;
+			c->last_k = pk->name;
 		}
-		/* A second one is the front door's: a key twice. */
-		c->replace_next = r > 0;
 	}
 	return gen(c, yajl_gen_string(c->g, k, len));
 }
@@ -173,15 +275,12 @@ static int on_map_close(void *p)
 {
 	struct ctx *c = p;
 
-	if (c->process_depth && c->depth == c->process_depth) {
-		if (!c->set &&
-		    (!gen(c, yajl_gen_string(
-				 c->g, (const unsigned char *)"apparmorProfile",
-				 15)) ||
-		     !emit_profile(c)))
-			return 0;
-		c->process_depth = 0;
+	if (c->skip) {
+		c->skip--;
+		return 1;
 	}
+	if (!emit_missing(c, c->mask[c->depth], c->depth))
+		return 0;
 	c->depth--;
 	return gen(c, yajl_gen_map_close(c->g));
 }
@@ -190,8 +289,9 @@ static int on_array_open(void *p)
 {
 	struct ctx *c = p;
 
-	VALUE(c, false, false);
+	VALUE(c, REWRITE_ARRAY, true, NULL, 0);
 	c->depth++;
+	c->mask[c->depth] = 0;
 	return gen(c, yajl_gen_array_open(c->g));
 }
 
@@ -199,6 +299,10 @@ static int on_array_close(void *p)
 {
 	struct ctx *c = p;
 
+	if (c->skip) {
+		c->skip--;
+		return 1;
+	}
 	c->depth--;
 	return gen(c, yajl_gen_array_close(c->g));
 }
@@ -215,30 +319,36 @@ static const yajl_callbacks callbacks = {
     .yajl_end_array = on_array_close,
 };
 
-int rewrite_profile(const char *in, size_t len, const char *profile,
-		    char **ret_out, size_t *ret_len, struct aa_oci_err *err)
+int rewrite_json(const char *in, size_t len, struct rewrite_spec *spec,
+		 char **ret_out, size_t *ret_len, struct aa_oci_err *err)
 {
-	struct ctx c = {.profile = profile, .err = err};
+	struct ctx c = {.spec = spec, .err = err, .leaf = -1};
 	const unsigned char *buf;
 	size_t blen;
 	char *out;
 	int r;
 
+	if (spec->n_sets == 0 || spec->n_sets > REWRITE_SETS_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < spec->n_sets; i++) {
+		if (spec->sets[i].n == 0 || spec->sets[i].n > REWRITE_PATH_MAX)
+			return -EINVAL;
+		spec->sets[i].done = false;
+		spec->sets[i].old_kind = REWRITE_ABSENT;
+		spec->sets[i].old = NULL;
+	}
 	c.g = yajl_gen_alloc(NULL);
 	if (!c.g)
 		return -ENOMEM;
 	yajl_gen_config(c.g, yajl_gen_beautify, 1);
-	yajl_gen_config(c.g, yajl_gen_indent_string, "\t");
+	yajl_gen_config(c.g, yajl_gen_indent_string,
+			spec->indent ? spec->indent : "\t");
 	yajl_gen_config(c.g, yajl_gen_validate_utf8, 1);
-	r = json_parse(in, len, WHAT, &callbacks, &c, err);
+	r = json_parse(in, len, spec->what, &callbacks, &c, err);
 	if (r == -ECANCELED) /* every callback that stops says why */
 		r = c.r < 0 ? c.r : -EBADMSG;
 	if (r < 0)
 		goto out;
-	if (!c.set) {
-		r = err_set(err, -EBADMSG, WHAT " has no \"process\" object");
-		goto out;
-	}
 	yajl_gen_get_buf(c.g, &buf, &blen);
 	out = malloc(blen + 2);
 	if (!out) {
@@ -253,8 +363,53 @@ int rewrite_profile(const char *in, size_t len, const char *profile,
 	*ret_out = out;
 	*ret_len = blen;
 out:
+	if (r < 0)
+		rewrite_spec_clear(spec);
 	yajl_gen_free(c.g);
 	return r;
+}
+
+void rewrite_spec_clear(struct rewrite_spec *spec)
+{
+	for (size_t i = 0; spec && i < spec->n_sets; i++) {
+		free(spec->sets[i].old);
+		spec->sets[i].old = NULL;
+	}
+}
+
+int rewrite_profile(const char *in, size_t len, const char *profile,
+		    char **ret_out, size_t *ret_len, struct aa_oci_err *err)
+{
+	/* Which member is process.apparmorProfile is decided as the reader
+	 * (oci_spec_parse) decides it: oci_key_field. */
+	static const struct rewrite_key path[] = {
+	    {"process", true},
+	    {"apparmorProfile", true},
+	};
+	struct rewrite_set set = {.path = path, .n = 2, .value = profile};
+	struct rewrite_spec spec = {
+	    .what = "config.json",
+	    .fold = oci_key_field,
+	    .sets = &set,
+	    .n_sets = 1,
+	};
+	_cleanup_free_ char *out = NULL;
+	size_t outlen;
+	int r;
+
+	r = rewrite_json(in, len, &spec, &out, &outlen, err);
+	if (r < 0)
+		return r;
+	rewrite_spec_clear(&spec);
+	/* As the reader: a string or null, nothing else. */
+	if (set.old_kind == REWRITE_OBJECT || set.old_kind == REWRITE_ARRAY ||
+	    set.old_kind == REWRITE_NUMBER || set.old_kind == REWRITE_BOOL)
+		return err_set(err, -EBADMSG,
+			       "config.json: \"apparmorProfile\" is not a "
+			       "string");
+	*ret_out = TAKE_PTR(out);
+	*ret_len = outlen;
+	return 0;
 }
 
 /* Does config.json still hold the bytes @c read? */
