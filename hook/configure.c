@@ -7,7 +7,10 @@
  * plugin sections: `for k, v := range from.Plugins { to.Plugins[k] = v }`.
  * A drop-in holding the CRI plugin's tables therefore drops every CRI
  * setting config.toml has of its own, so the drop-in is used only when
- * config.toml has none. And the CRI plugin decodes its section with
+ * config.toml has none; when it has some (Debian's own config.toml sets
+ * the CNI directories), the handler's tables are added at the end of
+ * config.toml itself, between two marker comments, and nothing else in it
+ * changes. And the CRI plugin decodes its section with
  * go-toml v1, which builds a map it reads afresh (reflect.MakeMap): the
  * drop-in's runtimes table replaces the default one, whose "runc" is the
  * default_runtime_name; the drop-in declares runc again, or the CRI plugin
@@ -495,8 +498,11 @@ struct ctrd {
 	bool imports_multiline;
 	unsigned imports_line;
 	size_t imports_start, imports_end;
-	unsigned cri_line;	/* CRI plugin settings of its own */
-	unsigned disabled_line; /* disabled_plugins names the CRI plugin */
+	unsigned cri_line;	  /* CRI plugin settings of its own */
+	unsigned disabled_line;	  /* disabled_plugins names the CRI plugin */
+	unsigned containerd_line; /* a [plugins.CRI.containerd] table */
+	unsigned runc_line;	  /* a runtimes.runc table or key */
+	unsigned aa_oci_line;	  /* a runtimes.aa-oci table or key */
 	const char *buf;
 };
 
@@ -512,6 +518,17 @@ static int ctrd_stmt(const struct toml_stmt *s, void *ud)
 	    (s->n == 1 ? s->kind == TOML_KEY
 		       : streq(s->path[1], CRI) || streq(s->path[1], "cri")))
 		c->cri_line = s->line;
+	if (s->n >= 3 && streq(s->path[0], "plugins") &&
+	    streq(s->path[1], CRI) && streq(s->path[2], "containerd")) {
+		if (s->n == 3 && s->kind != TOML_KEY && !c->containerd_line)
+			c->containerd_line = s->line;
+		if (s->n >= 5 && streq(s->path[3], "runtimes")) {
+			if (streq(s->path[4], "runc") && !c->runc_line)
+				c->runc_line = s->line;
+			if (streq(s->path[4], "aa-oci") && !c->aa_oci_line)
+				c->aa_oci_line = s->line;
+		}
+	}
 	if (s->kind != TOML_KEY || c->in_table || s->n != 1)
 		return 0;
 	if (streq(s->path[0], "version")) {
@@ -548,10 +565,98 @@ static int ctrd_stmt(const struct toml_stmt *s, void *ud)
 	return 0;
 }
 
-/* config.toml as configure makes it; NULL *@ret: nothing to change. */
-static int ctrd_rewrite(const char *buf, size_t len, bool exists_,
-			const char *path, const char *dropin, char **ret,
-			size_t *ret_len, struct aa_oci_err *err)
+#define INPLACE_BEGIN                                                          \
+	"# aa-oci configure: the CRI runtime handler \"aa-oci\" (`aa-oci "     \
+	"configure --undo containerd` takes it out).\n"
+#define INPLACE_END "# aa-oci configure: end\n"
+
+/*
+ * config.toml has CRI settings of its own: the handler's tables go at its
+ * end. runc is declared too when config.toml does not declare it (a
+ * runtimes table read afresh loses the default one, see the top).
+ */
+static char *inplace_block(const struct aa_oci_configure_opts *o, bool runc,
+			   size_t *ret_len)
+{
+	char *block;
+	int k = asprintf(
+	    &block,
+	    INPLACE_BEGIN "%s"
+			  "%s"
+			  "[plugins.\"" CRI "\".containerd.runtimes.aa-oci]\n"
+			  "  runtime_type = \"io.containerd.runc.v2\"\n"
+			  "  pod_annotations = [\"aa-oci.*\"]\n"
+			  "  container_annotations = [\"aa-oci.*\"]\n"
+			  "  [plugins.\"" CRI
+			  "\".containerd.runtimes.aa-oci.options]\n"
+			  "    BinaryName = \"%s\"\n" INPLACE_END,
+	    o->set_default ? "[plugins.\"" CRI "\".containerd]\n"
+			     "  default_runtime_name = \"aa-oci\"\n"
+			   : "",
+	    runc ? "[plugins.\"" CRI "\".containerd.runtimes.runc]\n"
+		   "  runtime_type = \"io.containerd.runc.v2\"\n"
+		 : "",
+	    o->runtime);
+
+	if (k < 0)
+		return NULL;
+	*ret_len = (size_t)k;
+	return block;
+}
+
+static int ctrd_inplace(const struct aa_oci_configure_opts *o,
+			const struct ctrd *c, const char *buf, size_t len,
+			const char *path, char **ret, size_t *ret_len,
+			struct aa_oci_err *err)
+{
+	_cleanup_free_ char *with = NULL, *without = NULL;
+	size_t with_len = 0, without_len = 0;
+	const char *block;
+	size_t block_len;
+	int k;
+
+	with = inplace_block(o, true, &with_len);
+	without = inplace_block(o, false, &without_len);
+	if (!with || !without)
+		return -ENOMEM;
+	/* configured already (the runc it declared is config.toml's now) */
+	if (memmem(buf, len, with, with_len) ||
+	    memmem(buf, len, without, without_len))
+		return 0;
+	if (o->set_default && c->containerd_line)
+		return err_set(
+		    err, -EPERM,
+		    "%s line %u has the table [plugins.\"" CRI
+		    "\".containerd] already: set default_runtime_name = "
+		    "\"aa-oci\" in it by hand, then run aa-oci configure "
+		    "containerd without --set-as-default",
+		    path, c->containerd_line);
+	if (c->aa_oci_line)
+		return err_set(err, -EPERM,
+			       "%s line %u has a runtime \"aa-oci\" of its own "
+			       "(or one aa-oci configure wrote with other "
+			       "options): remove it, or run aa-oci configure "
+			       "--undo containerd, then configure again",
+			       path, c->aa_oci_line);
+	block = c->runc_line ? without : with;
+	block_len = c->runc_line ? without_len : with_len;
+	k = asprintf(ret, "%.*s%s\n%.*s", (int)len, buf,
+		     len && buf[len - 1] != '\n' ? "\n" : "", (int)block_len,
+		     block);
+	if (k < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	*ret_len = (size_t)k;
+	return 0;
+}
+
+/* config.toml as configure makes it; NULL *@ret: nothing to change.
+ * *@ret_inplace: the handler goes into config.toml itself (no drop-in). */
+static int ctrd_rewrite(const struct aa_oci_configure_opts *o, const char *buf,
+			size_t len, bool exists_, const char *path,
+			const char *dropin, char **ret, size_t *ret_len,
+			bool *ret_inplace, struct aa_oci_err *err)
 {
 	struct ctrd c = {.dropin = dropin, .buf = buf};
 	char **v = NULL;
@@ -560,6 +665,7 @@ static int ctrd_rewrite(const char *buf, size_t len, bool exists_,
 	int k, r;
 
 	*ret = NULL;
+	*ret_inplace = false;
 	if (!exists_) {
 		k = asprintf(&out, "version = 2\nimports = [\"%s\"]\n", dropin);
 		goto done;
@@ -603,14 +709,10 @@ static int ctrd_rewrite(const char *buf, size_t len, bool exists_,
 			       "runtime handlers aa-oci configure sets: remove "
 			       "it from disabled_plugins first",
 			       path, c.disabled_line);
-	if (c.cri_line)
-		return err_set(
-		    err, -EPERM,
-		    "%s has CRI plugin settings of its own (line %u), which a "
-		    "drop-in would drop (containerd 1.x lets an imported file "
-		    "replace the whole plugin section): add the tables of %s "
-		    "to it by hand instead",
-		    path, c.cri_line, AA_OCI_DATADIR "/containerd/aa-oci.toml");
+	if (c.cri_line) {
+		*ret_inplace = true;
+		return ctrd_inplace(o, &c, buf, len, path, ret, ret_len, err);
+	}
 	if (!c.imports) {
 		at = c.version_end;
 		k = asprintf(&out, "%.*s%simports = [\"%s\"]\n%.*s", (int)at,
@@ -665,6 +767,7 @@ static int plan_containerd(const struct aa_oci_configure_opts *o,
 	struct cur c = {0}, b = {0};
 	const char *slash = strrchr(path, '/');
 	size_t out_len = 0;
+	bool inplace = false;
 	int r;
 
 	if (!bpath)
@@ -703,9 +806,9 @@ static int plan_containerd(const struct aa_oci_configure_opts *o,
 	if (!o->undo) {
 		/* the handler first: an import of a missing file stops
 		 * containerd */
-		r = ctrd_rewrite(c.buf, c.len, c.exists, path, dropin, &out,
-				 &out_len, err);
-		if (r == 0)
+		r = ctrd_rewrite(o, c.buf, c.len, c.exists, path, dropin, &out,
+				 &out_len, &inplace, err);
+		if (r == 0 && !inplace)
 			r = plan_dropin(o, dropin, path, p, err);
 		if (r == 0 && out)
 			r = add(p,
@@ -717,11 +820,23 @@ static int plan_containerd(const struct aa_oci_configure_opts *o,
 
 	/* --undo: the entry first, then the handler */
 	if (c.exists) {
+		struct aa_oci_configure_opts od = *o;
+
 		r = read_cur(bpath, &b, err);
 		if (r < 0)
 			goto out;
-		r = ctrd_rewrite(b.buf, b.len, b.exists, bpath, dropin, &out,
-				 &out_len, NULL);
+		/* what configure made of the backup, with or without
+		 * --set-as-default */
+		for (int sd = 0; sd < 2; sd++) {
+			free(out);
+			out = NULL;
+			od.set_default = sd;
+			r = ctrd_rewrite(&od, b.buf, b.len, b.exists, bpath,
+					 dropin, &out, &out_len, &inplace,
+					 NULL);
+			if (r == 0 && out && same(out, out_len, c.buf, c.len))
+				break;
+		}
 		if (r == 0 && ((out && same(out, out_len, c.buf, c.len)) ||
 			       (b.exists && same(b.buf, b.len, c.buf, c.len))))
 			r = b.exists ? add(p, CONFIGURE_RESTORE, path, &c,
