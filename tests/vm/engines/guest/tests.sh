@@ -93,10 +93,35 @@ wait_for() {
 
 # containerd with its default configuration (the snapshotter native: the
 # guest has no kernel modules, so no overlay). dockerd uses it too.
+# [i13] aa-oci configure containerd on Debian's own config.toml (which has
+# CRI settings of its own, so the handler goes into it, not a drop-in),
+# then containerd starts with it.
 t_containerd_start() {
+	local orig
+	orig=$(cat /etc/containerd/config.toml)
+	sed 's/^/  config.toml (Debian): /' /etc/containerd/config.toml
+	run_cmd aa-oci configure containerd
+	check "aa-oci configure containerd: exit 0, says what to restart" \
+		eval '[ "$RC" = 0 ] && has "$OUT" "systemctl restart containerd"'
+	check "config.toml kept: Debian's lines are all still there, first" \
+		has "$(cat /etc/containerd/config.toml)" "$orig"
+	check "config.toml.aa-oci-backup is Debian's file" \
+		[ "$(cat /etc/containerd/config.toml.aa-oci-backup)" = "$orig" ]
+	run_cmd aa-oci configure containerd
+	check "a second run changes nothing" eval '[ "$RC" = 0 ] && has "$OUT" "already configured"'
 	echo "  \$ containerd &"
 	containerd >/var/log/containerd.log 2>&1 &
 	check "containerd answers (ctr version)" wait_for 30 ctr version
+	run_cmd ctr plugins ls
+	check "the CRI plugin loaded (ok) with the configured config.toml" \
+		eval 'printf "%s\n" "$OUT" | grep -q "io.containerd.grpc.v1 *cri .* ok"'
+	OUT=$(containerd config dump 2>&1)
+	check "containerd config dump: Debian's cni bin_dir /usr/lib/cni kept" \
+		has "$OUT" 'bin_dir = "/usr/lib/cni"'
+	check "containerd config dump: runtime handler aa-oci, BinaryName /usr/bin/aa-oci-runtime" \
+		has "$OUT" 'BinaryName = "/usr/bin/aa-oci-runtime"'
+	check "containerd config dump: runc (the default handler) still there" \
+		has "$OUT" 'runtimes.runc]'
 	run_cmd ctr images import --snapshotter native /tmp/busybox-oci.tar
 	check "ctr images import of the busybox OCI archive" [ "$RC" = 0 ]
 	run_cmd ctr images ls -q
@@ -108,8 +133,15 @@ t_containerd_start() {
 # dockerd as README says: aa-oci's daemon.json as /etc/docker/daemon.json.
 # Its other flags only make it run offline in this guest.
 t_docker_start() {
-	mkdir -p /etc/docker
-	cp /usr/share/aa-oci/docker/daemon.json /etc/docker/daemon.json
+	check "Debian's docker.io has no /etc/docker/daemon.json" [ ! -e /etc/docker/daemon.json ]
+	run_cmd aa-oci configure docker --dry-run
+	check "--dry-run prints the file it would write, writes nothing" \
+		eval 'has "$OUT" "+++ /etc/docker/daemon.json" && [ ! -e /etc/docker/daemon.json ]'
+	run_cmd aa-oci configure docker
+	check "aa-oci configure docker: exit 0, says what to restart" \
+		eval '[ "$RC" = 0 ] && has "$OUT" "systemctl restart docker"'
+	run_cmd aa-oci configure docker
+	check "a second run changes nothing" eval '[ "$RC" = 0 ] && has "$OUT" "already configured"'
 	sed 's/^/  daemon.json: /' /etc/docker/daemon.json
 	echo "  \$ dockerd --iptables=false --bridge=none --storage-driver=vfs --containerd=/run/containerd/containerd.sock &"
 	dockerd --iptables=false --bridge=none --storage-driver=vfs \
@@ -273,9 +305,6 @@ t_podman_setup() {
 		[engine]
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
-
-		[engine.runtimes]
-		aa-oci = ["/usr/bin/aa-oci-runtime"]
 	EOF
 	cat >/etc/containers/storage.conf <<-'EOF'
 		[storage]
@@ -284,6 +313,10 @@ t_podman_setup() {
 		graphroot = "/var/lib/containers/storage"
 	EOF
 	sed 's/^/  containers.conf: /' /etc/containers/containers.conf
+	run_cmd aa-oci configure podman
+	check "aa-oci configure podman: exit 0, the drop-in containers.conf.d/aa-oci.conf" \
+		eval '[ "$RC" = 0 ] && [ -f /etc/containers/containers.conf.d/aa-oci.conf ]'
+	sed 's/^/  containers.conf.d\/aa-oci.conf: /' /etc/containers/containers.conf.d/aa-oci.conf
 	run_cmd podman import --quiet --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' /tmp/busybox.tar $IMG
 	check "podman import of the busybox rootfs tar" [ "$RC" = 0 ]
 	run_cmd podman info --format '{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Path}}'
@@ -508,7 +541,12 @@ t_ctr_aa_oci() {
 	dir=$(outdir ctr-aa-oci)
 	TAG=ctr-aa-oci
 	kmark "$TAG"
-	run_cmd "${CTR_RUN[@]}" --runc-binary /usr/bin/aa-oci-runtime \
+	# the runtime aa-oci configure gave containerd (ctr has no CRI
+	# runtime handlers: it takes the handler's BinaryName)
+	local bin
+	bin=$(containerd config dump 2>/dev/null | sed -n '/runtimes\.aa-oci\.options\]/,/^ *\[/s/^ *BinaryName = "\(.*\)"/\1/p' | head -n 1)
+	check "the configured handler's BinaryName: $bin" [ "$bin" = /usr/bin/aa-oci-runtime ]
+	run_cmd "${CTR_RUN[@]}" --runc-binary "$bin" \
 		--annotation aa-oci.profile=$PROFILE \
 		--mount "type=bind,src=$dir,dst=/out,options=rbind:rw" \
 		$CIMG ctr-aa-oci sh -c "$PROBE"
@@ -582,8 +620,8 @@ run_test() {
 all_tests() {
 	t "engines guest: AppArmor on, aa-oci installed from its .deb (dpkg -i), test profile in /etc/apparmor.d not loaded" t_preflight
 	t "busybox images made locally (rootfs tar, OCI archive)" t_images
-	t "containerd starts; ctr images import of the busybox OCI archive" t_containerd_start
-	t "[docker] dockerd with aa-oci's daemon.json: runtime aa-oci registered; busybox imported" t_docker_start
+	t "[i13] aa-oci configure containerd on Debian's config.toml (CRI settings kept, backup, idempotent); containerd starts, CRI plugin ok; ctr images import of the busybox OCI archive" t_containerd_start
+	t "[docker][i13] aa-oci configure docker (no daemon.json in Debian's docker.io; --dry-run, idempotent), dockerd started: runtime aa-oci registered; busybox imported" t_docker_start
 	t "[docker] run --runtime aa-oci --security-opt apparmor=NAME, NAME not loaded: loaded by aa-oci-runtime, confined, write denied and logged" t_docker_aa_oci
 	t "[docker] run --security-opt apparmor=NAME, NAME not loaded, default runtime: fails as today (runc: attr/apparmor/exec: no such file or directory)" t_docker_plain
 	t "[docker] run --runtime aa-oci --security-opt apparmor=NAME, NAME exists nowhere: docker run fails, the error names NAME" t_docker_unknown
@@ -592,14 +630,14 @@ all_tests() {
 	t "[docker] docker-default removed behind dockerd's back, run with the default runtime: dockerd reloads it itself (control)" t_docker_default runc
 	t "[i10] behaviour matrix: the probe under Docker's docker-default (as dockerd loads it) and LXC's lxc-container-default[-cgns] (Debian's lxc) against ours; no difference that intended-differences does not explain" t_matrix
 	t "[docker][i11] aa-oci logs --container ID attributes a denial in a running Docker container" t_logs_engine docker
-	t "[podman] containers.conf (cgroupfs, runtime aa-oci), storage vfs; podman import of busybox" t_podman_setup
+	t "[podman][i13] containers.conf (cgroupfs), aa-oci configure podman (containers.conf.d drop-in), storage vfs; podman import of busybox" t_podman_setup
 	t "[podman] run --runtime /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_podman_annotation /usr/bin/aa-oci-runtime
 	t "[podman] run --runtime aa-oci (containers.conf) --annotation aa-oci.profile=NAME: loaded, confined" t_podman_annotation aa-oci
 	t "[podman][i11] aa-oci logs --container ID attributes a denial in a running Podman container" t_logs_engine podman
 	t "[podman] run --annotation aa-oci.profile=../etc, or a profile that exists nowhere: clear error in podman's output, no container" t_podman_bad
 	t "[podman] run --annotation aa-oci.profile=NAME without aa-oci-runtime: the hooks.d hook refuses (Podman's default profile would apply), no container" t_podman_hook_only
 	t "[kubernetes] the make image image as daemonset.yaml's sync container under podman (mounts, privileges, command from the manifest) loads a kubelet-laid-out ConfigMap; a key added the kubelet way is loaded within a second, one taken out unloaded" t_daemonset
-	t "[containerd] ctr run --runc-binary /usr/bin/aa-oci-runtime --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_ctr_aa_oci
+	t "[containerd] ctr run with the runtime aa-oci configure set (--runc-binary BinaryName) --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_ctr_aa_oci
 	t "[containerd] ctr run --annotation aa-oci.profile=NAME with plain runc: unconfined, annotation ignored (control)" t_ctr_plain
 	t "[containerd] config/containerd/aa-oci.toml in a version 2 config.toml: containerd reads the aa-oci runtime handler" t_ctr_snippet
 	t "kernel log: no audit records lost (printk rate limit)" bash -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
