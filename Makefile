@@ -230,12 +230,15 @@ install: all
 	install -m 0644 config/man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	for f in $(ENGINE_SNIPPETS); do \
 		install -d $(DESTDIR)$(DATADIR)/aa-oci/$$(dirname $$f); \
-		sed 's|/usr/local/bin|$(BINDIR)|g' config/$$f \
-			> $(DESTDIR)$(DATADIR)/aa-oci/$$f; \
+		$(B)/aa-oci configure $$(dirname $$f) --print \
+			> $(DESTDIR)$(DATADIR)/aa-oci/$$f || exit 1; \
 	done
 	test -e $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json || \
 		$(DEFAULT_CONFIG) > $(DESTDIR)$(SYSCONFDIR)/aa-oci/config.json
 
+# The settings aa-oci configure adds, for doing it by hand: written by the
+# built aa-oci itself (`aa-oci configure ENGINE --print`), so that their text
+# lives in one place (hook/configure.c) and names this BINDIR.
 ENGINE_SNIPPETS := docker/daemon.json containerd/aa-oci.toml crio/10-aa-oci.conf
 # The default /etc/aa-oci/config.json, as install writes it.
 DEFAULT_CONFIG = sed 's|/usr/local/share|$(DATADIR)|' config/aa-oci/config.json

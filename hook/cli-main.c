@@ -81,6 +81,7 @@ static void usage(FILE *f)
 	    "[--dry-run]\n"
 	    "            [--config FILE]\n"
 	    "  configure --undo ENGINE [--dry-run] [--config FILE]\n"
+	    "  configure ENGINE --print [--set-as-default]\n"
 	    "        add the runtime \"aa-oci\" to the engine's own "
 	    "configuration (a drop-in\n"
 	    "        where the engine has them; a backup FILE.aa-oci-backup "
@@ -468,6 +469,7 @@ static int cmd_configure(int argc, char **argv)
 	    {"set-as-default", no_argument, NULL, 's'},
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"undo", no_argument, NULL, 'u'},
+	    {"print", no_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -476,7 +478,7 @@ static int cmd_configure(int argc, char **argv)
 	};
 	struct aa_oci_configure_plan p = {0};
 	struct aa_oci_err err = {0};
-	bool dry_run = false;
+	bool dry_run = false, print = false;
 	int c, r;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -492,6 +494,9 @@ static int cmd_configure(int argc, char **argv)
 			break;
 		case 'u':
 			o.undo = true;
+			break;
+		case 'p':
+			print = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -510,6 +515,24 @@ static int cmd_configure(int argc, char **argv)
 	if (o.undo && o.set_default) {
 		log_error("configure: --undo takes no --set-as-default");
 		return 2;
+	}
+	if (print) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+
+		if (o.undo || dry_run || o.config) {
+			log_error("configure: --print takes only "
+				  "--set-as-default");
+			return 2;
+		}
+		r = configure_snippet(&o, &text, &len);
+		if (r < 0) {
+			log_error("configure %s: %s", argv[optind],
+				  strerror(-r));
+			return 1;
+		}
+		fwrite(text, 1, len, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	r = configure_plan(&o, &p, &err);
 	if (r < 0) {

@@ -866,6 +866,35 @@ out:
 	return r;
 }
 
+/* --- the settings alone --- */
+
+int configure_snippet(const struct aa_oci_configure_opts *o, char **ret,
+		      size_t *ret_len)
+{
+	struct docker_doc d;
+	int r;
+
+	switch (o->engine) {
+	case AA_OCI_ENGINE_DOCKER:
+		r = docker_rewrite(NULL, 0, "daemon.json", o->runtime,
+				   o->set_default, &d, NULL);
+		if (r < 0)
+			return r;
+		*ret = TAKE_PTR(d.out);
+		*ret_len = d.out_len;
+		docker_doc_free(&d);
+		return 0;
+	case AA_OCI_ENGINE_CONTAINERD:
+		/* what goes into a config.toml of its own */
+		*ret = inplace_block(o, true, ret_len);
+		return *ret ? 0 : -ENOMEM;
+	case AA_OCI_ENGINE_CRIO:
+	case AA_OCI_ENGINE_PODMAN:
+		return dropin_text(o, NULL, ret, ret_len);
+	}
+	return -EINVAL;
+}
+
 /* --- plan --- */
 
 int configure_plan(const struct aa_oci_configure_opts *o,

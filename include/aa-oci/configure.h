@@ -108,5 +108,15 @@ int configure_diff(const struct aa_oci_configure_plan *p, char **ret_text);
 int configure_apply(const struct aa_oci_configure_plan *p,
 		    struct aa_oci_err *err);
 
+/*
+ * configure_snippet - the settings configure would add for @o's engine, as
+ * a file of their own: daemon.json with the runtime, containerd's tables
+ * (for a config.toml), the CRI-O or Podman drop-in. make install writes
+ * these as the snippets for doing it by hand (one text, here).
+ * Returns: 0 (*@ret, to be freed, *@ret_len bytes), -ENOMEM, -EINVAL.
+ */
+int configure_snippet(const struct aa_oci_configure_opts *o, char **ret,
+		      size_t *ret_len);
+
 /* configure_plan_free - free what configure_plan allocated. */
 void configure_plan_free(struct aa_oci_configure_plan *p);

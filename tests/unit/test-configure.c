@@ -531,6 +531,65 @@ static void test_toml_bad(void **state)
 	}
 }
 
+/* --print (the snippets make install writes) is what configure writes:
+ * daemon.json and the drop-ins whole, containerd's tables as added to a
+ * config.toml of its own. */
+static void test_snippet(void **state)
+{
+	static const struct {
+		enum aa_oci_engine e;
+		const char *input, *as, *config;
+	} t[] = {
+	    {D, NULL, NULL, "daemon.json"},
+	    {O, NULL, NULL, "crio.conf.d"},
+	    {P, NULL, NULL, "containers.conf.d"},
+	    {C, "containerd-debian.toml", "config.toml", "config.toml"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++)
+		for (int sd = 0; sd < 2; sd++) {
+			struct ccase c = {.name = "snippet",
+					  .engine = t[i].e,
+					  .input = t[i].input,
+					  .as = t[i].as,
+					  .config = t[i].config,
+					  .set_default = sd};
+			char *dir = fx_base_mkdtemp(), *config, *text = NULL;
+			struct aa_oci_configure_opts o;
+			struct aa_oci_configure_plan p = {0};
+			struct aa_oci_err err = {0};
+			size_t len = 0;
+			bool found = false;
+
+			if (t[i].e != D && t[i].e != C) {
+				char *d = fx_path(dir, t[i].config);
+
+				assert_int_equal(mkdir(d, 0700), 0);
+				free(d);
+			}
+			setup_case(&c, dir, &o, &config);
+			if (t[i].e == C && sd)
+				o.set_default = false; /* refused there */
+			assert_int_equal(configure_snippet(&o, &text, &len), 0);
+			assert_int_equal(configure_plan(&o, &p, &err), 0);
+			for (size_t k = 0; k < p.n; k++)
+				if (p.files[k].new &&memmem(p.files[k].new,
+							    p.files[k].new_len,
+							    text, len) &&
+				    (t[i].e == C || p.files[k].new_len == len))
+					found = true;
+			if (!found)
+				fail_msg("engine %d: --print is not what "
+					 "configure writes:\n%s",
+					 (int)t[i].e, text);
+			configure_plan_free(&p);
+			free(text);
+			free(config);
+			fx_rm_rf(dir);
+			free(dir);
+		}
+}
+
 #define N_CASES (sizeof(cases) / sizeof(*cases))
 
 int main(void)
@@ -540,6 +599,7 @@ int main(void)
 	    cmocka_unit_test(test_apply_rollback),
 	    cmocka_unit_test(test_read_only),
 	    cmocka_unit_test(test_toml_bad),
+	    cmocka_unit_test(test_snippet),
 	};
 	struct CMUnitTest tests[N_CASES + sizeof(more) / sizeof(*more)];
 	size_t n = 0;

@@ -568,7 +568,8 @@ t_ctr_plain() {
 	check "$PROFILE is still not loaded" not_loaded $PROFILE
 }
 
-# config/containerd/aa-oci.toml, merged into a version 2 config.toml: the
+# /usr/share/aa-oci/containerd/aa-oci.toml (aa-oci configure containerd
+# --print, written by make install), merged into a version 2 config.toml: the
 # configuration containerd reads has the runtime handler aa-oci.
 t_ctr_snippet() {
 	local c=/tmp/containerd-aa-oci.toml
@@ -639,7 +640,7 @@ all_tests() {
 	t "[kubernetes] the make image image as daemonset.yaml's sync container under podman (mounts, privileges, command from the manifest) loads a kubelet-laid-out ConfigMap; a key added the kubelet way is loaded within a second, one taken out unloaded" t_daemonset
 	t "[containerd] ctr run with the runtime aa-oci configure set (--runc-binary BinaryName) --annotation aa-oci.profile=NAME, NAME not loaded: loaded, confined, write denied and logged" t_ctr_aa_oci
 	t "[containerd] ctr run --annotation aa-oci.profile=NAME with plain runc: unconfined, annotation ignored (control)" t_ctr_plain
-	t "[containerd] config/containerd/aa-oci.toml in a version 2 config.toml: containerd reads the aa-oci runtime handler" t_ctr_snippet
+	t "[containerd] /usr/share/aa-oci/containerd/aa-oci.toml (configure --print) in a version 2 config.toml: containerd reads the aa-oci runtime handler" t_ctr_snippet
 	t "kernel log: no audit records lost (printk rate limit)" bash -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
