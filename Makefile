@@ -124,9 +124,9 @@ $(B)/tests/%: tests/unit/%.c $(B)/libaa-oci.a | $(B)/tests
 $(B)/obj $(B)/tests $(B)/results:
 	mkdir -p $@
 
-# deps: install what is missing with apt-get (needs root), nothing otherwise.
-deps:
-	@missing=$$(for p in $(BUILD_DEPS) $(VM_DEPS); do \
+# $(call apt_install,PACKAGES): install those of PACKAGES that are missing
+# with apt-get (needs root); nothing when all are there.
+apt_install = missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -134,6 +134,10 @@ deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+
+# deps: install what is missing with apt-get (needs root), nothing otherwise.
+deps:
+	@$(call apt_install,$(BUILD_DEPS) $(VM_DEPS))
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
@@ -328,14 +332,7 @@ deb:
 IMAGE_DEPS := buildah busybox-static apparmor binutils file
 IMAGE_TAR = $(B)/aa-oci-image.tar
 image:
-	@missing=$$(for p in $(IMAGE_DEPS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -q --no-install-recommends $$missing; \
-	fi
+	@$(call apt_install,$(IMAGE_DEPS))
 	rm -rf $(B)/image/root
 	$(MAKE) --no-print-directory B=$(B)/image/build PREFIX=/usr/local STATIC=1 \
 		DESTDIR=$(abspath $(B)/image/root) install

@@ -38,6 +38,22 @@
 
 #define CRI "io.containerd.grpc.v1.cri"
 
+/* containerd's tables, in the drop-in and in config.toml alike: runc
+ * declared again, the handler (%s: its BinaryName), the default. */
+#define CTRD_RUNC                                                              \
+	"[plugins.\"" CRI "\".containerd.runtimes.runc]\n"                     \
+	"  runtime_type = \"io.containerd.runc.v2\"\n"
+#define CTRD_AA_OCI                                                            \
+	"[plugins.\"" CRI "\".containerd.runtimes.aa-oci]\n"                   \
+	"  runtime_type = \"io.containerd.runc.v2\"\n"                         \
+	"  pod_annotations = [\"aa-oci.*\"]\n"                                 \
+	"  container_annotations = [\"aa-oci.*\"]\n"                           \
+	"  [plugins.\"" CRI "\".containerd.runtimes.aa-oci.options]\n"         \
+	"    BinaryName = \"%s\"\n"
+#define CTRD_DEFAULT                                                           \
+	"[plugins.\"" CRI "\".containerd]\n"                                   \
+	"  default_runtime_name = \"aa-oci\"\n"
+
 static const char *const engine_names[] = {
     [AA_OCI_ENGINE_DOCKER] = "docker",
     [AA_OCI_ENGINE_CONTAINERD] = "containerd",
@@ -193,21 +209,8 @@ static int dropin_text(const struct aa_oci_configure_opts *o,
 		    "# it stays.\n"
 		    "version = 2\n"
 		    "%s"
-		    "\n"
-		    "[plugins.\"" CRI "\".containerd.runtimes.runc]\n"
-		    "  runtime_type = \"io.containerd.runc.v2\"\n"
-		    "\n"
-		    "[plugins.\"" CRI "\".containerd.runtimes.aa-oci]\n"
-		    "  runtime_type = \"io.containerd.runc.v2\"\n"
-		    "  pod_annotations = [\"aa-oci.*\"]\n"
-		    "  container_annotations = [\"aa-oci.*\"]\n"
-		    "  [plugins.\"" CRI
-		    "\".containerd.runtimes.aa-oci.options]\n"
-		    "    BinaryName = \"%s\"\n",
-		    e, config_toml,
-		    o->set_default ? "\n[plugins.\"" CRI "\".containerd]\n"
-				     "  default_runtime_name = \"aa-oci\"\n"
-				   : "",
+		    "\n" CTRD_RUNC "\n" CTRD_AA_OCI,
+		    e, config_toml, o->set_default ? "\n" CTRD_DEFAULT : "",
 		    o->runtime);
 		break;
 	case AA_OCI_ENGINE_CRIO:
@@ -579,24 +582,9 @@ static char *inplace_block(const struct aa_oci_configure_opts *o, bool runc,
 			   size_t *ret_len)
 {
 	char *block;
-	int k = asprintf(
-	    &block,
-	    INPLACE_BEGIN "%s"
-			  "%s"
-			  "[plugins.\"" CRI "\".containerd.runtimes.aa-oci]\n"
-			  "  runtime_type = \"io.containerd.runc.v2\"\n"
-			  "  pod_annotations = [\"aa-oci.*\"]\n"
-			  "  container_annotations = [\"aa-oci.*\"]\n"
-			  "  [plugins.\"" CRI
-			  "\".containerd.runtimes.aa-oci.options]\n"
-			  "    BinaryName = \"%s\"\n" INPLACE_END,
-	    o->set_default ? "[plugins.\"" CRI "\".containerd]\n"
-			     "  default_runtime_name = \"aa-oci\"\n"
-			   : "",
-	    runc ? "[plugins.\"" CRI "\".containerd.runtimes.runc]\n"
-		   "  runtime_type = \"io.containerd.runc.v2\"\n"
-		 : "",
-	    o->runtime);
+	int k = asprintf(&block, INPLACE_BEGIN "%s%s" CTRD_AA_OCI INPLACE_END,
+			 o->set_default ? CTRD_DEFAULT : "",
+			 runc ? CTRD_RUNC : "", o->runtime);
 
 	if (k < 0)
 		return NULL;
