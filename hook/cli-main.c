@@ -218,6 +218,9 @@ static void sync_report(const struct aa_oci_sync_event *ev, void *userdata)
 		else
 			log_error("sync: %s", ev->text);
 		break;
+	case AA_OCI_SYNC_PASS:
+		log_info("sync: %s", ev->text);
+		break;
 	}
 }
 
