@@ -806,6 +806,34 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 	return 0;
 }
 
+int cache_entry_read(const char *cache_dir, const struct aa_oci_cache_entry *e,
+		     char **ret_buf, size_t *ret_len)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	_cleanup_close_ int dfd = -1;
+	const char *payload;
+	size_t len, plen;
+	int r;
+
+	if (!key_ok(e->key) || e->dir[0] == '.' || strchr(e->dir, '/'))
+		return -EINVAL;
+	if (asprintf(&path, "%s/%s", e->dir, e->key) < 0)
+		return -ENOMEM;
+	dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	r = read_file_at(dfd, path, true, ENTRY_MAX, &buf, &len);
+	if (r < 0)
+		return r;
+	r = entry_check(e->key, buf, len, &payload, &plen);
+	if (r < 0)
+		return r;
+	memmove(buf, payload, plen);
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = plen;
+	return 0;
+}
+
 /*
  * Remove the features directory @name: libapparmor deletes its files, then
  * it goes. A cache opened before the clear may store an entry meanwhile:

@@ -20,6 +20,7 @@
 #include "aa-oci/load.h"
 #include "aa-oci/log.h"
 #include "aa-oci/resolve.h"
+#include "aa-oci/status.h"
 #include "aa-oci/sync.h"
 #include "aa-oci/util.h"
 
@@ -233,6 +234,9 @@ static void sync_report(const struct aa_oci_sync_event *ev, void *userdata)
 		else
 			log_error("sync: %s", ev->text);
 		break;
+	case AA_OCI_SYNC_PASS:
+		log_info("sync: %s", ev->text);
+		break;
 	}
 }
 
@@ -418,34 +422,10 @@ static int cmd_cache(int argc, char **argv)
 		return 0;
 	}
 	if (streq(argv[optind], "list")) {
-		struct aa_oci_cache_entry *v = NULL;
-		size_t n = 0, bytes = 0;
-
-		r = cache_list(cfg.cache_dir, &v, &n);
-		if (r < 0) {
+		r = status_cache_print(&cfg, stdout);
+		if (r < 0)
 			log_error("cache list: %s: %s", cfg.cache_dir,
 				  strerror(-r));
-		} else {
-			for (size_t i = 0; i < n; i++) {
-				char when[32];
-				struct tm tm;
-
-				localtime_r(&v[i].mtime, &tm);
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M",
-					 &tm);
-				printf(
-				    "%s/%s  %8zu bytes  %s%s\n", v[i].dir,
-				    v[i].key, v[i].size, when,
-				    v[i].valid
-					? ""
-					: "  DAMAGED (recompiled on next use)");
-				bytes += v[i].size;
-			}
-			printf(
-			    "%zu entries, %zu bytes of compiled policy in %s\n",
-			    n, bytes, cfg.cache_dir);
-		}
-		free(v);
 	} else {
 		size_t removed = 0;
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,6 +97,90 @@ static int config_allowed(yajl_val v, struct aa_oci_config *cfg,
 	return r;
 }
 
+/* Every key config_parse takes, for the "did you mean" of a typo. */
+static const char *const known_keys[] = {
+    "profile_dirs",	"allowed_profiles",
+    "default_profile",	"runtime_default",
+    "parser",		"run_dir",
+    "cache_dir",	"runtime",
+    "allow_unconfined", "allow_complain",
+    "unload_unused",	"parser_timeout_ms",
+    "parser_nice",	NULL,
+};
+
+/* Case and '-' for '_' are not typos worth a step. */
+static char fold(char c)
+{
+	return c == '-' ? '_' : (char)tolower((unsigned char)c);
+}
+
+/*
+ * Edit distance of @a and @b (at most 64 bytes each), counting an
+ * insertion, a deletion, a change and a swap of two neighbours as one
+ * step (optimal string alignment). Longer: SIZE_MAX.
+ */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[65][65];
+
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = fold(a[i - 1]) != fold(b[j - 1]);
+			size_t best = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    fold(a[i - 1]) == fold(b[j - 2]) &&
+			    fold(a[i - 2]) == fold(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/* The one known key close to @key (2 steps, 1 for keys of up to 6
+ * letters), or NULL when none is or two are equally close. */
+static const char *nearest_key(const char *key)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	bool tie = false;
+
+	for (const char *const *k = known_keys; *k; k++) {
+		size_t d = distance(key, *k);
+
+		if (d > (strlen(*k) <= 6 ? 1u : 2u) || d > best_d)
+			continue;
+		tie = d == best_d;
+		best = *k;
+		best_d = d;
+	}
+	return tie ? NULL : best;
+}
+
+static int unknown_key(const char *k, struct aa_oci_err *err)
+{
+	const char *near = nearest_key(k);
+
+	if (near)
+		return err_set(err, -EINVAL,
+			       "unknown key \"%.64s\": did you mean \"%s\"?", k,
+			       near);
+	return err_set(err, -EINVAL,
+		       "unknown key \"%.64s\"; the keys are in aa-oci-hook(8)",
+		       k);
+}
+
 int config_parse(const char *buf, struct aa_oci_config *cfg,
 		 struct aa_oci_err *err)
 {
@@ -159,7 +245,7 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 			else
 				cfg->parser_nice = (int)v->u.number.i;
 		} else
-			r = err_set(err, -EINVAL, "unknown key \"%.64s\"", k);
+			r = unknown_key(k, err);
 		if (r < 0)
 			return r;
 	}

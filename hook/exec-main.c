@@ -3,7 +3,8 @@
  * aa-oci-exec: run a command under an AppArmor profile, loaded on demand,
  * optionally with no_new_privs and a seccomp filter. For LXC, systemd units
  * and plain processes. Like env(1) and aa-exec(8): 126 when something
- * fails before the command runs, 127 when the command is not found.
+ * fails before the command runs, 127 when the command is not found; and
+ * like aa-exec, -p is --profile.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 		"when the\n"
 		"kernel does not have it.\n"
 		"\n"
-		"  --profile NAME       the profile (NAME, localhost/NAME, "
+		"  -p, --profile NAME   the profile (NAME, localhost/NAME, "
 		"runtime/default)\n"
 		"  --bundle DIR         take profile, seccomp and "
 		"noNewPrivileges from DIR/config.json\n"
@@ -45,6 +46,32 @@ static void usage(FILE *f)
 		"  --config FILE        settings (default %s)\n"
 		"  --debug, --help, --version\n",
 		AA_OCI_APPARMORFS, AA_OCI_CONFIG_FILE);
+}
+
+/* One line for a bad option: getopt's own and the whole usage are many. */
+static void bad_option(const struct option *opts, const char *arg, int opt)
+{
+	size_t n = strcspn(arg, "=");
+
+	if (strncmp(arg, "--", 2) != 0) {
+		fprintf(stderr,
+			"aa-oci-exec: unknown option -%c; see aa-oci-exec "
+			"--help\n",
+			opt);
+		return;
+	}
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == n - 2 &&
+		    strncmp(opts->name, arg + 2, n - 2) == 0) {
+			fprintf(stderr,
+				"aa-oci-exec: %.*s takes no value; see "
+				"aa-oci-exec --help\n",
+				(int)n, arg);
+			return;
+		}
+	fprintf(stderr,
+		"aa-oci-exec: unknown option %.*s; see aa-oci-exec --help\n",
+		(int)n, arg);
 }
 
 int main(int argc, char **argv)
@@ -73,7 +100,7 @@ int main(int argc, char **argv)
 	bool debug = false;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.profile = optarg;
@@ -112,8 +139,14 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("aa-oci-exec %s\n", AA_OCI_VERSION);
 			return 0;
+		case ':': /* one line, not getopt's and the usage */
+			fprintf(stderr,
+				"aa-oci-exec: %s needs a value; see "
+				"aa-oci-exec --help\n",
+				argv[optind - 1]);
+			return EXIT_CANNOT;
 		default:
-			usage(stderr);
+			bad_option(opts, argv[optind - 1], optopt);
 			return EXIT_CANNOT;
 		}
 	}

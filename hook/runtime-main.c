@@ -3,7 +3,9 @@
  * aa-oci-runtime: an OCI runtime wrapper. On create and run it makes sure
  * the profile the container asks for is loaded and written into
  * process.apparmorProfile; then, for every command, it execs the real
- * runtime (runc or crun) with the arguments it was given.
+ * runtime (runc or crun) with the arguments it was given. A help or version
+ * request, of the runtime or of a command, goes straight to the runtime
+ * (runtime_parse_args says which): no bundle, no record.
  *
  * Its own options come first and are not passed on:
  *   --apparmorfs DIR     AppArmor securityfs root

@@ -17,15 +17,42 @@
 #include "aa-oci/runtime.h"
 #include "aa-oci/util.h"
 
-/* Global options of runc and crun that take a value. */
+/*
+ * The options of runc (v1.1.5 to v1.5, urfave/cli v1 over Go's flag package)
+ * and crun (argp), by where they may appear and whether they take a value.
+ * Only what is listed is understood: the help scan gives up on anything
+ * else (see help_or_version).
+ */
 static const char *const global_with_value[] = {
     "log",  "log-format", "log-level",	    "root",
     "criu", "rootless",	  "cgroup-manager", NULL,
 };
+static const char *const global_bool[] = {"debug", "systemd-cgroup", NULL};
 
-/* Options of create and run that take a value (bundle is handled apart). */
+/* create and run (bundle and crun's config file among them). */
 static const char *const cmd_with_value[] = {
-    "console-socket", "pid-file", "preserve-fds", "pidfd-socket", NULL,
+    "bundle",
+    "b",
+    "console-socket",
+    "pid-file",
+    "preserve-fds",
+    "pidfd-socket",
+    "config",
+    "f",
+    NULL,
+};
+static const char *const cmd_bool[] = {
+    "detach", "d", "keep", "no-subreaper", "no-pivot", "no-new-keyring", NULL,
+};
+static const char *const delete_bool[] = {"force", "f", "regex", "r", NULL};
+
+/*
+ * A help or version request, by name: runc's -h/--help (and at the top
+ * -v/--version), crun's --help, -?, --usage, -V; Go's flag package also
+ * takes them with one or two dashes.
+ */
+static const char *const asks_help[] = {
+    "h", "help", "?", "usage", "v", "version", "V", NULL,
 };
 
 static bool in_list(const char *const *list, const char *s, size_t len)
@@ -54,21 +81,91 @@ static const char *option(const char *arg, size_t *ret_len,
 	return name;
 }
 
+/* Go's strconv.ParseBool false values: "--help=false" asks nothing. */
+static bool go_false(const char *v)
+{
+	static const char *const no[] = {"0",	  "f",	   "F", "false",
+					 "FALSE", "False", NULL};
+
+	return v && in_list(no, v, strlen(v));
+}
+
+#define N_ASKS (sizeof(asks_help) / sizeof(*asks_help) - 1)
+
+/*
+ * Do the options from argv[i] (to the end, to "--", or with @global to the
+ * first positional, the command) ask for help or the version? Go's flag
+ * package lets the last "--help=BOOL" of each name win (-h and --help are
+ * two flags to it); crun's argp answers the first. Wrong in one direction
+ * only, on purpose: a request wrongly seen would start a container we did
+ * not prepare, so an option not in @bools or @values (it might take the
+ * next argument, as crun's abbreviations and "-db DIR" do) means "no".
+ * Where we see a request neither runtime starts anything: runc reorders
+ * flags before positionals (urfave/cli), so one after the id is either
+ * read as a flag or left as a second argument, which create and run
+ * refuse; crun stops at the id and refuses the extra argument too.
+ */
+static bool asks_help_or_version(int argc, char *const argv[], int i,
+				 bool global, const char *const *bools,
+				 const char *const *values)
+{
+	int last[N_ASKS]; /* each name's last value, -1 unset */
+	bool any = false;
+
+	for (size_t k = 0; k < N_ASKS; k++)
+		last[k] = -1;
+	for (; i < argc && !streq(argv[i], "--"); i++) {
+		const char *name, *value;
+		size_t len, k;
+
+		name = option(argv[i], &len, &value);
+		if (!name && global)
+			break;
+		if (!name)
+			continue; /* a positional */
+		for (k = 0; k < N_ASKS; k++)
+			if (strlen(asks_help[k]) == len &&
+			    memcmp(asks_help[k], name, len) == 0)
+				break;
+		if (k < N_ASKS)
+			last[k] = !go_false(value);
+		else if (in_list(values, name, len))
+			i += !value; /* its value, whatever it looks like */
+		else if (!in_list(bools, name, len))
+			return false;
+	}
+	for (size_t k = 0; k < N_ASKS; k++)
+		any = any || last[k] == 1;
+	return any;
+}
+
 int runtime_parse_args(int argc, char *const argv[],
 		       struct aa_oci_runtime_args *ret)
 {
+	static const char *const none[] = {NULL};
 	struct aa_oci_runtime_args a = {.command = -1};
+	const char *const *values;
 	int i;
 
+	a.help = asks_help_or_version(argc, argv, 1, true, global_bool,
+				      global_with_value);
 	for (i = 1; i < argc; i++) {
 		const char *name, *value;
 		size_t len;
 
+		/* Go's flag package: "--" ends the global options, and the
+		 * command follows it. */
+		if (streq(argv[i], "--")) {
+			i++;
+			break;
+		}
 		name = option(argv[i], &len, &value);
 		if (!name)
 			break;
 		if (!value && in_list(global_with_value, name, len)) {
-			if (++i >= argc)
+			if (++i >= argc && a.help)
+				break;
+			if (i >= argc)
 				return -EINVAL;
 			value = argv[i];
 		}
@@ -79,7 +176,8 @@ int runtime_parse_args(int argc, char *const argv[],
 		else if (len == 4 && memcmp(name, "root", 4) == 0)
 			a.root = value;
 	}
-	if (i >= argc) {
+	if (i >= argc || a.help) {
+		a.command = i < argc ? i : -1;
 		*ret = a; /* no command: --version, --help, nothing */
 		return 0;
 	}
@@ -87,6 +185,15 @@ int runtime_parse_args(int argc, char *const argv[],
 	a.prepare = streq(argv[i], "create") || streq(argv[i], "run");
 	a.delete = streq(argv[i], "delete");
 	if (!a.prepare && !a.delete) {
+		*ret = a;
+		return 0;
+	}
+	values = a.prepare ? cmd_with_value : none;
+	/* Help asked of the command: the runtime answers, we do nothing. */
+	if (asks_help_or_version(argc, argv, i + 1, false,
+				 a.prepare ? cmd_bool : delete_bool, values)) {
+		a.help = true;
+		a.prepare = a.delete = false;
 		*ret = a;
 		return 0;
 	}
@@ -104,18 +211,12 @@ int runtime_parse_args(int argc, char *const argv[],
 			a.id = argv[i]; /* the last positional is the id */
 			continue;
 		}
-		if ((len == 6 && memcmp(name, "bundle", 6) == 0) ||
-		    (len == 1 && name[0] == 'b')) {
-			if (!value) {
-				if (++i >= argc)
-					return -EINVAL;
-				value = argv[i];
-			}
-			a.bundle = value;
-		} else if (!value && in_list(cmd_with_value, name, len)) {
-			if (++i >= argc)
-				return -EINVAL;
-		}
+		if (!value && in_list(values, name, len) && ++i >= argc)
+			return -EINVAL;
+		if (a.prepare &&
+		    ((len == 6 && memcmp(name, "bundle", 6) == 0) ||
+		     (len == 1 && name[0] == 'b')))
+			a.bundle = value ? value : argv[i];
 	}
 	*ret = a;
 	return 0;

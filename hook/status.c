@@ -9,6 +9,7 @@
 #include "aa-oci/cache.h"
 #include "aa-oci/compile.h"
 #include "aa-oci/kernel.h"
+#include "aa-oci/load.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/spawn.h"
 #include "aa-oci/status.h"
@@ -278,4 +279,70 @@ int status_print(const struct aa_oci_status *s, bool json, FILE *out)
 			label_state(c, &s->labels[i]));
 	}
 	return ferror(out) ? -EIO : 0;
+}
+
+/* What entry @e holds: its profiles, and their source when loaded now. */
+static void cache_entry_describe(const struct aa_oci_config *cfg,
+				 const struct aa_oci_cache_entry *e,
+				 char ***ret_names, char **ret_source)
+{
+	_cleanup_free_ char *buf = NULL;
+	char **names = NULL;
+	size_t len;
+
+	*ret_names = NULL;
+	*ret_source = NULL;
+	if (cache_entry_read(cfg->cache_dir, e, &buf, &len) < 0 ||
+	    load_policy_names(buf, len, &names) < 0)
+		return;
+	for (char **n = names; *n && !*ret_source; n++) {
+		struct aa_oci_loaded rec = {0};
+
+		if (rundir_loaded_get(cfg->rundir, *n, &rec) == 0 &&
+		    streq(rec.key, e->key) && rec.source)
+			*ret_source = strdup(rec.source);
+		rundir_loaded_free(&rec);
+	}
+	*ret_names = names;
+}
+
+int status_cache_print(const struct aa_oci_config *cfg, FILE *out)
+{
+	struct aa_oci_cache_entry *v = NULL;
+	size_t n = 0, bytes = 0;
+	int r;
+
+	r = cache_list(cfg->cache_dir, &v, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *source = NULL;
+		char when[32], **names = NULL;
+		struct tm tm;
+
+		localtime_r(&v[i].mtime, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		fprintf(out, "%s/%s  %8zu bytes  %s  ", v[i].dir, v[i].key,
+			v[i].size, when);
+		bytes += v[i].size;
+		if (!v[i].valid) {
+			fputs("DAMAGED (recompiled on next use)\n", out);
+			continue;
+		}
+		cache_entry_describe(cfg, &v[i], &names, &source);
+		for (char **p = names; p && *p; p++)
+			fprintf(out, "%s%s", p == names ? "" : ", ", *p);
+		if (!names)
+			fputs("(its profiles cannot be read)", out);
+		else if (source)
+			fprintf(out, "  from %s", source);
+		else
+			fputs("  (not what is loaded now)", out);
+		fputc('\n', out);
+		strv_free(names);
+	}
+	fprintf(out, "%zu entries, %zu bytes of compiled policy in %s\n", n,
+		bytes, cfg->cache_dir);
+	free(v);
+	return 0;
 }

@@ -34,6 +34,8 @@ struct tracked {
 	bool hash_ok;  /* false: compile it again at the next pass */
 	bool loaded;   /* loaded at least once by this agent */
 	bool seen;     /* present in the current pass */
+	bool acted;    /* loaded, or failed, in the current pass */
+	bool failing;  /* its last load (or read) failed */
 	long gone_at;  /* watch mode: when it was found missing, else 0 */
 	char **names;  /* what the kernel has from it; NULL-terminated */
 };
@@ -64,7 +66,8 @@ struct aa_oci_sync {
 	struct sync_record rec; /* what this agent loaded */
 	int run_fd;
 	int lock_fd;
-	int failures; /* in the current pass */
+	int failures;	   /* in the current pass */
+	unsigned unloaded; /* profiles, in the current pass */
 	struct xdir *xdirs;
 	size_t nxdirs;
 };
@@ -222,6 +225,8 @@ static int load_one(struct aa_oci_sync *s, struct tracked *t, uint64_t h)
 		      &err);
 	t->hash = h;
 	t->hash_ok = final_error(r);
+	t->acted = true;
+	t->failing = r < 0;
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -354,6 +359,7 @@ static int scan_entry(struct aa_oci_sync *s, size_t d, int dfd,
 			snprintf(text, sizeof(text), "cannot read it: %s",
 				 strerror(-r));
 		t->hash_ok = false;
+		t->acted = t->failing = true;
 		fail(s, AA_OCI_SYNC_FAILED, path, NULL, r, text);
 		return 0;
 	}
@@ -502,8 +508,36 @@ static void reconcile(struct aa_oci_sync *s, char **before)
 			      .path = o->path,
 			      .name = *n,
 			  });
+		s->unloaded++;
 		record_drop(&s->rec, o);
 	}
+}
+
+/* The pass's summary line, after its other events. */
+static void report_pass(struct aa_oci_sync *s)
+{
+	struct aa_oci_sync_counts c = {.unloaded = s->unloaded,
+				       .failed = (unsigned)s->failures};
+	char text[160];
+
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct tracked *t = &s->files[i];
+
+		if (t->acted && !t->failing)
+			c.loaded++;
+		else if (t->failing && !t->acted)
+			c.failed++; /* said when it failed; unchanged since */
+		else if (!t->failing)
+			c.unchanged++;
+	}
+	snprintf(text, sizeof(text),
+		 "pass: %u loaded, %u unchanged, %u unloaded, %u failed",
+		 c.loaded, c.unchanged, c.unloaded, c.failed);
+	report(s, (struct aa_oci_sync_event){
+		      .kind = AA_OCI_SYNC_PASS,
+		      .text = text,
+		      .counts = c,
+		  });
 }
 
 /* Rescan the dirty directories (all when @all). */
@@ -520,6 +554,9 @@ static int pass(struct aa_oci_sync *s, bool all, long grace)
 				r = strv_push(&before, *n);
 
 	s->failures = 0;
+	s->unloaded = 0;
+	for (size_t i = 0; i < s->nfiles; i++)
+		s->files[i].acted = false;
 	for (size_t d = 0; d < s->ndirs && r == 0; d++) {
 		if (!all && !s->dirs[d].dirty)
 			continue;
@@ -536,6 +573,8 @@ static int pass(struct aa_oci_sync *s, bool all, long grace)
 		reconcile(s, before);
 	record_save(s);
 	strv_free(before);
+	if (r == 0)
+		report_pass(s);
 	return r < 0 ? r : s->failures;
 }
 

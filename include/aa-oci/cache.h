@@ -104,6 +104,15 @@ int cache_list(const char *cache_dir, struct aa_oci_cache_entry **ret,
 	       size_t *ret_n);
 
 /*
+ * cache_entry_read - the binary policy of @e (from cache_list), checked as
+ * cache_get checks it, in a new buffer; for `aa-oci cache list`, which
+ * reads what an entry declares without opening the cache for the kernel's
+ * features. Returns: 0, -EBADMSG a damaged entry, or -errno.
+ */
+int cache_entry_read(const char *cache_dir, const struct aa_oci_cache_entry *e,
+		     char **ret_buf, size_t *ret_len);
+
+/*
  * cache_clear - remove every entry and features directory under
  * @cache_dir, leaving the directory itself and its .lock; holds the lock,
  * so an opener at the same time finds either the old directory or none.

@@ -17,6 +17,8 @@ struct aa_oci_runtime_args {
 	int command;	    /* index of the command in argv, or -1 */
 	bool prepare;	    /* create or run: the bundle needs us */
 	bool delete;	    /* delete: the container's record goes */
+	bool help;	    /* a help or version request, of the runtime or
+			     * of a command: nothing for us to do */
 	const char *bundle; /* --bundle/-b value, NULL for the current dir */
 	const char *id;	    /* the container id, when given */
 	const char *log;    /* the runtime's --log file, when given */
@@ -38,7 +40,11 @@ int runtime_log_error(const struct aa_oci_runtime_args *a, const char *msg);
  * command, with or without "=" and with one or two dashes as Go's flag
  * package accepts, are skipped; so are create/run options that take a
  * value. Bundle forms: --bundle DIR, --bundle=DIR, -b DIR, -b=DIR, and the
- * one-dash long forms.
+ * one-dash long forms. A help or version request, before the command
+ * (-h, --help, -v, --version, crun's -?, --usage, -V) or among the options
+ * of create, run or delete (-h, --help, -?, --usage, where runc or crun
+ * would answer it), sets help and clears prepare and delete: the runtime
+ * then prints its help and starts nothing, so there is no bundle to read.
  * Returns: 0, or -EINVAL (an option lacks its value).
  */
 int runtime_parse_args(int argc, char *const argv[],

@@ -58,3 +58,15 @@ bool status_label_matches(const struct aa_oci_container *c,
 int status_print(const struct aa_oci_status *s, bool json, FILE *out);
 
 void status_free(struct aa_oci_status *s);
+
+/*
+ * status_cache_print - `aa-oci cache list`: a line per entry of the policy
+ * cache in @cfg's cache_dir (features directory/key, size, time), with the
+ * profiles its binary declares and the file they were compiled from:
+ *   DIR/KEY  SIZE bytes  WHEN  web, web-helper  from /etc/apparmor.d/x
+ * The file is known when a profile loaded now came from this very binary
+ * (its record in run_dir/loaded names the entry's key); else "(not what is
+ * loaded now)": an older version, or not loaded since boot. Then a total.
+ * Returns: 0 or -errno (the cache cannot be listed).
+ */
+int status_cache_print(const struct aa_oci_config *cfg, FILE *out);

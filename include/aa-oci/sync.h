@@ -37,6 +37,19 @@ enum aa_oci_sync_kind {
 	AA_OCI_SYNC_KEPT,     /* @name no longer in any file but left loaded:
 			       * this agent did not load it first (@text) */
 	AA_OCI_SYNC_ERROR,    /* a directory, the record, an unload: @text */
+	AA_OCI_SYNC_PASS,     /* the end of a pass: @counts, and @text the
+			       * line "pass: N loaded, N unchanged, N
+			       * unloaded, N failed" */
+};
+
+/* What one pass did, file by file (a file counts once). */
+struct aa_oci_sync_counts {
+	unsigned loaded;    /* loaded or reloaded in this pass */
+	unsigned unchanged; /* known, the same content, still loaded */
+	unsigned unloaded;  /* profiles unloaded: their file is gone */
+	unsigned failed;    /* files and directories that failed in this
+			     * pass, and files still failing with the
+			     * content an earlier pass failed on */
 };
 
 struct aa_oci_sync_event {
@@ -46,7 +59,8 @@ struct aa_oci_sync_event {
 	char *const *names; /* LOADED: NULL-terminated */
 	bool again;	    /* LOADED */
 	int code;	    /* -errno for FAILED and ERROR */
-	const char *text;   /* one line, for FAILED, KEPT and ERROR */
+	const char *text;   /* one line, for FAILED, KEPT, ERROR and PASS */
+	struct aa_oci_sync_counts counts; /* PASS */
 };
 
 /* Called for each event, from the thread running sync_scan/sync_watch. */

@@ -12,7 +12,11 @@
 
 #include "fixture.h"
 #include "aa-oci/cache.h"
+#include "aa-oci/compile.h"
+#include "aa-oci/config.h"
+#include "aa-oci/rundir.h"
 #include "aa-oci/sha256.h"
+#include "aa-oci/status.h"
 
 struct env {
 	char *top, *inc, *src, *memo;
@@ -790,6 +794,128 @@ static void test_clear_while_opening(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* The line of `aa-oci cache list` for key @k in @out, without its time. */
+static char *list_line(const char *out, const char *k)
+{
+	const char *p = strstr(out, k), *eol, *tail;
+
+	if (!p || !(eol = strchr(p, '\n')))
+		return strdup("(no line)");
+	/* after "KEY  SIZE bytes  YYYY-MM-DD HH:MM  " */
+	tail = strstr(p, " bytes  ");
+	if (!tail || tail > eol || (size_t)(eol - tail) < 26)
+		return strdup("(no time)");
+	tail += 8 + 16 + 2;
+	return strndup(tail, (size_t)(eol - tail));
+}
+
+/* aa-oci cache list: each entry's profiles (read from its binary) and the
+ * file they came from, when what is loaded now came from that binary. */
+static void test_list_names_and_source(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_config cfg;
+	struct aa_oci_err err = {0};
+	struct aa_oci_cache *c = NULL;
+	struct aa_oci_loaded rec = {
+	    .by = AA_OCI_BY_SYNC, .mode = AA_OCI_MODE_ENFORCE, .time = 1};
+	char *fs = fx_apparmorfs(""), *run = fx_path(e->top, "run");
+	char *src = fx_path(e->top, "two"), *bin = fx_path(e->top, "two.bin");
+	char *cache = fx_path(e->top, "cache"), *policy, *out = NULL, *line;
+	char k1[65], k2[65], k3[65];
+	size_t len = 0, olen = 0;
+	FILE *f;
+
+	memset(k1, 'a', 64);
+	memset(k2, 'b', 64);
+	memset(k3, 'c', 64);
+	k1[64] = k2[64] = k3[64] = '\0';
+	assert_int_equal(config_init(&cfg), 0);
+	free(cfg.parser);
+	cfg.parser = strdup("/sbin/apparmor_parser");
+	free(cfg.cache_dir);
+	cfg.cache_dir = strdup(cache);
+	assert_int_equal(config_set_run_dir(&cfg, run), 0);
+	fx_write(
+	    e->top, "two",
+	    "profile web {\n  file,\n}\nprofile web-helper {\n  file,\n}\n");
+	if (compile_run(&cfg, fs, src, AA_OCI_MODE_ENFORCE, bin, &err) != 0)
+		fail_msg("compile: %s", err.text);
+	policy = fx_read(e->top, "two.bin", &len);
+	assert_int_equal(cache_open(cache, e->features, &c, NULL), 0);
+	assert_int_equal(cache_put(c, k1, policy, len), 0);
+	assert_int_equal(cache_put(c, k2, policy, len), 0);
+	assert_int_equal(cache_put(c, k3, "not a policy", 12), 0);
+	/* What is loaded now as web-helper came from k1's binary. */
+	memcpy(rec.key, k1, sizeof(rec.key));
+	rec.source = src;
+	assert_int_equal(rundir_loaded_put(cfg.rundir, "web-helper", &rec), 0);
+
+	f = open_memstream(&out, &olen);
+	assert_int_equal(status_cache_print(&cfg, f), 0);
+	fclose(f);
+	line = list_line(out, k1);
+	{
+		char *want;
+
+		assert_true(asprintf(&want, "web, web-helper  from %s", src) >
+			    0);
+		if (strcmp(line, want) != 0)
+			fail_msg("k1: \"%s\", want \"%s\"", line, want);
+		free(want);
+	}
+	free(line);
+	line = list_line(out, k2);
+	assert_string_equal(line, "web, web-helper  (not what is loaded now)");
+	free(line);
+	line = list_line(out, k3);
+	assert_string_equal(line, "(its profiles cannot be read)");
+	free(line);
+	assert_non_null(strstr(out, "3 entries, "));
+	free(out);
+
+	/* Loaded now from another binary: k1 is no longer it; damaged. */
+	memcpy(rec.key, k2, sizeof(rec.key));
+	assert_int_equal(rundir_loaded_put(cfg.rundir, "web-helper", &rec), 0);
+	{
+		struct aa_oci_cache_entry *v;
+		size_t n;
+		char *sub, *path;
+
+		assert_int_equal(cache_list(cache, &v, &n), 0);
+		assert_true(n > 0);
+		sub = fx_path(cache, v[0].dir);
+		path = fx_path(sub, k3);
+		assert_int_equal(truncate(path, 10), 0);
+		free(path);
+		free(sub);
+		free(v);
+	}
+	f = open_memstream(&out, &olen);
+	assert_int_equal(status_cache_print(&cfg, f), 0);
+	fclose(f);
+	line = list_line(out, k1);
+	assert_string_equal(line, "web, web-helper  (not what is loaded now)");
+	free(line);
+	line = list_line(out, k2);
+	assert_non_null(strstr(line, "  from "));
+	free(line);
+	line = list_line(out, k3);
+	assert_string_equal(line, "DAMAGED (recompiled on next use)");
+	free(line);
+	free(out);
+
+	cache_close(c);
+	config_free(&cfg);
+	fx_rm_rf(fs);
+	free(fs);
+	free(run);
+	free(src);
+	free(bin);
+	free(cache);
+	free(policy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +932,7 @@ int main(void)
 	    T(test_key_uncacheable),
 	    T(test_key_memo),
 	    T(test_entries),
+	    T(test_list_names_and_source),
 	    T(test_open_close_fds),
 	    T(test_unusable_dir),
 	    T(test_concurrent_writers),

@@ -320,9 +320,11 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	/* unknown keys: a typo must not silently turn a setting off */
 	{ "bad/unknown-key", PLANT_JSON, "{'parser':'/p','allow_unconfinded':true}", 0, -EINVAL,
-	  "allow_unconfinded" },
-	{ "bad/key-wrong-case", PLANT_JSON, "{'Parser':'/p'}", 0, -EINVAL, "Parser" },
-	{ "bad/key-nested-object", PLANT_JSON, "{'config':{'parser':'/p'}}", 0, -EINVAL, "config" },
+	  ": unknown key \"allow_unconfinded\": did you mean \"allow_unconfined\"?" },
+	{ "bad/key-wrong-case", PLANT_JSON, "{'Parser':'/p'}", 0, -EINVAL,
+	  ": unknown key \"Parser\": did you mean \"parser\"?" },
+	{ "bad/key-nested-object", PLANT_JSON, "{'config':{'parser':'/p'}}", 0, -EINVAL,
+	  ": unknown key \"config\"; the keys are in aa-oci-hook(8)" },
 	/* wrong types */
 	{ "bad/profile-dirs-string", PLANT_JSON, "{'profile_dirs':'/etc/apparmor.d'}", 0, -EINVAL, "profile_dirs" },
 	{ "bad/profile-dirs-object", PLANT_JSON, "{'profile_dirs':{'a':'/x'}}", 0, -EINVAL, "profile_dirs" },
@@ -389,6 +391,72 @@ static const struct bad_case bad_cases[] = {
 	{ "bad/over-1MiB", PLANT_HUGE, NULL, 0, -E2BIG, "config" },
 };
 /* clang-format on */
+
+/*
+ * An unknown key, and the known one it is close to: a typo, a swap, a
+ * dash, a case; none when nothing is close or two keys are equally close.
+ */
+static const struct {
+	const char *key, *near; /* near NULL: no suggestion */
+} typo_cases[] = {
+    {"parser_timout_ms", "parser_timeout_ms"},
+    {"parser-timeout-ms", "parser_timeout_ms"},
+    {"PARSER_TIMEOUT_MS", "parser_timeout_ms"},
+    {"parser_timeuot_ms", "parser_timeout_ms"},
+    {"parser_timeout", NULL},
+    {"profile_dir", "profile_dirs"},
+    {"profiles_dirs", "profile_dirs"},
+    {"allowed_profile", "allowed_profiles"},
+    {"alow_complain", "allow_complain"},
+    {"unload_unusued", "unload_unused"},
+    {"defualt_profile", "default_profile"},
+    {"runtime_defaults", "runtime_default"},
+    {"run-dir", "run_dir"},
+    {"cachedir", "cache_dir"},
+    {"parsr", "parser"},
+    {"pasrer", "parser"},
+    {"runtim", "runtime"},
+    {"parser_nic", "parser_nice"},
+    {"parsers", "parser"},
+    {"psr", NULL},
+    {"timeout", NULL},
+    {"root", NULL},
+    {"debug", NULL},
+    {"xun_dir", "run_dir"},
+    {"", NULL},
+    {"parser_timeout_ms_parser_timeout_ms_parser_timeout_ms_parser_timeout_"
+     "ms",
+     NULL},
+};
+
+static void test_unknown_key_near(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(typo_cases) / sizeof(*typo_cases); i++) {
+		struct aa_oci_err err = {0};
+		struct aa_oci_config cfg;
+		char *json, want[AA_OCI_ERR_MAX];
+
+		assert_int_equal(config_init(&cfg), 0);
+		assert_true(
+		    asprintf(&json, "{\"%s\": true}", typo_cases[i].key) > 0);
+		assert_int_equal(config_parse(json, &cfg, &err), -EINVAL);
+		if (typo_cases[i].near)
+			snprintf(want, sizeof(want),
+				 "unknown key \"%.64s\": did you mean \"%s\"?",
+				 typo_cases[i].key, typo_cases[i].near);
+		else
+			snprintf(want, sizeof(want),
+				 "unknown key \"%.64s\"; the keys are in "
+				 "aa-oci-hook(8)",
+				 typo_cases[i].key);
+		if (strcmp(err.text, want) != 0)
+			fail_msg("\"%s\": said \"%s\", want \"%s\"",
+				 typo_cases[i].key, err.text, want);
+		free(json);
+		config_free(&cfg);
+	}
+}
 
 static void test_bad_case(void **state)
 {
@@ -468,6 +536,7 @@ static const struct CMUnitTest fixed[] = {
     cmocka_unit_test(test_load_missing_required),
     cmocka_unit_test(test_load_every_key),
     cmocka_unit_test(test_load_partial),
+    cmocka_unit_test(test_unknown_key_near),
     cmocka_unit_test(test_parse_over_defaults),
     cmocka_unit_test(test_parse_64_profile_dirs),
 };

@@ -270,12 +270,119 @@ static void test_apply_unloadable(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* --- the command line of the binary --- */
+
+/* BUILD/tests/test-exec -> BUILD/aa-oci-exec; NULL if not built. */
+static char *exec_binary(void)
+{
+	char exe[PATH_MAX], *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) {
+		if (!(p = strrchr(exe, '/')))
+			return NULL;
+		*p = '\0';
+	}
+	p = fx_path(exe, "aa-oci-exec");
+	if (access(p, X_OK) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Run aa-oci-exec with @args after --apparmorfs and --config; its stderr
+ * in *ret_err. Returns: the exit status. */
+static int run_exec(struct env *e, const char *bin, const char *const *args,
+		    char **ret_err)
+{
+	const char *argv[16] = {"aa-oci-exec", "--apparmorfs", e->fs,
+				"--config", e->config};
+	char *errf = fx_path(e->top, "exec.err");
+	int n = 5, st;
+	pid_t pid;
+
+	while (*args)
+		argv[n++] = *args++;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd =
+		    open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(125);
+		execv(bin, (char *const *)argv);
+		_exit(125);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	*ret_err = fx_read(e->top, "exec.err", NULL);
+	free(errf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* -p is --profile, as in aa-exec: the same profile, the same one line. */
+static void test_short_profile_option(void **state)
+{
+	static const char *const forms[][5] = {
+	    {"--profile", "nosuch", "--", "true"},
+	    {"--profile=nosuch", "--", "true"},
+	    {"-p", "nosuch", "--", "true"},
+	    {"-pnosuch", "--", "true"},
+	};
+	static const struct {
+		const char *args[4];
+		const char *line;
+	} bad[] = {
+	    {{"-p"}, "aa-oci-exec: -p needs a value; see aa-oci-exec --help\n"},
+	    {{"--bundle"},
+	     "aa-oci-exec: --bundle needs a value; see aa-oci-exec --help\n"},
+	    {{"-x", "--", "true"},
+	     "aa-oci-exec: unknown option -x; see aa-oci-exec --help\n"},
+	    {{"--frob=1", "--", "true"},
+	     "aa-oci-exec: unknown option --frob; see aa-oci-exec --help\n"},
+	    {{"--no-load=1", "--", "true"},
+	     "aa-oci-exec: --no-load takes no value; see aa-oci-exec --help\n"},
+	};
+	struct env *e = *state;
+	char *bin = exec_binary(), *first = NULL, *text;
+
+	if (!bin) {
+		/* Built alone (make build/tests/test-exec): no binary. */
+		skip();
+	}
+	for (size_t i = 0; i < sizeof(forms) / sizeof(*forms); i++) {
+		assert_int_equal(run_exec(e, bin, forms[i], &text), 126);
+		if (!strstr(text, "aa-oci-exec: profile \"nosuch\": ") ||
+		    strchr(text, '\n') != text + strlen(text) - 1)
+			fail_msg("%s: not one line on profile \"nosuch\": %s",
+				 forms[i][0], text);
+		if (!first)
+			first = text;
+		else if (strcmp(first, text) != 0)
+			fail_msg("%s said \"%s\", --profile \"%s\"",
+				 forms[i][0], text, first);
+		else
+			free(text);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_int_equal(run_exec(e, bin, bad[i].args, &text), 126);
+		assert_string_equal(text, bad[i].line);
+		free(text);
+	}
+	free(first);
+	free(bin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plan_table), T(test_plan_seccomp_spins),
 	    T(test_apply_loads_before_label),  T(test_apply_no_load),
-	    T(test_apply_unloadable),
+	    T(test_apply_unloadable),	       T(test_short_profile_option),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);

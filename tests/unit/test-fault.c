@@ -1530,7 +1530,8 @@ static void on_agent_event(const struct aa_oci_sync_event *ev, void *data)
 		l->failed++;
 	if (ev->kind == AA_OCI_SYNC_ERROR)
 		l->errors++;
-	if (ev->text)
+	/* the text of the last failure, not of the pass's summary */
+	if (ev->text && ev->kind != AA_OCI_SYNC_PASS)
 		snprintf(l->text, sizeof(l->text), "%s", ev->text);
 }
 

@@ -89,12 +89,94 @@ static const struct args_case args_cases[] = {
      NULL,
      NULL},
     {{"runc", "exec", "-b", "/b", "c1"}, 0, 1, false, NULL, NULL},
-    {{"runc", "--version"}, 0, -1, false, NULL, NULL},
     {{"runc"}, 0, -1, false, NULL, NULL},
     {{"runc", "create", "--bundle"}, -EINVAL, 0, false, NULL, NULL},
     {{"runc", "create", "-b"}, -EINVAL, 0, false, NULL, NULL},
     {{"runc", "--root"}, -EINVAL, 0, false, NULL, NULL},
+    /* "--" ends runc's global options; the command follows */
+    {{"runc", "--", "create", "c1"}, 0, 2, true, NULL, "c1"},
+    {{"runc", "--root", "/r", "--", "run", "-b", "/b", "c1"},
+     0,
+     4,
+     true,
+     "/b",
+     "c1"},
+    /* not a request: a value, after "--", turned off, or past an option
+     * we do not know (which might take "-h" as its value) */
+    {{"runc", "run", "--pid-file", "-h", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"runc", "run", "-b", "--help", "c1"}, 0, 1, true, "--help", "c1"},
+    {{"runc", "run", "--", "--help"}, 0, 1, true, NULL, "--help"},
+    {{"runc", "run", "--help=false", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"runc", "run", "-h=f", "-b", "/b", "c1"}, 0, 1, true, "/b", "c1"},
+    {{"runc", "run", "--help", "--help=false", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"crun", "run", "-db", "-h", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"crun", "create", "--pid", "--help", "c1"}, 0, 1, true, NULL, "c1"},
+    {{"runc", "--root", "--help", "create", "c1"}, 0, 3, true, NULL, "c1"},
+    {{"runc", "help", "run"}, 0, 1, false, NULL, NULL},
+    {{"runc", "exec", "c1", "ls", "--help"}, 0, 1, false, NULL, NULL},
 };
+
+/*
+ * Help and version requests, of the runtime or of create, run and delete:
+ * the wrapper prepares nothing and the runtime answers. @command is the
+ * command's index, -1 none.
+ */
+static const struct {
+	int command;
+	const char *argv[16];
+} help_cases[] = {
+    /* help and version, before the command: runc's, crun's, Go's forms */
+    {-1, {"runc", "--version"}},
+    {-1, {"runc", "-v"}},
+    {-1, {"crun", "-V"}},
+    {-1, {"runc", "--help"}},
+    {-1, {"runc", "-h"}},
+    {-1, {"crun", "-?"}},
+    {-1, {"crun", "--usage"}},
+    {-1, {"runc", "--root", "/r", "--log-format=json", "--version"}},
+    {3, {"runc", "--debug", "--help", "create", "c1"}},
+    {2, {"crun", "-V", "run", "c1"}},
+    {-1, {"runc", "--root", "/r", "-help"}},
+    {-1, {"runc", "--help", "--root"}},
+    /* help of a command: anywhere before "--", runc reorders flags */
+    {1, {"runc", "run", "-h"}},
+    {1, {"runc", "create", "--help"}},
+    {1, {"runc", "run", "-help"}},
+    {1, {"runc", "run", "--h"}},
+    {1, {"runc", "run", "-h=true"}},
+    {1, {"runc", "run", "--help=1"}},
+    {3, {"runc", "--root", "/r", "run", "-b", "/b", "--help", "c1"}},
+    {1, {"runc", "create", "c1", "--help"}},
+    {1,
+     {"runc", "run", "-d", "--keep", "--no-pivot", "--pid-file", "/p",
+      "--preserve-fds=2", "--console-socket", "/s", "-h", "c1"}},
+    {1, {"runc", "create", "--help", "--bundle"}},
+    {1, {"runc", "run", "-h", "--help=false"}},
+    {1, {"crun", "create", "-f", "c.json", "-?"}},
+    {1, {"crun", "run", "--usage", "c1"}},
+    {1, {"runc", "delete", "--help"}},
+    {1, {"runc", "delete", "-f", "c1", "-h"}},
+    {1, {"crun", "delete", "--regex", "-?", "c.*"}},
+};
+
+static void test_parse_help(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(help_cases) / sizeof(*help_cases); i++) {
+		struct aa_oci_runtime_args a = {.command = 99};
+		int argc = 0, r;
+
+		while (help_cases[i].argv[argc])
+			argc++;
+		r = runtime_parse_args(argc, (char *const *)help_cases[i].argv,
+				       &a);
+		if (r != 0 || !a.help || a.prepare || a.delete ||
+		    a.command != help_cases[i].command)
+			fail_msg("help case %zu: returned %d, help %d prepare "
+				 "%d delete %d command %d",
+				 i, r, a.help, a.prepare, a.delete, a.command);
+	}
+}
 
 /* delete names the container whose record goes; other commands none. */
 static void test_parse_delete(void **state)
@@ -111,6 +193,15 @@ static void test_parse_delete(void **state)
 	assert_string_equal(a.id, "ctr-1");
 	assert_int_equal(runtime_parse_args(4, (char *const *)kill_, &a), 0);
 	assert_false(a.delete);
+	/* -f is delete's --force, not crun create's --config FILE */
+	assert_int_equal(
+	    runtime_parse_args(4,
+			       (char *const *)(const char *[]){
+				   "runc", "delete", "-f", "c2", NULL},
+			       &a),
+	    0);
+	assert_true(a.delete);
+	assert_string_equal(a.id, "c2");
 }
 
 static void test_parse_args(void **state)
@@ -128,9 +219,10 @@ static void test_parse_args(void **state)
 				 c->ret);
 		if (r < 0)
 			continue;
-		if (a.command != c->command || a.prepare != c->prepare)
-			fail_msg("case %zu: command %d prepare %d", i,
-				 a.command, a.prepare);
+		if (a.command != c->command || a.prepare != c->prepare ||
+		    a.help)
+			fail_msg("case %zu: command %d prepare %d help %d", i,
+				 a.command, a.prepare, a.help);
 		if (c->bundle ? !a.bundle || strcmp(a.bundle, c->bundle)
 			      : a.bundle != NULL)
 			fail_msg("case %zu: bundle %s", i,
@@ -670,11 +762,153 @@ static void test_log_file(void **state)
 	free(log);
 }
 
+/* --- the wrapper binary: help goes to the runtime untouched --- */
+
+/* BUILD/tests/test-runtime -> BUILD/aa-oci-runtime; NULL if not built. */
+static char *wrapper_binary(void)
+{
+	char exe[PATH_MAX], *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	for (int up = 0; up < 2; up++) {
+		if (!(p = strrchr(exe, '/')))
+			return NULL;
+		*p = '\0';
+	}
+	p = fx_path(exe, "aa-oci-runtime");
+	if (access(p, X_OK) < 0) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Run the wrapper in @dir (whose config.json is not JSON) with its own
+ * options, then @args; the fake runtime writes its argv, one per line, to
+ * @dir/argv. Returns: the exit status.
+ */
+static int run_wrapper(const char *wrapper, const char *dir,
+		       const char *const *args)
+{
+	const char *argv[24];
+	char *conf = fx_path(dir, "aa-oci.json"), *fake = fx_path(dir, "fake");
+	char *fs = fx_path(dir, "fs");
+	int n = 0, st;
+	pid_t pid;
+
+	argv[n++] = "aa-oci-runtime";
+	argv[n++] = "--apparmorfs";
+	argv[n++] = fs;
+	argv[n++] = "--aa-oci-config";
+	argv[n++] = conf;
+	while (*args)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (chdir(dir) < 0 || out < 0 || dup2(out, 1) < 0 ||
+		    dup2(out, 2) < 0 || setenv("AA_OCI_RUNTIME", fake, 1) < 0)
+			_exit(127);
+		execv(wrapper, (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	free(conf);
+	free(fake);
+	free(fs);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_help_execs_runtime(void **state)
+{
+	static const char *const cases[][8] = {
+	    {"run", "-h"},
+	    {"create", "--help"},
+	    {"--root", "/r", "run", "-b", ".", "--help", "c1"},
+	    {"--log", "/dev/null", "create", "c1", "--help"},
+	    {"--version"},
+	    {"-v"},
+	    {"help", "run"},
+	    {"--help", "create", "c1"},
+	    {"delete", "--help", "c1"},
+	    {"create", "-?"},
+	};
+	char *wrapper = wrapper_binary(), *dir, *want, *got, *run, *argv_file;
+	char *fake;
+
+	(void)state;
+	if (!wrapper) {
+		/* Built alone (make build/tests/test-runtime): no wrapper. */
+		skip();
+	}
+	dir = fx_tmpdir();
+	run = fx_path(dir, "run");
+	argv_file = fx_path(dir, "argv");
+	fake = fx_path(dir, "fake");
+	fx_write(dir, "fake",
+		 "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; "
+		 "done >'%s/argv'\n",
+		 dir);
+	assert_int_equal(chmod(fake, 0755), 0);
+	fx_write(dir, "aa-oci.json",
+		 "{\"run_dir\": \"%s\", \"cache_dir\": \"%s/cache\", "
+		 "\"profile_dirs\": [\"%s\"]}",
+		 run, dir, dir);
+	/* Read, it would fail the wrapper before the runtime ran. */
+	fx_write(dir, "config.json", "not json");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t len = 0;
+
+		want = NULL;
+		for (size_t j = 0; cases[i][j]; j++) {
+			char *w;
+
+			assert_true(asprintf(&w, "%s%s\n", want ? want : "",
+					     cases[i][j]) > 0);
+			free(want);
+			want = w;
+		}
+		unlink(argv_file);
+		if (run_wrapper(wrapper, dir, cases[i]) != 0)
+			fail_msg("case %zu (%s %s): the wrapper failed", i,
+				 cases[i][0], cases[i][1] ? cases[i][1] : "");
+		got = fx_read(dir, "argv", &len);
+		if (!got || strcmp(got, want) != 0)
+			fail_msg("case %zu: the runtime got\n%s, want\n%s", i,
+				 got ? got : "(nothing)", want);
+		free(got);
+		free(want);
+	}
+	/* Nothing was recorded either: run_dir was never made. */
+	assert_int_equal(access(run, F_OK), -1);
+	/* The control: create itself reads ./config.json, and fails. */
+	unlink(argv_file);
+	assert_int_equal(
+	    run_wrapper(wrapper, dir,
+			(const char *const[]){"create", "c1", NULL}),
+	    1);
+	assert_null(fx_read(dir, "argv", NULL));
+	fx_rm_rf(dir);
+	free(dir);
+	free(run);
+	free(argv_file);
+	free(fake);
+	free(wrapper);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_args),
 	    cmocka_unit_test(test_parse_delete),
+	    cmocka_unit_test(test_parse_help),
 	    cmocka_unit_test(test_round_trip_runc),
 	    cmocka_unit_test(test_round_trip_crun),
 	    cmocka_unit_test(test_round_trip_seccomp),
@@ -685,6 +919,7 @@ int main(void)
 	    cmocka_unit_test(test_prepare),
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_log_file),
+	    cmocka_unit_test(test_help_execs_runtime),
 	};
 
 	return cmocka_run_group_tests_name("runtime", tests, NULL, NULL);

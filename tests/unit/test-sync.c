@@ -139,6 +139,41 @@ static char *event_text(struct env *e, enum aa_oci_sync_kind kind,
 	return r;
 }
 
+/* The last event, which must be a pass's summary: its text. */
+static char *last_pass(struct env *e)
+{
+	char *r = NULL;
+
+	pthread_mutex_lock(&e->mu);
+	if (e->nev && e->evs[e->nev - 1].kind == AA_OCI_SYNC_PASS)
+		r = strdup(e->evs[e->nev - 1].text);
+	pthread_mutex_unlock(&e->mu);
+	return r ? r : strdup("(the last event is not a pass)");
+}
+
+/* The summary @want ends the last pass (the last event). */
+#define ASSERT_PASS(e, want)                                                   \
+	do {                                                                   \
+		char *got_ = last_pass(e);                                     \
+		if (strcmp(got_, want) != 0)                                   \
+			fail_msg("pass summary \"%s\", want \"%s\"", got_,     \
+				 want);                                        \
+		free(got_);                                                    \
+	} while (0)
+
+/* How many passes ended with the summary @want. */
+static size_t passes(struct env *e, const char *want)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->nev; i++)
+		n += e->evs[i].kind == AA_OCI_SYNC_PASS &&
+		     strcmp(e->evs[i].text, want) == 0;
+	pthread_mutex_unlock(&e->mu);
+	return n;
+}
+
 static int setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
@@ -612,9 +647,11 @@ static void test_scan_loads_all_skips_others(void **state)
 		assert_string_equal(n, "gamma");
 		free(n);
 	}
+	ASSERT_PASS(e, "pass: 3 loaded, 0 unchanged, 0 unloaded, 0 failed");
 	/* Nothing changed: a second pass compiles nothing. */
 	assert_int_equal(sync_scan(e->s), 0);
 	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	ASSERT_PASS(e, "pass: 0 loaded, 3 unchanged, 0 unloaded, 0 failed");
 	free(sub);
 }
 
@@ -637,12 +674,15 @@ static void test_scan_bad_file_reported_rest_loaded(void **state)
 	assert_non_null(strstr(t, "AppArmor parser error"));
 	assert_null(strchr(t, '\n'));
 	free(t);
-	/* Not compiled again until it changes. */
+	ASSERT_PASS(e, "pass: 2 loaded, 0 unchanged, 0 unloaded, 1 failed");
+	/* Not compiled again until it changes: still failed, not unchanged. */
 	assert_int_equal(sync_scan(e->s), 0);
 	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	ASSERT_PASS(e, "pass: 0 loaded, 2 unchanged, 0 unloaded, 1 failed");
 	fx_write(e->dir, "broken", good, "broken");
 	assert_int_equal(sync_scan(e->s), 0);
 	assert_true(listed(e, "broken"));
+	ASSERT_PASS(e, "pass: 1 loaded, 2 unchanged, 0 unloaded, 0 failed");
 }
 
 static void test_scan_limits_and_odd_files(void **state)
@@ -673,6 +713,7 @@ static void test_scan_limits_and_odd_files(void **state)
 	}
 	/* Only "empty" reached the parser. */
 	assert_int_equal(lines(e->fs, "parser-runs"), 1);
+	ASSERT_PASS(e, "pass: 0 loaded, 0 unchanged, 0 unloaded, 2 failed");
 	free(big);
 	free(fifo);
 	free(link);
@@ -686,6 +727,7 @@ static void test_scan_missing_dir(void **state)
 	e->s = new_sync(e, missing);
 	assert_int_equal(sync_scan(e->s), 1);
 	assert_int_equal(count(e, AA_OCI_SYNC_ERROR, "nope", NULL), 1);
+	ASSERT_PASS(e, "pass: 0 loaded, 0 unchanged, 0 unloaded, 1 failed");
 	free(missing);
 }
 
@@ -746,6 +788,7 @@ static void test_removal_unloads_only_recorded(void **state)
 	assert_int_equal(count(e, AA_OCI_SYNC_KEPT, NULL, "pre"), 1);
 	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, NULL, "pre"), 0);
 	assert_false(recorded(e, "mine", "mine"));
+	ASSERT_PASS(e, "pass: 0 loaded, 0 unchanged, 1 unloaded, 0 failed");
 	/* Once unloaded, never again. */
 	assert_int_equal(sync_scan(e->s), 0);
 	s = take_remove(e, &len);
@@ -855,8 +898,11 @@ static void test_changed_file_reloaded(void **state)
 	{
 		bool again = false;
 
+		/* the event before the pass's summary */
 		pthread_mutex_lock(&e->mu);
-		again = e->evs[e->nev - 1].again;
+		assert_true(e->nev >= 2);
+		assert_int_equal(e->evs[e->nev - 2].kind, AA_OCI_SYNC_LOADED);
+		again = e->evs[e->nev - 2].again;
 		pthread_mutex_unlock(&e->mu);
 		assert_true(again);
 	}
@@ -1040,11 +1086,16 @@ static void test_watch_create_modify_delete(void **state)
 	fx_write(e->dir, "alpha", good, "alpha");
 	start_watch(e, NULL);
 	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 1);
+	/* Every pass ends with its summary, the first and those of events. */
+	WAIT_FOR(passes(e, "pass: 1 loaded, 0 unchanged, 0 unloaded, "
+			   "0 failed") == 1);
 
 	/* A new file is loaded. */
 	fx_write(e->dir, "beta", good, "beta");
 	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "beta", NULL) == 1);
 	assert_true(listed(e, "beta"));
+	WAIT_FOR(passes(e, "pass: 1 loaded, 1 unchanged, 0 unloaded, "
+			   "0 failed") == 1);
 
 	/* A changed file (written in place) is reloaded. */
 	fx_write(e->dir, "alpha",
@@ -1066,6 +1117,8 @@ static void test_watch_create_modify_delete(void **state)
 	WAIT_FOR(count(e, AA_OCI_SYNC_UNLOADED, "beta", "beta") == 1);
 	assert_false(recorded(e, "beta", "beta"));
 	assert_true(recorded(e, "alpha", "alpha"));
+	WAIT_FOR(passes(e, "pass: 0 loaded, 1 unchanged, 1 unloaded, "
+			   "1 failed") == 1);
 
 	/* One not ours is left loaded. */
 	fx_write(e->dir, "pre", good, "pre");
