@@ -417,8 +417,13 @@ int toml_scan(const char *buf, size_t len, const char *what,
 	      struct aa_oci_err *err)
 {
 	struct lex l = {.buf = buf, .len = len, .what = what, .err = err};
+	const char *nul = memchr(buf, '\0', len);
 	int r = 0;
 
+	/* TOML allows no NUL byte, not even in a string; and every edit of
+	 * the text is made with C strings */
+	if (nul)
+		return bad_at(&l, (size_t)(nul - buf), -EBADMSG, "a NUL byte");
 	while (l.i < l.len) {
 		struct toml_stmt st = {0};
 		size_t s;

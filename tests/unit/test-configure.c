@@ -529,6 +529,18 @@ static void test_toml_bad(void **state)
 		if (r != toml_bad[i].ret || strcmp(err.text, toml_bad[i].msg))
 			fail_msg("case %zu: %d \"%s\"", i, r, err.text);
 	}
+	/* a NUL byte, even inside a string (found by tests/fuzz/configure:
+	 * an imports edit spliced with C strings cut the file there) */
+	{
+		static const char nul[] = "version = 2\nx = \"a\0b\"\n";
+		struct aa_oci_err err = {0};
+
+		assert_int_equal(
+		    toml_scan(nul, sizeof(nul) - 1, "f", no_op, NULL, &err),
+		    -EBADMSG);
+		assert_string_equal(err.text, "f is not valid TOML: a NUL "
+					      "byte (line 2, column 7)");
+	}
 }
 
 /* --print (the snippets make install writes) is what configure writes:
