@@ -19,6 +19,8 @@ struct lex {
 	size_t n_table;
 	char *path[2 * TOML_PATH_MAX]; /* a statement's full path */
 	size_t n_path;
+	size_t counted; /* newlines counted up to here, */
+	unsigned line;	/* the line there */
 };
 
 static int bad_at(struct lex *l, size_t at, int code, const char *fmt, ...)
@@ -403,20 +405,21 @@ static int value(struct lex *l, int nest)
 	return 0;
 }
 
-static unsigned line_of(const struct lex *l, size_t at)
+/* The line of @at, counted on from the last statement's (statements come
+ * in order): the whole text is counted once, not once per statement. */
+static unsigned line_of(struct lex *l, size_t at)
 {
-	unsigned line = 1;
-
-	for (size_t i = 0; i < at; i++)
-		line += l->buf[i] == '\n';
-	return line;
+	for (; l->counted < at; l->counted++)
+		l->line += l->buf[l->counted] == '\n';
+	return l->line;
 }
 
 int toml_scan(const char *buf, size_t len, const char *what,
 	      int (*fn)(const struct toml_stmt *stmt, void *ud), void *ud,
 	      struct aa_oci_err *err)
 {
-	struct lex l = {.buf = buf, .len = len, .what = what, .err = err};
+	struct lex l = {
+	    .buf = buf, .len = len, .what = what, .err = err, .line = 1};
 	const char *nul = memchr(buf, '\0', len);
 	int r = 0;
 
