@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "aa-oci/audit.h"
 #include "aa-oci/policy.h"
+#include "aa-oci/resolve.h"
 #include "aa-oci/oci.h"
 #include "aa-oci/util.h"
 
@@ -1046,6 +1047,22 @@ static bool ids_match(const char *a, const char *b)
 	return m >= 12 && strncmp(a, b, m) == 0;
 }
 
+/* @rec's profile name when it is in namespace @ns (NULL: the root one),
+ * else NULL. */
+static const char *rec_in(const char *rec, const char *ns)
+{
+	const char *rns, *base;
+	size_t n;
+
+	if (!rec)
+		return NULL;
+	if (!profile_label_split(rec, &rns, &n, &base))
+		return ns ? NULL : rec;
+	if (!ns || strlen(ns) != n || strncmp(rns, ns, n) != 0)
+		return NULL;
+	return base;
+}
+
 /* Is @rec's profile the event's label @label (in namespace @ns)? */
 static bool profile_is(const char *rec, const char *label, const char *ns)
 {
@@ -1135,21 +1152,31 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 	const char *label = e->profile, *engine = NULL;
 	size_t hits = 0;
 	char id12[13];
-	/* aa-oci loads nothing into a namespace: no copy lives there. */
-	bool copy =
-	    label && !e->namespace && policy_copy_parse(label, NULL, id12);
+	/* A copy lives where the wrapper loaded it: the root namespace, or
+	 * aa-oci's, where its records are (":NS:NAME--aa-oci-ID"); a copy's
+	 * name in any other namespace is not ours. */
+	bool copy = label && policy_copy_parse(label, NULL, id12);
 	int r;
 
 	*ret = (struct aa_oci_attribution){0};
+	if (copy && e->namespace) {
+		bool ours = false;
+
+		for (size_t i = 0; i < n && !ours; i++)
+			ours = rec_in(recs[i].profile, e->namespace) != NULL;
+		copy = ours;
+	}
 
 	/* (a) A per-container copy names its container. */
 	if (copy) {
 		size_t base = strcspn(label, "/"); /* without a child */
 
 		for (size_t i = 0; i < n; i++)
-			if (recs[i].profile &&
-			    strlen(recs[i].profile) == base &&
-			    strncmp(recs[i].profile, label, base) == 0) {
+			if (rec_in(recs[i].profile, e->namespace) &&
+			    strlen(rec_in(recs[i].profile, e->namespace)) ==
+				base &&
+			    strncmp(rec_in(recs[i].profile, e->namespace),
+				    label, base) == 0) {
 				one = &recs[i];
 				hits++;
 			}

@@ -380,6 +380,8 @@ static int memo_path(const struct aa_oci_cache_inputs *in, const char *src_path,
 	sha256_init(&h);
 	hash_str(&h, "src", src_path);
 	hash_str(&h, "mode", mode_name(in->mode));
+	if (in->ns)
+		hash_str(&h, "namespace", in->ns);
 	hash_str(&h, "parser", in->parser);
 	hash_str(&h, "include", in->include_dir);
 	hash_str(&h, "conf", in->parser_conf ? in->parser_conf : "");
@@ -470,6 +472,9 @@ int cache_key(const struct aa_oci_cache_inputs *in, const char *src_path,
 	hash_optional_file(&w, in->parser_conf);
 	hash_optional_file(&w, "/usr/share/apparmor-features/features");
 	hash_str(&w.h, "mode", mode_name(in->mode));
+	/* A namespaced profile is another binary (its header names it). */
+	if (in->ns)
+		hash_str(&w.h, "namespace", in->ns);
 	r = hash_features(&w.h, in->features);
 	if (r < 0)
 		goto out;

@@ -40,6 +40,11 @@ static void usage(FILE *f)
 	    "aa-oci "
 	    "loaded,\n"
 	    "        unless --force\n"
+	    "  unload [--force] NAME...   unload --all\n"
+	    "        unload profiles aa-oci loaded (others with --force), or "
+	    "with --all\n"
+	    "        its whole policy namespace (profile_namespace) in one "
+	    "write\n"
 	    "  logs [--follow] [--container ID] [--pod NS/NAME] [--profile "
 	    "NAME]\n"
 	    "       [--since TIME] [--json]\n"
@@ -64,7 +69,8 @@ static void usage(FILE *f)
 	    "lxc-container-default-cgns;\n"
 	    "        --explain notes which engine rule each group mirrors\n"
 	    "  sync [--watch] [--apparmorfs DIR] [--config FILE] [--debug] "
-	    "DIR...\n"
+	    "[DIR...]\n"
+	    "       [--namespaced DIR]...\n"
 	    "        compile and load every profile file in the directories; a "
 	    "file\n"
 	    "        that fails is reported and skipped. With --watch, keep "
@@ -74,7 +80,12 @@ static void usage(FILE *f)
 	    "        profiles of a removed one if aa-oci sync loaded them "
 	    "(recorded\n"
 	    "        in %s in run_dir, default %s). Without --watch, exit 1\n"
-	    "        when a file failed\n"
+	    "        when a file failed. A DIR goes into the root namespace "
+	    "(where engines\n"
+	    "        that check a profile themselves look); --namespaced DIR "
+	    "into\n"
+	    "        profile_namespace, where aa-oci-runtime and aa-oci-exec "
+	    "load\n"
 	    "  cache list|clear [--config FILE]\n"
 	    "        show or empty the binary policy cache (cache_dir, default "
 	    "%s)\n"
@@ -283,12 +294,16 @@ static int cmd_sync(int argc, char **argv)
 	    {"apparmorfs", required_argument, NULL, 'a'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"debug", no_argument, NULL, 'd'},
+	    {"namespaced", required_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	const char *apparmorfs = AA_OCI_APPARMORFS;
 	const char *config_path = AA_OCI_CONFIG_FILE;
 	bool watch = false, config_required = false, debug = false;
+	_cleanup_free_ char **ns_dirs =
+	    calloc((size_t)argc + 1, sizeof(char *));
+	size_t nns = 0;
 	struct aa_oci_config cfg = {0};
 	struct aa_oci_err err = {0};
 	struct aa_oci_kernel *k = NULL;
@@ -315,6 +330,10 @@ static int cmd_sync(int argc, char **argv)
 		case 'd':
 			debug = true;
 			break;
+		case 'N':
+			if (ns_dirs)
+				ns_dirs[nns++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -323,7 +342,10 @@ static int cmd_sync(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (!ns_dirs)
+		return 1;
+	so.ns_dirs = ns_dirs;
+	if (optind >= argc && nns == 0) {
 		log_error("sync: name at least one profile directory, e.g. "
 			  "/etc/apparmor.d/containers");
 		return 2;
@@ -354,8 +376,9 @@ static int cmd_sync(int argc, char **argv)
 	}
 	if (debug)
 		log_info("sync: %s%s with %s, record in %s/%s",
-			 watch ? "watching " : "loading ", argv[optind],
-			 cfg.parser, cfg.run_dir, RUNDIR_SYNC_STATE);
+			 watch ? "watching " : "loading ",
+			 optind < argc ? argv[optind] : ns_dirs[0], cfg.parser,
+			 cfg.run_dir, RUNDIR_SYNC_STATE);
 	if (watch) {
 		r = sync_watch(s, sfd, &err);
 		if (r < 0)
@@ -602,6 +625,8 @@ int main(int argc, char **argv)
 	if (streq(cmd, "reload") || streq(cmd, "enforce") ||
 	    streq(cmd, "complain"))
 		return manage_reload(cmd, argc - 1, argv + 1);
+	if (streq(cmd, "unload"))
+		return manage_unload(argc - 1, argv + 1);
 	if (streq(cmd, "generate"))
 		return cmd_generate(argc - 1, argv + 1);
 	if (streq(cmd, "cache"))

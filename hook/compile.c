@@ -45,13 +45,13 @@ static void parser_message(const char *out, char *buf, size_t size)
 }
 
 int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
-		const char *src, enum aa_oci_mode mode, const char *out,
-		struct aa_oci_err *err)
+		const char *src, enum aa_oci_mode mode, const char *ns,
+		const char *out, struct aa_oci_err *err)
 {
 	_cleanup_free_ char *features = NULL;
 	struct aa_oci_spawn_result res;
 	char msg[600];
-	const char *argv[12];
+	const char *argv[14];
 	int i = 0, r;
 
 	if (asprintf(&features, "%s/features", apparmorfs) < 0)
@@ -66,6 +66,10 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
 	argv[i++] = out;
 	if (mode == AA_OCI_MODE_COMPLAIN)
 		argv[i++] = "--Complain";
+	if (ns) {
+		argv[i++] = "--namespace";
+		argv[i++] = ns;
+	}
 	argv[i++] = src;
 	argv[i] = NULL;
 
@@ -114,8 +118,9 @@ static bool dir_full(const char *dir)
 static int compile_to_memory(struct aa_oci_kernel *k,
 			     const struct aa_oci_config *cfg,
 			     const char *src_path, const char *src_text,
-			     enum aa_oci_mode mode, char **ret_buf,
-			     size_t *ret_len, struct aa_oci_err *err)
+			     enum aa_oci_mode mode, const char *ns,
+			     char **ret_buf, size_t *ret_len,
+			     struct aa_oci_err *err)
 {
 	_cleanup_free_ char *bin = NULL, *gen = NULL;
 	const char *what = src_path;
@@ -137,7 +142,7 @@ static int compile_to_memory(struct aa_oci_kernel *k,
 		}
 		what = gen;
 	}
-	r = compile_run(cfg, kernel_apparmorfs(k), what, mode, bin, err);
+	r = compile_run(cfg, kernel_apparmorfs(k), what, mode, ns, bin, err);
 	if (r < 0) {
 		/* Name the profile, not the temporary file. */
 		if (gen && err)
@@ -178,8 +183,8 @@ out:
 static bool cache_prepare(struct aa_oci_kernel *k,
 			  const struct aa_oci_config *cfg, const char *src_path,
 			  const char *src_text, enum aa_oci_mode mode,
-			  struct aa_oci_cache **ret_cache, char key[65],
-			  char *why, size_t why_size)
+			  const char *ns, struct aa_oci_cache **ret_cache,
+			  char key[65], char *why, size_t why_size)
 {
 	_cleanup_free_ char *memo = NULL;
 	struct aa_oci_err e = {0};
@@ -188,6 +193,7 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 	    .parser_conf = AA_OCI_PARSER_CONF,
 	    .include_dir = AA_OCI_PARSER_INCLUDE_DIR,
 	    .mode = mode,
+	    .ns = ns,
 	};
 	int r;
 
@@ -215,15 +221,15 @@ static bool cache_prepare(struct aa_oci_kernel *k,
 
 int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		   const char *src_path, const char *src_text,
-		   enum aa_oci_mode mode, struct aa_oci_compiled *ret,
-		   struct aa_oci_err *err)
+		   enum aa_oci_mode mode, const char *ns,
+		   struct aa_oci_compiled *ret, struct aa_oci_err *err)
 {
 	struct aa_oci_compiled c = {0};
 	struct aa_oci_cache *cache = NULL;
 	char key[AA_OCI_CACHE_KEY_LEN + 1];
 	int r;
 
-	if (cache_prepare(k, cfg, src_path, src_text, mode, &cache, key,
+	if (cache_prepare(k, cfg, src_path, src_text, mode, ns, &cache, key,
 			  c.warning, sizeof(c.warning))) {
 		memcpy(c.key, key, sizeof(c.key));
 		r = cache_get(cache, key, &c.buf, &c.len);
@@ -239,8 +245,8 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 				 "damaged; recompiled",
 				 key, src_path);
 	}
-	r = compile_to_memory(k, cfg, src_path, src_text, mode, &c.buf, &c.len,
-			      err);
+	r = compile_to_memory(k, cfg, src_path, src_text, mode, ns, &c.buf,
+			      &c.len, err);
 	if (r < 0) {
 		cache_close(cache);
 		compiled_free(&c);
@@ -271,13 +277,13 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 
 void compile_forget(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		    const char *src_path, const char *src_text,
-		    enum aa_oci_mode mode)
+		    enum aa_oci_mode mode, const char *ns)
 {
 	struct aa_oci_cache *cache = NULL;
 	char key[AA_OCI_CACHE_KEY_LEN + 1], why[8];
 
-	if (cache_prepare(k, cfg, src_path, src_text, mode, &cache, key, why,
-			  sizeof(why))) {
+	if (cache_prepare(k, cfg, src_path, src_text, mode, ns, &cache, key,
+			  why, sizeof(why))) {
 		(void)cache_remove(cache, key);
 		cache_close(cache);
 	}

@@ -12,6 +12,7 @@
 #include "cleanup.h"
 #include "aa-oci/config.h"
 #include "aa-oci/oci.h"
+#include "aa-oci/resolve.h"
 #include "aa-oci/util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(yajl_val, yajl_tree_free)
@@ -99,13 +100,21 @@ static int config_allowed(yajl_val v, struct aa_oci_config *cfg,
 
 /* Every key config_parse takes, for the "did you mean" of a typo. */
 static const char *const known_keys[] = {
-    "profile_dirs",	"allowed_profiles",
-    "default_profile",	"runtime_default",
-    "parser",		"run_dir",
-    "cache_dir",	"runtime",
-    "allow_unconfined", "allow_complain",
-    "unload_unused",	"parser_timeout_ms",
-    "parser_nice",	NULL,
+    "profile_dirs",
+    "allowed_profiles",
+    "default_profile",
+    "runtime_default",
+    "parser",
+    "run_dir",
+    "cache_dir",
+    "runtime",
+    "allow_unconfined",
+    "allow_complain",
+    "unload_unused",
+    "parser_timeout_ms",
+    "parser_nice",
+    "profile_namespace",
+    NULL,
 };
 
 /* Case and '-' for '_' are not typos worth a step. */
@@ -222,7 +231,23 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 			r = config_string(v, k, true, &cfg->cache_dir, err);
 		else if (streq(k, "runtime"))
 			r = config_string(v, k, true, &cfg->runtime, err);
-		else if (streq(k, "allow_unconfined"))
+		else if (streq(k, "profile_namespace")) {
+			r = config_string(v, k, false, &cfg->profile_namespace,
+					  err);
+			if (r == 0 && cfg->profile_namespace[0] &&
+			    profile_namespace_validate(cfg->profile_namespace,
+						       err) < 0) {
+				char why[AA_OCI_ERR_MAX];
+
+				snprintf(why, sizeof(why), "%s",
+					 err ? err->text : "");
+				r = err_set(
+				    err, -EINVAL,
+				    "\"profile_namespace\": %s (or \"\" "
+				    "for the root namespace)",
+				    why);
+			}
+		} else if (streq(k, "allow_unconfined"))
 			r = config_bool(v, k, &cfg->allow_unconfined, err);
 		else if (streq(k, "allow_complain"))
 			r = config_bool(v, k, &cfg->allow_complain, err);
@@ -269,12 +294,13 @@ int config_init(struct aa_oci_config *cfg)
 		if (!(cfg->profile_dirs[i] = strdup(dirs[i])))
 			goto oom;
 	cfg->runtime_default = strdup("docker-default");
+	cfg->profile_namespace = strdup(AA_OCI_PROFILE_NAMESPACE);
 	cfg->parser = strdup(AA_OCI_PARSER);
 	cfg->cache_dir = strdup(AA_OCI_CACHE_DIR);
 	cfg->parser_timeout_ms = AA_OCI_PARSER_TIMEOUT_MS;
 	cfg->parser_nice = AA_OCI_PARSER_NICE;
-	if (!cfg->runtime_default || !cfg->parser || !cfg->cache_dir ||
-	    config_set_run_dir(cfg, AA_OCI_RUN_DIR) < 0)
+	if (!cfg->runtime_default || !cfg->profile_namespace || !cfg->parser ||
+	    !cfg->cache_dir || config_set_run_dir(cfg, AA_OCI_RUN_DIR) < 0)
 		goto oom;
 	return 0;
 oom:
@@ -303,6 +329,7 @@ void config_free(struct aa_oci_config *cfg)
 	strv_free(cfg->profile_dirs);
 	free(cfg->default_profile);
 	free(cfg->runtime_default);
+	free(cfg->profile_namespace);
 	free(cfg->parser);
 	free(cfg->run_dir);
 	free(cfg->cache_dir);

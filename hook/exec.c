@@ -62,7 +62,8 @@ static int plan_seccomp(const char *buf, const char *what, bool required,
 }
 
 static int plan_bundle(const struct aa_oci_exec_opts *o,
-		       struct aa_oci_exec_plan *p, struct aa_oci_err *err)
+		       struct aa_oci_exec_plan *p,
+		       struct aa_oci_kernel_lazy *lk, struct aa_oci_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct aa_oci_spec spec = {0};
@@ -77,7 +78,9 @@ static int plan_bundle(const struct aa_oci_exec_opts *o,
 		return r;
 	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_EXEC,
 					       .spec = &spec,
-					       .mode = o->mode},
+					       .mode = o->mode,
+					       .root_has = kernel_lazy_has,
+					       .ctx = lk},
 			  &p->cfg, &d, err);
 	if (r < 0)
 		goto out;
@@ -101,6 +104,7 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	      struct aa_oci_err *err)
 {
 	struct aa_oci_exec_plan p = {0};
+	struct aa_oci_kernel_lazy lk = {.apparmorfs = o->apparmorfs};
 	int r;
 
 	if (o->profile && o->bundle)
@@ -113,20 +117,25 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	r = config_load(o->config_path, o->config_required, &p.cfg, err);
 	if (r < 0)
 		return r;
+	lk.rd = p.cfg.rundir;
 	if (o->bundle) {
-		r = plan_bundle(o, &p, err);
+		r = plan_bundle(o, &p, &lk, err);
 	} else {
 		struct aa_oci_decision d = {0};
 
-		r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_EXEC,
-						       .value = o->profile,
-						       .mode = o->mode},
-				  &p.cfg, &d, err);
+		r = policy_decide(
+		    &(struct aa_oci_ask){.fe = AA_OCI_BY_EXEC,
+					 .value = o->profile,
+					 .mode = o->mode,
+					 .root_has = kernel_lazy_has,
+					 .ctx = &lk},
+		    &p.cfg, &d, err);
 		p.profile = TAKE_PTR(d.profile);
 		p.unconfined = d.unconfined;
 		p.mode = d.mode;
 		policy_decision_free(&d);
 	}
+	kernel_close(lk.k);
 	if (r < 0)
 		goto fail;
 	p.no_new_privs |= o->no_new_privs;

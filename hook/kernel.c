@@ -9,14 +9,18 @@
  *                      profile is loaded (one lookup, not the whole list;
  *                      libapparmor's aa_query_label has no root parameter)
  *   policy/profiles/<NAME.N>/{name,mode}
- *               read:  one profile's name and mode, without rendering the
- *                      whole list (the directory is found once by readdir)
+ *   policy/namespaces/<NS>/profiles/<NAME.N>/{name,mode}
+ *               read:  one profile's name and mode (a profile of policy
+ *                      namespace NS, ":NS:NAME", in the second), without
+ *                      rendering the whole list (the directory is found
+ *                      once by readdir)
  *   features/   read:  what the kernel mediates (libapparmor aa_features_new);
  *                      kept for the rest of the boot in the run directory
  *                      when this is the kernel's own securityfs
  *   .replace    write: compiled policy to load or replace
  *                      (libapparmor aa_kernel_interface)
- *   .remove     write: the name of a profile to unload
+ *   .remove     write: the name of a profile to unload, or ":NS:" to
+ *                      unload a whole namespace
  *                      (libapparmor aa_kernel_interface_remove_policy)
  *
  * and for the calling task (libapparmor, which picks the path the kernel
@@ -46,6 +50,7 @@
 
 #include "cleanup.h"
 #include "aa-oci/kernel.h"
+#include "aa-oci/resolve.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
@@ -272,20 +277,47 @@ static int query_exists(struct aa_oci_kernel *k, const char *name)
 	return 0;
 }
 
+/* Where the profile directories of @label's namespace are, and @label's
+ * name within it: "policy/profiles" for the root namespace, else
+ * "policy/namespaces/NS/profiles" (NS as mangled for its directory). */
+static int profiles_dir(const char *label, char *buf, size_t size,
+			const char **ret_base)
+{
+	const char *ns;
+	size_t n;
+	char nsbuf[300], m[300];
+
+	if (!profile_label_split(label, &ns, &n, ret_base)) {
+		snprintf(buf, size, "policy/profiles");
+		return 0;
+	}
+	if (n >= sizeof(nsbuf))
+		return -EINVAL;
+	memcpy(nsbuf, ns, n);
+	nsbuf[n] = '\0';
+	mangle(nsbuf, m, sizeof(m));
+	if (!m[0] || snprintf(buf, size, "policy/namespaces/%s/profiles", m) >=
+			 (int)size)
+		return -EINVAL;
+	return 0;
+}
+
 static int dir_mode(struct aa_oci_kernel *k, const char *dir, const char *name,
 		    enum aa_oci_mode *ret_mode)
 {
-	char path[512], buf[512];
+	char path[1024], buf[512], parent[400];
+	const char *base;
 
 	if (strchr(dir, '/') || dir[0] == '.' ||
-	    snprintf(path, sizeof(path), "policy/profiles/%s/name", dir) >=
+	    profiles_dir(name, parent, sizeof(parent), &base) < 0 ||
+	    snprintf(path, sizeof(path), "%s/%s/name", parent, dir) >=
 		(int)sizeof(path))
 		return -EINVAL;
 	/* The directory may now hold another profile, or be gone. */
 	if (read_small(k->dirfd, path, buf, sizeof(buf)) < 0 ||
-	    strcmp(buf, name) != 0)
+	    strcmp(buf, base) != 0)
 		return -ESTALE;
-	snprintf(path, sizeof(path), "policy/profiles/%s/mode", dir);
+	snprintf(path, sizeof(path), "%s/%s/mode", parent, dir);
 	if (read_small(k->dirfd, path, buf, sizeof(buf)) < 0)
 		return -ESTALE;
 	*ret_mode = parse_mode(buf, buf + strlen(buf));
@@ -294,16 +326,18 @@ static int dir_mode(struct aa_oci_kernel *k, const char *dir, const char *name,
 
 static int find_dir(struct aa_oci_kernel *k, const char *name, char **ret_dir)
 {
-	char prefix[300], path[600], buf[512];
+	char prefix[300], path[1024], buf[512], parent[400];
+	const char *base;
 	size_t plen;
 	DIR *d;
 	struct dirent *de;
 	int fd, r = -ENOENT;
 
-	mangle(name, prefix, sizeof(prefix));
+	if (profiles_dir(name, parent, sizeof(parent), &base) < 0)
+		return -EINVAL;
+	mangle(base, prefix, sizeof(prefix));
 	plen = strlen(prefix);
-	fd = openat(k->dirfd, "policy/profiles",
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(k->dirfd, parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -318,9 +352,9 @@ static int find_dir(struct aa_oci_kernel *k, const char *name, char **ret_dir)
 		    !n[plen + 1] ||
 		    strspn(n + plen + 1, "0123456789") != strlen(n + plen + 1))
 			continue;
-		snprintf(path, sizeof(path), "policy/profiles/%s/name", n);
+		snprintf(path, sizeof(path), "%s/%s/name", parent, n);
 		if (read_small(k->dirfd, path, buf, sizeof(buf)) == 0 &&
-		    streq(buf, name)) {
+		    streq(buf, base)) {
 			*ret_dir = strdup(n);
 			r = *ret_dir ? 0 : -ENOMEM;
 			break;
@@ -355,6 +389,16 @@ int kernel_profile_state(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 	}
 	/* No policy/profiles (an older kernel, a stand-in): the list. */
 	return list_mode(k, name, ret_mode);
+}
+
+bool kernel_lazy_has(void *ctx, const char *name)
+{
+	struct aa_oci_kernel_lazy *lk = ctx;
+	enum aa_oci_mode mode;
+
+	if (!lk->k && kernel_open(lk->apparmorfs, &lk->k, NULL) < 0)
+		return false;
+	return kernel_profile_state(lk->k, lk->rd, name, &mode) == 0;
 }
 
 #define FEATURES_MEMO RUNDIR_FEATURES
@@ -531,8 +575,36 @@ int kernel_task_label(pid_t pid, char **ret_label, char **ret_mode)
 		return -errno;
 	/* libapparmor splits "NAME (MODE)": @mode points into @label. */
 	*ret_mode = mode ? strdup(mode) : NULL;
+	/* One spelling of a namespaced label, ":NS:NAME" (the kernel may
+	 * write ":NS://NAME"), as aa-oci records it. */
+	{
+		const char *ns, *base;
+		size_t n;
+
+		if (profile_label_split(label, &ns, &n, &base) &&
+		    strncmp(base, "//", 2) == 0)
+			memmove((char *)base, base + 2, strlen(base + 2) + 1);
+	}
 	*ret_label = label;
 	return 0;
+}
+
+/* Do labels @a (as the kernel wrote it) and @b name one profile? The
+ * kernel may write a namespaced one ":NS://NAME". */
+static bool label_eq(const char *a, const char *b)
+{
+	const char *ans, *bns, *abase, *bbase;
+	size_t an, bn;
+
+	if (streq(a, b))
+		return true;
+	if (!profile_label_split(a, &ans, &an, &abase) ||
+	    !profile_label_split(b, &bns, &bn, &bbase) || an != bn ||
+	    memcmp(ans, bns, an) != 0)
+		return false;
+	if (strncmp(abase, "//", 2) == 0)
+		abase += 2;
+	return streq(abase, bbase);
 }
 
 int kernel_set_exec_label(const char *name, bool stack)
@@ -548,14 +620,16 @@ int kernel_set_exec_label(const char *name, bool stack)
 		return -errno;
 	/* A stacked label reads "old//&name"; a plain one "name". */
 	r = -EPROTO;
-	if (strcmp(label, name) == 0)
+	if (label_eq(label, name))
 		r = 0;
 	else if (stack) {
-		size_t n = strlen(label), m = strlen(name);
+		const char *amp = strstr(label, "//&");
 
-		if (n > m + 3 && strcmp(label + n - m, name) == 0 &&
-		    memcmp(label + n - m - 3, "//&", 3) == 0)
-			r = 0;
+		while (amp && r < 0) {
+			if (label_eq(amp + 3, name))
+				r = 0;
+			amp = strstr(amp + 3, "//&");
+		}
 	}
 	free(label);
 	return r;

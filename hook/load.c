@@ -17,6 +17,7 @@
 #include "aa-oci/index.h"
 #include "aa-oci/load.h"
 #include "aa-oci/policy.h"
+#include "aa-oci/resolve.h"
 #include "aa-oci/rundir.h"
 #include "aa-oci/util.h"
 
@@ -192,7 +193,10 @@ int load_generate_text(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  */
 struct plan {
 	enum aa_oci_loader by;
-	const char *name; /* asked for; NULL for a whole file (sync) */
+	const char
+	    *name;	/* asked for (a label); NULL for a whole file (sync) */
+	const char *ns; /* the policy namespace it goes into; NULL: root */
+	char nsbuf[AA_OCI_NAMESPACE_NAME_MAX + 1];
 	enum aa_oci_mode mode;
 	char *source;	  /* the file; NULL when generated */
 	char *text;	  /* the generated text */
@@ -200,6 +204,26 @@ struct plan {
 	struct aa_oci_compiled c;
 	char **declared; /* every profile in c, children included */
 };
+
+/* The plan's namespace, from the label it loads (@label) or the one
+ * asked (@ns); NULL in the root namespace. */
+static int plan_namespace(struct plan *p, const char *label, const char *ns)
+{
+	size_t n = 0;
+
+	if (label && profile_label_split(label, &ns, &n, NULL))
+		;
+	else if (ns && ns[0])
+		n = strlen(ns);
+	else
+		return 0;
+	if (n >= sizeof(p->nsbuf))
+		return -EINVAL;
+	memcpy(p->nsbuf, ns, n);
+	p->nsbuf[n] = '\0';
+	p->ns = p->nsbuf;
+	return 0;
+}
 
 static void plan_free(struct plan *p)
 {
@@ -221,7 +245,8 @@ static int plan_compile(struct aa_oci_kernel *k,
 	compiled_free(&p->c);
 	strv_free(p->declared);
 	p->declared = NULL;
-	r = compile_policy(k, cfg, p->what, p->text, p->mode, &p->c, err);
+	r = compile_policy(k, cfg, p->what, p->text, p->mode, p->ns, &p->c,
+			   err);
 	if (r < 0)
 		return r;
 	r = load_policy_declared(p->c.buf, p->c.len, &p->declared);
@@ -229,10 +254,10 @@ static int plan_compile(struct aa_oci_kernel *k,
 		/* An entry that holds no readable policy (kept before
 		 * compile_policy checked what it stores): dropped, and the
 		 * source compiled again rather than refused on every start. */
-		compile_forget(k, cfg, p->what, p->text, p->mode);
+		compile_forget(k, cfg, p->what, p->text, p->mode, p->ns);
 		compiled_free(&p->c);
-		r = compile_policy(k, cfg, p->what, p->text, p->mode, &p->c,
-				   err);
+		r = compile_policy(k, cfg, p->what, p->text, p->mode, p->ns,
+				   &p->c, err);
 		if (r < 0)
 			return r;
 		if (!p->c.warning[0])
@@ -244,11 +269,6 @@ static int plan_compile(struct aa_oci_kernel *k,
 	}
 	if (r == -ENOENT)
 		return err_set(err, r, "%s defines no profile", p->what);
-	if (r == -EOPNOTSUPP)
-		return err_set(err, r,
-			       "%s loads into a policy namespace, which aa-oci "
-			       "does not manage; load it with apparmor_parser",
-			       p->what);
 	if (r == -EINVAL)
 		return err_set(
 		    err, r,
@@ -268,6 +288,7 @@ static int plan_check(const struct aa_oci_config *cfg, const struct plan *p,
 	struct aa_oci_plan_view v = {
 	    .by = p->by,
 	    .name = p->name,
+	    .ns = p->ns,
 	    .source = p->source,
 	    .what = p->what,
 	    .declared = p->declared,
@@ -284,7 +305,7 @@ static int commit(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	int r = kernel_replace_policy_buffer(k, p->c.buf, p->c.len);
 
 	if (r < 0 && p->c.from_cache) {
-		compile_forget(k, cfg, p->what, p->text, p->mode);
+		compile_forget(k, cfg, p->what, p->text, p->mode, p->ns);
 		r = plan_compile(k, cfg, p, err);
 		if (r == 0)
 			r = plan_check(cfg, p, err);
@@ -337,13 +358,17 @@ static int load_locked(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		       struct aa_oci_err *err)
 {
 	struct plan p = {.by = by, .name = name, .mode = mode};
+	const char *base = profile_label_base(name);
 	enum aa_oci_template t;
 	int r;
 
-	r = load_find_source(cfg, name, &p.source, err);
-	if (r == -ENOENT && generate_template_from_name(name, &t) == 0) {
+	if (plan_namespace(&p, name, NULL) < 0)
+		return err_set(err, -EINVAL, "\"%.300s\": namespace too long",
+			       name);
+	r = load_find_source(cfg, base, &p.source, err);
+	if (r == -ENOENT && generate_template_from_name(base, &t) == 0) {
 		err_clear(err);
-		r = load_generate_text(k, cfg, t, name, false, &p.text, err);
+		r = load_generate_text(k, cfg, t, base, false, &p.text, err);
 		if (r < 0)
 			return r;
 		ret->action = AA_OCI_LOAD_GENERATED;
@@ -421,19 +446,25 @@ static int load_copy_locked(struct aa_oci_kernel *k,
 {
 	struct plan p = {.by = by, .name = copy, .mode = AA_OCI_MODE_COMPLAIN};
 	_cleanup_free_ char *src = NULL;
+	const char *cbase = profile_label_base(copy);
 	enum aa_oci_template t;
 	int r;
 
+	/* Both are labels: the sources know them by their names. */
+	base = profile_label_base(base);
+	if (plan_namespace(&p, copy, NULL) < 0)
+		return err_set(err, -EINVAL, "\"%.300s\": namespace too long",
+			       copy);
 	r = load_find_source(cfg, base, &src, err);
 	if (r == -ENOENT && generate_template_from_name(base, &t) == 0) {
 		err_clear(err);
-		r = load_generate_text(k, cfg, t, copy, false, &p.text, err);
+		r = load_generate_text(k, cfg, t, cbase, false, &p.text, err);
 		ret->action = AA_OCI_LOAD_GENERATED;
 		p.what = generate_template_name(t);
 	} else if (r == 0) {
 		r = policy_source(src, err);
 		if (r == 0)
-			r = copy_text(src, base, copy, &p.text, err);
+			r = copy_text(src, base, cbase, &p.text, err);
 		ret->action = AA_OCI_LOAD_FILE;
 		p.what = src;
 	}
@@ -662,7 +693,8 @@ static int policy_names(const void *buf, size_t len, bool children,
 {
 	const unsigned char *p = buf, *end = p + len;
 	const unsigned char *name = NULL; /* the last AA_NAME, if just read */
-	size_t name_len = 0, n = 0;
+	const unsigned char *ns = NULL;	  /* the header's namespace, if any */
+	size_t name_len = 0, n = 0, ns_len = 0;
 	bool want_profile = false;
 	char **names = NULL;
 	int depth = 0, r = -EBADMSG;
@@ -723,13 +755,24 @@ static int policy_names(const void *buf, size_t len, bool children,
 			    memchr(val, '\0', vlen - 1))
 				goto out;
 			if (children || !memmem(val, vlen - 1, "//", 2)) {
+				_cleanup_free_ char *label = NULL;
+
 				for (size_t i = 0; i + 1 < vlen; i++)
 					if (val[i] < 0x20 || val[i] == 0x7f) {
 						r = -EINVAL;
 						goto out;
 					}
-				r = strv_add(&names, &n, (const char *)val,
-					     vlen - 1);
+				/* In a namespace: its label ":NS:NAME". */
+				if (ns && asprintf(&label, ":%.*s:%s",
+						   (int)ns_len, ns, val) < 0) {
+					r = -ENOMEM;
+					goto out;
+				}
+				r = label
+					? strv_add(&names, &n, label,
+						   strlen(label))
+					: strv_add(&names, &n,
+						   (const char *)val, vlen - 1);
 				if (r < 0)
 					goto out;
 				r = -EBADMSG;
@@ -739,12 +782,27 @@ static int policy_names(const void *buf, size_t len, bool children,
 		    name_len == sizeof("profile") &&
 		    memcmp(name, "profile", name_len) == 0)
 			want_profile = true;
+		/* Each profile's header may name a namespace: a plain name
+		 * (no control byte, no ':' that would nest another). */
 		if (code == AA_STRING && depth == 0 && name &&
 		    name_len == sizeof("namespace") &&
 		    memcmp(name, "namespace", name_len) == 0) {
-			r = -EOPNOTSUPP;
-			goto out;
+			if (vlen < 2 || val[vlen - 1] ||
+			    memchr(val, '\0', vlen - 1) ||
+			    memchr(val, ':', vlen - 1))
+				goto out;
+			for (size_t i = 0; i + 1 < vlen; i++)
+				if (val[i] < 0x20 || val[i] == 0x7f) {
+					r = -EINVAL;
+					goto out;
+				}
+			ns = val;
+			ns_len = vlen - 1;
 		}
+		if (code == AA_U32 && depth == 0 && name &&
+		    name_len == sizeof("version") &&
+		    memcmp(name, "version", name_len) == 0)
+			ns = NULL; /* the next profile's header */
 		if (code == AA_NAME) {
 			name = val;
 			name_len = vlen;
@@ -777,8 +835,9 @@ int load_policy_declared(const void *buf, size_t len, char ***ret_names)
 
 static int load_file_locked(struct aa_oci_kernel *k,
 			    const struct aa_oci_config *cfg, const char *path,
-			    enum aa_oci_mode mode, char ***ret_names,
-			    char ***ret_fresh, struct aa_oci_err *err)
+			    enum aa_oci_mode mode, const char *ns,
+			    char ***ret_names, char ***ret_fresh,
+			    struct aa_oci_err *err)
 {
 	struct plan p = {.by = AA_OCI_BY_SYNC, .mode = mode, .what = path};
 	char **names = NULL, **fresh = NULL, **before = NULL;
@@ -788,6 +847,9 @@ static int load_file_locked(struct aa_oci_kernel *k,
 
 	/* What the kernel has before (under the lock, so no aa-oci load runs
 	 * meanwhile) tells which of the profiles this load brings in. */
+	if (plan_namespace(&p, NULL, ns) < 0)
+		return err_set(err, -EINVAL, "namespace \"%.100s\" is too long",
+			       ns);
 	r = kernel_profile_list(k, &before);
 	if (r < 0)
 		return err_set(err, r, "cannot read %s/profiles: %s",
@@ -837,8 +899,8 @@ out:
 }
 
 int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
-	      const char *path, enum aa_oci_mode mode, char ***ret_names,
-	      char ***ret_fresh, struct aa_oci_err *err)
+	      const char *path, enum aa_oci_mode mode, const char *ns,
+	      char ***ret_names, char ***ret_fresh, struct aa_oci_err *err)
 {
 	_cleanup_close_ int lock = -1;
 	int r;
@@ -846,7 +908,8 @@ int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	r = lock_take(cfg, &lock, err);
 	if (r < 0)
 		return r;
-	return load_file_locked(k, cfg, path, mode, ret_names, ret_fresh, err);
+	return load_file_locked(k, cfg, path, mode, ns, ret_names, ret_fresh,
+				err);
 }
 
 int load_unload_unused(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
@@ -912,5 +975,44 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		return err_set(err, r,
 			       "the kernel refused to unload \"%s\": %s", name,
 			       strerror(-r));
+	return 0;
+}
+
+int load_unload_namespace(struct aa_oci_kernel *k,
+			  const struct aa_oci_config *cfg, size_t *ret_n,
+			  struct aa_oci_err *err)
+{
+	_cleanup_close_ int lock = -1;
+	_cleanup_free_ char *all = NULL;
+	const char *ns = cfg->profile_namespace;
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!ns || !ns[0])
+		return err_set(err, -EINVAL,
+			       "profile_namespace is empty in the config file, "
+			       "so aa-oci has no namespace to unload; name the "
+			       "profiles instead");
+	if (profile_label_make(ns, "", &all) < 0)
+		return -ENOMEM;
+	r = lock_take(cfg, &lock, err);
+	if (r < 0)
+		return r;
+	/* ":NS:" to .remove: the namespace and every profile in it. */
+	r = kernel_remove_profile(k, all);
+	if (r < 0 && r != -ENOENT)
+		return err_set(err, r,
+			       "the kernel refused to unload namespace \"%s\": "
+			       "%s",
+			       ns, strerror(-r));
+	if (rundir_loaded_list(cfg->rundir, &names) == 0)
+		for (char **l = names; l && *l; l++)
+			if (strncmp(*l, all, strlen(all)) == 0) {
+				rundir_loaded_drop(cfg->rundir, *l);
+				n++;
+			}
+	strv_free(names);
+	*ret_n = n;
 	return 0;
 }

@@ -93,7 +93,7 @@ int manage_reload(const char *cmd, int argc, char **argv)
 		struct aa_oci_load_result res = {0};
 
 		err_clear(&err);
-		r = profile_name_validate(*n, &err);
+		r = profile_label_validate(*n, cfg.profile_namespace, &err);
 		if (r == 0)
 			r = load_again(k, &cfg, *n, want, force, &res, &err);
 		if (r < 0) {
@@ -110,6 +110,98 @@ int manage_reload(const char *cmd, int argc, char **argv)
 		load_result_free(&res);
 	}
 	strv_free(TAKE_PTR(all));
+	kernel_close(k);
+	config_free(&cfg);
+	return failed ? 1 : 0;
+}
+
+/* aa-oci unload [--force] NAME..., aa-oci unload --all */
+int manage_unload(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'A'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"apparmorfs", required_argument, NULL, 'a'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *apparmorfs = AA_OCI_APPARMORFS;
+	const char *config_path = AA_OCI_CONFIG_FILE;
+	bool config_required = false, force = false, all = false;
+	struct aa_oci_config cfg = {0};
+	struct aa_oci_err err = {0};
+	struct aa_oci_kernel *k = NULL;
+	int c, r, failed = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'A':
+			all = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'a':
+			apparmorfs = optarg;
+			break;
+		case 'c':
+			config_path = optarg;
+			config_required = true;
+			break;
+		case 'h':
+			return usage_hint("unload");
+		default:
+			return 2;
+		}
+	}
+	if (all == (optind < argc)) {
+		log_error("unload: name the profiles, or give --all (aa-oci's "
+			  "policy namespace, at once)");
+		return 2;
+	}
+	r = config_load(config_path, config_required, &cfg, &err);
+	if (r == 0)
+		r = kernel_open(apparmorfs, &k, &err);
+	if (r < 0) {
+		log_error("unload: %s", err.text);
+		config_free(&cfg);
+		return 1;
+	}
+	if (all) {
+		size_t n = 0;
+
+		r = load_unload_namespace(k, &cfg, &n, &err);
+		if (r < 0) {
+			log_error("unload: %s", err.text);
+			failed++;
+		} else {
+			printf(":%s: unloaded (%zu profile%s aa-oci had "
+			       "recorded)\n",
+			       cfg.profile_namespace, n, n == 1 ? "" : "s");
+		}
+	}
+	for (int i = optind; !all && i < argc; i++) {
+		const char *name = argv[i];
+		struct aa_oci_loaded rec = {0};
+
+		err_clear(&err);
+		r = profile_label_validate(name, cfg.profile_namespace, &err);
+		if (r == 0 && !force &&
+		    rundir_loaded_get(cfg.rundir, name, &rec) < 0)
+			r = err_set(&err, -EPERM,
+				    "aa-oci did not load it; add --force to "
+				    "unload it anyway");
+		rundir_loaded_free(&rec);
+		if (r == 0)
+			r = load_unload(k, &cfg, name, &err);
+		if (r < 0) {
+			log_error("unload: profile \"%s\": %s", name, err.text);
+			failed++;
+		} else {
+			printf("%s: unloaded\n", name);
+		}
+	}
 	kernel_close(k);
 	config_free(&cfg);
 	return failed ? 1 : 0;
@@ -257,8 +349,12 @@ int manage_logs(int argc, char **argv)
 struct collect {
 	struct aa_oci_audit_event *ev;
 	size_t n;
-	char *profile; /* the profile the records are of (a copy's base) */
-	bool mixed;    /* records of more than one profile */
+	char *profile;	    /* the profile the records are of (a copy's base),
+			     * by its name within its namespace */
+	bool mixed;	    /* records of more than one profile */
+	const char *cfg_ns; /* aa-oci's profile_namespace ("": none) */
+	int in_ns;	    /* -1 none yet; 1 the records are of a profile in
+			     * cfg_ns (where the wrappers load), 0 root */
 };
 
 static char *dup0(const char *s)
@@ -277,8 +373,13 @@ static int collect_one(const struct aa_oci_audit_event *e,
 	(void)a;
 	if (e->kind != AA_OCI_AUDIT_DENIED && e->kind != AA_OCI_AUDIT_ALLOWED)
 		return 0;
-	if (!e->profile || e->namespace)
+	/* aa-oci's own namespace or the root one; not another's. */
+	if (!e->profile ||
+	    (e->namespace && (!c->cfg_ns || !streq(e->namespace, c->cfg_ns))))
 		return 0;
+	if (c->in_ns >= 0 && c->in_ns != (e->namespace != NULL))
+		c->mixed = true;
+	c->in_ns = e->namespace != NULL;
 	/* A per-container copy's records are rules for its base profile. */
 	prof = policy_copy_parse(e->profile, &base, NULL)
 		   ? strndup(e->profile, base)
@@ -389,6 +490,8 @@ int manage_suggest(int argc, char **argv)
 	r = config_load(s.config_path, s.config_required, &cfg, &err);
 	if (r < 0)
 		goto out;
+	col.cfg_ns = cfg.profile_namespace;
+	col.in_ns = -1;
 	s.o.each = collect_one;
 	s.o.each_ud = &col;
 	r = logs_run(&s.o, &cfg, stdout, &err);
@@ -458,13 +561,18 @@ int manage_suggest(int argc, char **argv)
 	}
 	if (reload) {
 		struct aa_oci_load_result res = {0};
+		_cleanup_free_ char *label = NULL;
 
-		r = kernel_open(s.apparmorfs, &k, &err);
+		/* Loaded again where the records came from. */
+		r = profile_label_make(col.in_ns == 1 ? cfg.profile_namespace
+						      : NULL,
+				       col.profile, &label);
 		if (r == 0)
-			r = load_again(k, &cfg, col.profile, NULL, force, &res,
-				       &err);
+			r = kernel_open(s.apparmorfs, &k, &err);
 		if (r == 0)
-			printf("# %s: loaded again (%s)\n", col.profile,
+			r = load_again(k, &cfg, label, NULL, force, &res, &err);
+		if (r == 0)
+			printf("# %s: loaded again (%s)\n", label,
 			       mode_name(res.mode));
 		load_result_free(&res);
 	}

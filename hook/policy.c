@@ -93,13 +93,28 @@ bool policy_copy_base(const char *name, const char *id, char **ret_base)
 	return true;
 }
 
+/* Is @have the label of @name in namespace @ns (NULL: root)? */
+static bool label_is(const char *have, const char *ns, const char *name)
+{
+	size_t n = ns ? strlen(ns) : 0;
+
+	if (!have)
+		return false;
+	if (ns && (have[0] != ':' || strncmp(have + 1, ns, n) != 0 ||
+		   have[n + 1] != ':'))
+		return false;
+	return streq(ns ? have + n + 2 : have, name);
+}
+
 /* A hook cannot change the label the runtime applies: what is asked
- * outside process.apparmorProfile must be what it holds. */
+ * outside process.apparmorProfile must be what it holds (in namespace
+ * @ns, where that label points). */
 static int hook_applies(struct aa_oci_decision *d,
 			const struct aa_oci_spec *spec, const char *id,
-			struct aa_oci_err *err)
+			const char *ns, struct aa_oci_err *err)
 {
 	const char *have = spec->apparmor_profile;
+	_cleanup_free_ char *want = NULL;
 
 	/* Complain for this container alone runs under its private copy,
 	 * which only the label the runtime applies can name. */
@@ -108,7 +123,7 @@ static int hook_applies(struct aa_oci_decision *d,
 		_cleanup_free_ char *copy = NULL;
 
 		if (have && policy_copy_name(d->profile, id, &copy) == 0 &&
-		    streq(have, copy)) {
+		    label_is(have, ns, copy)) {
 			d->copy = TAKE_PTR(copy);
 			return 0;
 		}
@@ -131,8 +146,10 @@ static int hook_applies(struct aa_oci_decision *d,
 				       d->origin, have);
 		return 0;
 	}
-	if (have && streq(have, d->profile))
+	if (label_is(have, ns, d->profile))
 		return 0;
+	if (profile_label_make(ns, d->profile, &want) < 0)
+		return -ENOMEM;
 	if (have)
 		return err_set(
 		    err, -EPERM,
@@ -140,17 +157,19 @@ static int hook_applies(struct aa_oci_decision *d,
 		    "which the runtime would apply instead; "
 		    "set process.apparmorProfile to \"%s\" or run the "
 		    "container through aa-oci-runtime",
-		    d->origin, have, d->profile);
+		    d->origin, have, want);
 	return err_set(err, -EPERM,
 		       "%s asks for it but process.apparmorProfile is empty, "
 		       "so the runtime would not apply it; "
 		       "set process.apparmorProfile to \"%s\" or run the "
 		       "container through aa-oci-runtime",
-		       d->origin, d->profile);
+		       d->origin, want);
 }
 
-/* A wrapper writes the asked value into process.apparmorProfile, over an
- * engine's default but never over another explicit profile. */
+/* A wrapper writes the asked label into process.apparmorProfile, over an
+ * engine's default but never over another explicit profile; a name the
+ * engine wrote there that the wrapper loads into its namespace is written
+ * with the namespace. */
 static int runtime_writes(struct aa_oci_decision *d,
 			  const struct aa_oci_spec *spec,
 			  struct aa_oci_err *err)
@@ -163,10 +182,13 @@ static int runtime_writes(struct aa_oci_decision *d,
 	d->write = NULL;
 	switch (d->source) {
 	case AA_OCI_SOURCE_NONE:
-	case AA_OCI_SOURCE_SPEC:
 	case AA_OCI_SOURCE_COMMAND:
 	case AA_OCI_SOURCE_LXC:
 		return 0;
+	case AA_OCI_SOURCE_SPEC:
+		if (!want || (have && streq(have, want)))
+			return 0;
+		break;
 	case AA_OCI_SOURCE_DEFAULT:
 		/* Only reached when process.apparmorProfile is empty. */
 		break;
@@ -185,6 +207,62 @@ static int runtime_writes(struct aa_oci_decision *d,
 		break;
 	}
 	d->write = want;
+	return 0;
+}
+
+/*
+ * The namespace a decision's profile lives in (NULL: the root namespace).
+ * A hook and LXC cannot change the label, so theirs is where the label
+ * they were given points. A wrapper (runtime, exec) loads what a container
+ * asks for into profile_namespace, except a name asked for without the
+ * namespace that the root namespace has (an engine's default, a profile
+ * loaded by hand or by `aa-oci sync`): the container runs under it where
+ * it is, as the runtime alone would; so does an engine's default that
+ * process.apparmorProfile names. A per-container copy is always
+ * aa-oci's own, in the namespace.
+ */
+static const char *placement(const struct aa_oci_ask *ask,
+			     const struct aa_oci_config *cfg,
+			     const struct aa_oci_decision *d, bool in_ns)
+{
+	const char *ns = cfg->profile_namespace;
+
+	if (!ns || !ns[0] || !d->profile)
+		return NULL;
+	if (in_ns)
+		return ns;
+	if (ask->fe != AA_OCI_BY_RUNTIME && ask->fe != AA_OCI_BY_EXEC)
+		return NULL;
+	if (d->copy)
+		return ns;
+	if (d->source == AA_OCI_SOURCE_SPEC &&
+	    resolve_engine_default(d->profile))
+		return NULL;
+	if (ask->root_has && ask->root_has(ask->ctx, d->profile))
+		return NULL;
+	return ns;
+}
+
+/* @d's profile and copy, names so far, as labels in namespace @ns. */
+static int make_labels(struct aa_oci_decision *d, const char *ns)
+{
+	char *l;
+
+	if (!ns)
+		return 0;
+	if (d->profile) {
+		if (profile_label_make(ns, d->profile, &l) < 0)
+			return -ENOMEM;
+		free(d->profile);
+		d->profile = l;
+	}
+	if (d->copy) {
+		if (profile_label_make(ns, d->copy, &l) < 0)
+			return -ENOMEM;
+		free(d->copy);
+		d->copy = l;
+	}
+	d->ns = ns;
 	return 0;
 }
 
@@ -287,25 +365,29 @@ static int decide_lxc(const struct aa_oci_ask *ask, struct aa_oci_decision *d,
 /* aa-oci-exec --profile VALUE [--mode MODE]. */
 static int decide_command(const struct aa_oci_ask *ask,
 			  const struct aa_oci_config *cfg,
-			  struct aa_oci_decision *d, struct aa_oci_err *err)
+			  struct aa_oci_decision *d, bool *ret_in_ns,
+			  struct aa_oci_err *err)
 {
 	d->source = AA_OCI_SOURCE_COMMAND;
 	d->origin = strdup("--profile");
 	if (!d->origin)
 		return -ENOMEM;
-	return resolve_value(ask->value, cfg, &d->profile, &d->unconfined, err);
+	return resolve_value(ask->value, cfg, &d->profile, &d->unconfined,
+			     ret_in_ns, err);
 }
 
 int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 		  struct aa_oci_decision *ret, struct aa_oci_err *err)
 {
 	struct aa_oci_decision d = {0};
+	const char *ns = NULL;
+	bool in_ns = false;
 	int r;
 
 	if (ask->fe == AA_OCI_BY_LXC) {
 		r = decide_lxc(ask, &d, err);
 	} else if (ask->value) {
-		r = decide_command(ask, cfg, &d, err);
+		r = decide_command(ask, cfg, &d, &in_ns, err);
 	} else if (ask->spec) {
 		struct aa_oci_request req = {0};
 
@@ -316,9 +398,32 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 		d.unconfined = req.unconfined;
 		d.mode = req.mode;
 		d.mode_asked = req.mode_asked;
+		in_ns = req.in_namespace;
 		resolve_request_free(&req);
 	} else {
 		r = 0; /* nothing given: nothing asked */
+	}
+	/* A hook's label is process.apparmorProfile, whatever else asked;
+	 * asked in the namespace, that label must be there too. */
+	if (r == 0 && ask->fe == AA_OCI_BY_HOOK) {
+		const char *have = ask->spec->apparmor_profile, *lns;
+		bool asked = in_ns;
+		size_t n;
+
+		in_ns = have && profile_label_split(have, &lns, &n, NULL) &&
+			cfg->profile_namespace &&
+			strlen(cfg->profile_namespace) == n &&
+			strncmp(lns, cfg->profile_namespace, n) == 0;
+		if (asked && !in_ns)
+			r = err_set(
+			    err, -EPERM,
+			    "%s asks for \":%s:%s\" but "
+			    "process.apparmorProfile is \"%.64s\", which "
+			    "the runtime would apply instead; make them "
+			    "agree or run the container through "
+			    "aa-oci-runtime",
+			    d.origin, cfg->profile_namespace, d.profile,
+			    have ? have : "");
 	}
 	if (r == 0 && ask->mode) {
 		if (streq(ask->mode, "enforce"))
@@ -349,7 +454,8 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 	if (r == 0 && !d.skipped)
 		r = gates(&d, cfg, err);
 	if (r == 0 && ask->fe == AA_OCI_BY_HOOK)
-		r = hook_applies(&d, ask->spec, ask->id, err);
+		r = hook_applies(&d, ask->spec, ask->id,
+				 in_ns ? cfg->profile_namespace : NULL, err);
 	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME && d.profile &&
 	    d.mode_asked && d.mode == AA_OCI_MODE_COMPLAIN && !d.copy) {
 		r = policy_copy_name(d.profile, ask->id, &d.copy);
@@ -358,6 +464,10 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 				    "complain mode is per container, and this "
 				    "create names no container id (or one that "
 				    "makes no profile name); give the id");
+	}
+	if (r == 0) {
+		ns = placement(ask, cfg, &d, in_ns);
+		r = make_labels(&d, ns);
 	}
 	if (r == 0 && ask->fe == AA_OCI_BY_RUNTIME)
 		r = runtime_writes(&d, ask->spec, err);
@@ -455,8 +565,31 @@ int policy_check(const struct aa_oci_plan_view *p,
 	bool named = false, other = false;
 
 	(void)cfg;
-	if (!p->name)
-		return 0; /* sync: the administrator's files, all of them */
+	if (!p->name) {
+		/* sync: the administrator's files, all of their names, in the
+		 * namespace it loads into. */
+		for (char *const *n = p->declared; *n; n++) {
+			const char *ns;
+			size_t len;
+			bool in = profile_label_split(*n, &ns, &len, NULL);
+
+			if (in != (p->ns != NULL) ||
+			    (in && (strlen(p->ns) != len ||
+				    strncmp(ns, p->ns, len) != 0)))
+				return err_set(
+				    err, -EOPNOTSUPP,
+				    "%s declares \"%.128s\", %s; aa-oci sync "
+				    "loads a directory into %s%s%s: move the "
+				    "file or name the profile without one",
+				    p->what, *n,
+				    in ? "in a policy namespace of its own"
+				       : "outside the namespace",
+				    p->ns ? "namespace \""
+					  : "the root namespace",
+				    p->ns ? p->ns : "", p->ns ? "\"" : "");
+		}
+		return 0;
+	}
 	for (char *const *n = p->declared; *n; n++) {
 		size_t len = strlen(p->name);
 

@@ -41,6 +41,12 @@ int profile_name_validate(const char *name, struct aa_oci_err *err)
 		    err, -EINVAL,
 		    "\"unconfined\" is the kernel's label for no profile, not "
 		    "a profile name; ask for unconfined itself");
+	if (name[0] == ':')
+		return err_set(err, -EINVAL,
+			       "profile name \"%.64s\" names a policy "
+			       "namespace, which only aa-oci chooses (its "
+			       "profile_namespace); ask for the profile's name",
+			       name);
 	if (!name_first((unsigned char)name[0]))
 		return err_set(err, -EINVAL,
 			       "profile name \"%.64s\" must start with a "
@@ -57,17 +63,111 @@ int profile_name_validate(const char *name, struct aa_oci_err *err)
 	return 0;
 }
 
-int resolve_value(const char *value, const struct aa_oci_config *cfg,
-		  char **ret_name, bool *ret_unconfined, struct aa_oci_err *err)
+int profile_namespace_validate(const char *ns, struct aa_oci_err *err)
 {
-	const char *name = value;
+	size_t len = strnlen(ns, AA_OCI_NAMESPACE_NAME_MAX + 1);
+
+	if (len == 0)
+		return err_set(err, -EINVAL, "namespace name is empty");
+	if (len > AA_OCI_NAMESPACE_NAME_MAX)
+		return err_set(err, -EINVAL,
+			       "namespace name is longer than %d bytes",
+			       AA_OCI_NAMESPACE_NAME_MAX);
+	if (!name_first((unsigned char)ns[0]))
+		return err_set(err, -EINVAL,
+			       "namespace name \"%.64s\" must start with a "
+			       "letter, digit or '_'",
+			       ns);
+	for (size_t i = 1; i < len; i++)
+		if (!name_rest((unsigned char)ns[i]) || ns[i] == '+')
+			return err_set(
+			    err, -EINVAL,
+			    "namespace name has a character that is not "
+			    "allowed (byte 0x%02x at %zu); use letters, "
+			    "digits, '_', '.', '-'",
+			    (unsigned char)ns[i], i);
+	return 0;
+}
+
+bool profile_label_split(const char *label, const char **ret_ns,
+			 size_t *ret_ns_len, const char **ret_base)
+{
+	const char *end = label[0] == ':' ? strchr(label + 1, ':') : NULL;
+	bool ns = end && end > label + 1 && end[1];
+
+	if (ret_ns)
+		*ret_ns = ns ? label + 1 : NULL;
+	if (ret_ns_len)
+		*ret_ns_len = ns ? (size_t)(end - label - 1) : 0;
+	if (ret_base)
+		*ret_base = ns ? end + 1 : label;
+	return ns;
+}
+
+const char *profile_label_base(const char *label)
+{
+	const char *base;
+
+	profile_label_split(label, NULL, NULL, &base);
+	return base;
+}
+
+int profile_label_make(const char *ns, const char *name, char **ret)
+{
+	int n = ns && ns[0] ? asprintf(ret, ":%s:%s", ns, name)
+			    : asprintf(ret, "%s", name);
+
+	return n < 0 ? -ENOMEM : 0;
+}
+
+int profile_label_validate(const char *label, const char *ns,
+			   struct aa_oci_err *err)
+{
+	size_t n = ns ? strlen(ns) : 0;
+
+	if (n && label[0] == ':' && strncmp(label + 1, ns, n) == 0 &&
+	    label[n + 1] == ':')
+		return profile_name_validate(label + n + 2, err);
+	return profile_name_validate(label, err);
+}
+
+/*
+ * @value with the configured namespace's prefix ":NS:" taken off (into
+ * *@ret_in_namespace). Any other ':' stays, for profile_name_validate to
+ * refuse: a tenant names a profile, never a namespace.
+ */
+static const char *strip_namespace(const char *value,
+				   const struct aa_oci_config *cfg,
+				   bool *ret_in_namespace)
+{
+	const char *ns = cfg->profile_namespace;
+	size_t n = ns ? strlen(ns) : 0;
+
+	*ret_in_namespace = false;
+	if (n && value[0] == ':' && strncmp(value + 1, ns, n) == 0 &&
+	    value[n + 1] == ':') {
+		*ret_in_namespace = true;
+		return value + n + 2;
+	}
+	return value;
+}
+
+int resolve_value(const char *value, const struct aa_oci_config *cfg,
+		  char **ret_name, bool *ret_unconfined, bool *ret_in_namespace,
+		  struct aa_oci_err *err)
+{
+	const char *name;
+	bool in_ns;
 	int r;
 
 	if (streq(value, "unconfined")) {
 		*ret_name = NULL;
 		*ret_unconfined = true;
+		*ret_in_namespace = false;
 		return 0;
 	}
+	value = strip_namespace(value, cfg, &in_ns);
+	name = value;
 	if (streq(value, "runtime/default")) {
 		name = cfg->runtime_default;
 		if (!name || !name[0])
@@ -84,6 +184,7 @@ int resolve_value(const char *value, const struct aa_oci_config *cfg,
 	if (!*ret_name)
 		return -ENOMEM;
 	*ret_unconfined = false;
+	*ret_in_namespace = in_ns;
 	return 0;
 }
 
@@ -245,10 +346,13 @@ int resolve_request(const struct aa_oci_state *state,
 		if (streq(spec->apparmor_profile, "unconfined")) {
 			req.unconfined = true;
 		} else {
-			r = profile_name_validate(spec->apparmor_profile, err);
+			const char *name = strip_namespace(
+			    spec->apparmor_profile, cfg, &req.in_namespace);
+
+			r = profile_name_validate(name, err);
 			if (r < 0)
 				goto fail;
-			req.profile = strdup(spec->apparmor_profile);
+			req.profile = strdup(name);
 			if (!req.profile) {
 				r = -ENOMEM;
 				goto fail;
@@ -270,7 +374,8 @@ int resolve_request(const struct aa_oci_state *state,
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = resolve_value(value, cfg, &req.profile, &req.unconfined, err);
+	r = resolve_value(value, cfg, &req.profile, &req.unconfined,
+			  &req.in_namespace, err);
 	if (r < 0)
 		goto fail;
 	*ret = req;

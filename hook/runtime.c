@@ -353,6 +353,8 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 	struct aa_oci_bundle_config conf = {.dirfd = -1};
 	struct aa_oci_spec spec = {0};
 	struct aa_oci_decision d = {0};
+	struct aa_oci_kernel_lazy lk = {.apparmorfs = apparmorfs,
+					.rd = cfg->rundir};
 	struct aa_oci_kernel *k = NULL;
 	int r;
 
@@ -366,8 +368,11 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 		goto out;
 	r = policy_decide(&(struct aa_oci_ask){.fe = AA_OCI_BY_RUNTIME,
 					       .spec = &spec,
-					       .id = id},
+					       .id = id,
+					       .root_has = kernel_lazy_has,
+					       .ctx = &lk},
 			  cfg, &d, err);
+	k = TAKE_PTR(lk.k);
 	if (d.profile && !(ret->profile = strdup(d.profile)))
 		r = -ENOMEM;
 	if (r < 0)
@@ -378,7 +383,8 @@ int runtime_prepare(const char *apparmorfs, const struct aa_oci_config *cfg,
 	/* Load before writing: a config.json that names a profile the
 	 * kernel does not have is exactly what fails today. */
 	if (d.profile) {
-		r = kernel_open(apparmorfs, &k, err);
+		if (!k)
+			r = kernel_open(apparmorfs, &k, err);
 		if (r < 0)
 			goto out;
 		if (d.copy)

@@ -42,10 +42,12 @@ struct tracked {
 
 struct dir {
 	char *path;
-	int wd;	      /* inotify watch, -1 when not watched */
-	bool dirty;   /* an event came; rescan it */
-	bool missing; /* reported as missing; not again until it is back */
-	bool known;   /* the last scan read it whole, or found it gone */
+	int wd;		/* inotify watch, -1 when not watched */
+	bool dirty;	/* an event came; rescan it */
+	bool missing;	/* reported as missing; not again until it is back */
+	bool known;	/* the last scan read it whole, or found it gone */
+	const char *ns; /* the policy namespace its profiles go into; NULL:
+			 * the root namespace */
 };
 
 /* A directory holding files the profiles include (local overrides,
@@ -221,8 +223,8 @@ static int load_one(struct aa_oci_sync *s, struct tracked *t, uint64_t h)
 	bool again = t->loaded;
 	int r;
 
-	r = load_file(s->k, s->cfg, t->path, s->opts.mode, &names, &fresh,
-		      &err);
+	r = load_file(s->k, s->cfg, t->path, s->opts.mode, s->dirs[t->dir].ns,
+		      &names, &fresh, &err);
 	t->hash = h;
 	t->hash_ok = final_error(r);
 	t->acted = true;
@@ -828,13 +830,23 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	     struct aa_oci_sync **ret, struct aa_oci_err *err)
 {
 	struct aa_oci_sync *s;
-	size_t n = 0;
+	size_t n = 0, nroot = 0;
+	const char *ns = cfg->profile_namespace;
 	int r;
 
 	while (dirs && dirs[n])
 		n++;
+	nroot = n;
+	while (opts->ns_dirs && opts->ns_dirs[n - nroot])
+		n++;
 	if (n == 0)
 		return err_set(err, -EINVAL, "no profile directory given");
+	if (n > nroot && (!ns || !ns[0]))
+		return err_set(err, -EINVAL,
+			       "--namespaced %s: profile_namespace is empty in "
+			       "the config file; set it, or sync the directory "
+			       "into the root namespace",
+			       opts->ns_dirs[0]);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -848,12 +860,14 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		goto fail;
 	}
 	for (size_t i = 0; i < n; i++) {
+		const char *arg =
+		    i < nroot ? dirs[i] : opts->ns_dirs[i - nroot];
 		char *p;
 		bool dup = false;
 
-		r = dir_path(dirs[i], &p);
+		r = dir_path(arg, &p);
 		if (r < 0) {
-			err_set(err, r, "%s: %s", dirs[i], strerror(-r));
+			err_set(err, r, "%s: %s", arg, strerror(-r));
 			goto fail;
 		}
 		if (!record_printable(p)) {
@@ -862,13 +876,25 @@ int sync_new(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 				    "directory name with a control character");
 			goto fail;
 		}
-		for (size_t j = 0; j < s->ndirs; j++)
-			dup |= streq(s->dirs[j].path, p);
+		for (size_t j = 0; j < s->ndirs && !dup; j++) {
+			dup = streq(s->dirs[j].path, p);
+			if (dup && (s->dirs[j].ns != NULL) != (i >= nroot)) {
+				free(p);
+				r = err_set(
+				    err, -EINVAL,
+				    "%s is named both with and without "
+				    "--namespaced; its profiles go into "
+				    "one namespace",
+				    arg);
+				goto fail;
+			}
+		}
 		if (dup) {
 			free(p);
 			continue;
 		}
-		s->dirs[s->ndirs++] = (struct dir){.path = p, .wd = -1};
+		s->dirs[s->ndirs++] = (struct dir){
+		    .path = p, .wd = -1, .ns = i >= nroot ? ns : NULL};
 	}
 
 	/* The directory descriptor belongs to cfg->rundir. */

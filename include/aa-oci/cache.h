@@ -34,6 +34,7 @@ struct aa_oci_cache_inputs {
 	const char *include_dir; /* where <...> includes are found */
 	aa_features *features;
 	enum aa_oci_mode mode;
+	const char *ns; /* the policy namespace (apparmor_parser -n); NULL */
 	const char *memo_dir; /* where keys are memoized by stat, or NULL */
 };
 

@@ -33,12 +33,14 @@ struct aa_oci_compiled {
 /*
  * compile_run - compile @src with the configured apparmor_parser into the
  * file @out, for the kernel features under @apparmorfs, forcing complain
- * mode when asked. No shell; the parser is killed after parser_timeout_ms.
- * Returns: 0, or -errno with the parser's own message in @err.
+ * mode when asked, into policy namespace @ns (NULL: none; the parser's
+ * --namespace, which names it in the policy's header). No shell; the parser is
+ * killed after parser_timeout_ms. Returns: 0, or -errno with the parser's own
+ * message in @err.
  */
 int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
-		const char *src, enum aa_oci_mode mode, const char *out,
-		struct aa_oci_err *err);
+		const char *src, enum aa_oci_mode mode, const char *ns,
+		const char *out, struct aa_oci_err *err);
 
 /*
  * compile_policy - the binary policy for @src_path (or for @src_text, a
@@ -50,8 +52,8 @@ int compile_run(const struct aa_oci_config *cfg, const char *apparmorfs,
  */
 int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		   const char *src_path, const char *src_text,
-		   enum aa_oci_mode mode, struct aa_oci_compiled *ret,
-		   struct aa_oci_err *err);
+		   enum aa_oci_mode mode, const char *ns,
+		   struct aa_oci_compiled *ret, struct aa_oci_err *err);
 
 /*
  * compile_forget - drop the cache entry the last compile_policy() of these
@@ -59,7 +61,7 @@ int compile_policy(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  */
 void compile_forget(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		    const char *src_path, const char *src_text,
-		    enum aa_oci_mode mode);
+		    enum aa_oci_mode mode, const char *ns);
 
 /*
  * compile_parser_version - the configured parser's version (@v: major,

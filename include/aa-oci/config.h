@@ -17,6 +17,7 @@
 #define AA_OCI_CACHE_DIR "/var/cache/aa-oci"
 #define AA_OCI_PARSER_TIMEOUT_MS 10000
 #define AA_OCI_PARSER_NICE (-10)
+#define AA_OCI_PROFILE_NAMESPACE "aa-oci"
 
 /* Globs in allowed_profiles at most. */
 #define AA_OCI_ALLOWED_MAX 256
@@ -38,6 +39,8 @@ struct aa_oci_config {
 	char *run_dir;
 	char *cache_dir; /* NULL: no binary policy cache */
 	char *runtime;
+	char *profile_namespace;      /* the policy namespace the wrappers load
+				       * containers' profiles into; "": root */
 	struct aa_oci_rundir *rundir; /* run_dir's owner (rundir.c) */
 };
 

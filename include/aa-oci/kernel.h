@@ -51,6 +51,20 @@ int kernel_profile_list(struct aa_oci_kernel *k, char ***ret_names);
 int kernel_profile_state(struct aa_oci_kernel *k, struct aa_oci_rundir *rd,
 			 const char *name, enum aa_oci_mode *ret_mode);
 
+/* A handle opened on first use (policy_decide's root_has question). */
+struct aa_oci_kernel_lazy {
+	const char *apparmorfs;
+	struct aa_oci_rundir *rd; /* may be NULL */
+	struct aa_oci_kernel *k;  /* NULL until needed; the caller closes it */
+};
+
+/*
+ * kernel_lazy_has - is @name loaded (kernel_profile_state) on the handle
+ * @ctx, a struct aa_oci_kernel_lazy, opened now when it is not yet? A
+ * kernel that cannot be opened has nothing loaded.
+ */
+bool kernel_lazy_has(void *ctx, const char *name);
+
 /*
  * kernel_features - the kernel's features (<apparmorfs>/features), read
  * once per handle. The reference stays owned by @k. With @rd (the run

@@ -43,7 +43,9 @@ int load_find_source(const struct aa_oci_config *cfg, const char *name,
 		     char **ret_path, struct aa_oci_err *err);
 
 /*
- * load_ensure - make sure @name is loaded, for front-end @by, in the mode
+ * load_ensure - make sure @name (a label: ":NS:NAME" loads NAME's source
+ * into policy namespace NS, which the kernel creates when missing) is
+ * loaded, for front-end @by, in the mode
  * @mode asks, as far as policy allows: a loaded profile is kept unless
  * policy_reload says to load it again (never weakened, an administrator's
  * mode never undone; ret->note says why another mode was kept). A load is
@@ -104,10 +106,10 @@ int load_generate_text(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 /*
  * load_policy_names - the top-level profile names in compiled policy @buf
  * (apparmor_parser's output). Child profiles and hats ("parent//child")
- * are left out: they go with their parent.
- * Returns: 0 with a NULL-terminated list, -ENOENT no profile, -EOPNOTSUPP
- * a policy namespace, -EINVAL a name with a control character, -EBADMSG
- * malformed, or -ENOMEM.
+ * are left out: they go with their parent. A profile whose header names
+ * a policy namespace NS is listed by its label ":NS:NAME".
+ * Returns: 0 with a NULL-terminated list, -ENOENT no profile, -EINVAL a
+ * name with a control character, -EBADMSG malformed, or -ENOMEM.
  */
 int load_policy_names(const void *buf, size_t len, char ***ret_names);
 
@@ -120,19 +122,20 @@ int load_policy_declared(const void *buf, size_t len, char ***ret_names);
 /*
  * load_file - `aa-oci sync`'s load: the same plan, check and commit as
  * load_ensure, for every profile the file @path defines (sync owns the
- * files it syncs: any names; a disabled file is refused), under the same
- * lock. The names come from the compiled policy; each is read back from
- * its own directory after the load and recorded as aa-oci's.
+ * files it syncs: any names; a disabled file is refused), into policy
+ * namespace @ns (NULL: the root namespace), under the same lock. The names come
+ * from the compiled policy; each is read back from its own directory after the
+ * load and recorded as aa-oci's.
  * @ret_names: the top-level profiles @path defines (NULL-terminated).
  * @ret_fresh: (may be NULL) those of them the kernel did not list before
  * this load, i.e. the ones this call brought in.
  * Returns: 0, or -errno with one line in @err: -EBADMSG the parser's
  * message, -ENOENT no profile in @path or one not listed after the load,
- * -EOPNOTSUPP a policy namespace, -ETIMEDOUT, or the kernel's error.
+ * -EOPNOTSUPP a profile outside @ns, -ETIMEDOUT, or the kernel's error.
  */
 int load_file(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
-	      const char *path, enum aa_oci_mode mode, char ***ret_names,
-	      char ***ret_fresh, struct aa_oci_err *err);
+	      const char *path, enum aa_oci_mode mode, const char *ns,
+	      char ***ret_names, char ***ret_fresh, struct aa_oci_err *err);
 
 /*
  * load_unload - unload profile @name under the load lock, so no load of
@@ -153,5 +156,18 @@ int load_unload(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  */
 int load_unload_unused(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 		       const char *name, struct aa_oci_err *err);
+
+/*
+ * load_unload_namespace - `aa-oci unload --all`: unload @cfg's
+ * profile_namespace, every profile in it, with one write (":NS:" to the
+ * kernel's .remove), under the load lock; the records of its profiles go
+ * with it (*@ret_n: how many). Tasks confined by them fall back to
+ * unconfined, as with any unload.
+ * Returns: 0 (also when the namespace was not there), or -errno with one
+ * line in @err (-EINVAL: no profile_namespace is set).
+ */
+int load_unload_namespace(struct aa_oci_kernel *k,
+			  const struct aa_oci_config *cfg, size_t *ret_n,
+			  struct aa_oci_err *err);
 
 void load_result_free(struct aa_oci_load_result *r);

@@ -20,3 +20,7 @@ int manage_suggest(int argc, char **argv);
 /* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force]
  * NAME; @cmd is the command word. */
 int manage_reload(const char *cmd, int argc, char **argv);
+
+/* aa-oci unload [--force] NAME... | --all: unload profiles aa-oci loaded,
+ * or its whole policy namespace in one write. */
+int manage_unload(int argc, char **argv);

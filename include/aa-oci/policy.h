@@ -35,6 +35,10 @@ struct aa_oci_ask {
 	const char *mode;  /* exec --mode; NULL when not given */
 	bool lxc_cgns;	   /* lxc: LXC_CGNS_AWARE=1 */
 	const char *id;	   /* the container\'s id (hook, runtime), or NULL */
+	/* runtime, exec: does the root namespace have profile @name loaded?
+	 * (NULL: never asked; then it is taken as not loaded.) */
+	bool (*root_has)(void *ctx, const char *name);
+	void *ctx;
 };
 
 /* What is to be done, decided before anything is touched. */
@@ -50,6 +54,8 @@ struct aa_oci_decision {
 	bool defaulted;	     /* lxc: the engine's default, nothing asked */
 	char *copy;	     /* complain for one container: the private copy of
 			      * profile to load and apply, or NULL */
+	const char *ns;	     /* the policy namespace profile and copy are in
+			      * (they are labels ":NS:NAME" then); NULL: root */
 };
 
 /*
@@ -59,6 +65,9 @@ struct aa_oci_decision {
  * allowed_profiles when that is set (runtime/default and the engines' own
  * defaults always pass); a hook cannot apply a name other than
  * process.apparmorProfile; a wrapper replaces only an engine's default.
+ * Where the profile lives (placement(), in policy.c): a wrapper loads
+ * into profile_namespace, a hook and LXC where their label points; then
+ * ret->profile and ret->copy are labels ":NS:NAME" and ret->ns is set.
  * Returns: 0 (ret->profile NULL when nothing is to be loaded), or -errno
  * with one line naming the thing and the fix in @err (-EPERM: refused);
  * then ret->profile, when known, still names what was asked, for the
@@ -121,6 +130,7 @@ bool policy_reload(enum aa_oci_mode have, enum aa_oci_mode want,
 struct aa_oci_plan_view {
 	enum aa_oci_loader by;
 	const char *name;      /* asked for; NULL for sync (a whole file) */
+	const char *ns;	       /* the namespace it goes into; NULL: root */
 	const char *source;    /* the file compiled; NULL when generated */
 	const char *what;      /* the source's name in messages */
 	char *const *declared; /* every profile in the compiled policy */
@@ -138,7 +148,8 @@ int policy_source(const char *path, struct aa_oci_err *err);
 /*
  * policy_check - may this compiled policy go to the kernel? For a
  * container: it declares @name and nothing but @name and its own children
- * (@name//...). `aa-oci sync` (@name NULL) owns the files it syncs.
+ * (@name//...). `aa-oci sync` (@name NULL) owns the files it syncs, all
+ * of their names, in the namespace it syncs into (@ns) and no other.
  * Returns: 0, or -EPERM with what it declares in @err.
  */
 int policy_check(const struct aa_oci_plan_view *p,

@@ -36,8 +36,11 @@ enum aa_oci_source {
 
 struct aa_oci_request {
 	enum aa_oci_source source;
-	char *origin;  /* where it was found: an annotation key, ... */
-	char *profile; /* the validated name; NULL when unconfined or none */
+	char *origin;	   /* where it was found: an annotation key, ... */
+	char *profile;	   /* the validated name, without a namespace; NULL when
+			    * unconfined or none */
+	bool in_namespace; /* asked as ":NS:NAME", NS the configured
+			    * profile_namespace */
 	bool unconfined;
 	enum aa_oci_mode mode;
 	bool mode_asked; /* aa-oci.mode was given */
@@ -54,15 +57,66 @@ struct aa_oci_request {
  */
 int profile_name_validate(const char *name, struct aa_oci_err *err);
 
+/* Namespace names longer than this are refused. */
+#define AA_OCI_NAMESPACE_NAME_MAX 64
+
+/*
+ * profile_namespace_validate - may @ns name aa-oci's policy namespace? Not
+ * empty, at most AA_OCI_NAMESPACE_NAME_MAX bytes, [A-Za-z0-9_] then
+ * [A-Za-z0-9_.-]: one securityfs directory name as the kernel writes it
+ * (no byte it would drop or change), nothing that ends or nests a label.
+ * Returns: 0 or -EINVAL (reason in @err).
+ */
+int profile_namespace_validate(const char *ns, struct aa_oci_err *err);
+
+/*
+ * A profile in a policy namespace is named, everywhere in aa-oci (a
+ * decision, run_dir's records, the kernel's profiles list, every load and
+ * unload), by its label ":NS:NAME"; one in the root namespace by NAME.
+ *
+ * profile_label_split - the namespace of @label (@ret_ns, @ret_ns_len;
+ * NULL and 0 in the root namespace) and its name within it (@ret_base).
+ * Any pointer may be NULL. Returns: true when @label is ":NS:NAME" with a
+ * non-empty NS and NAME, false for anything else (then the whole of
+ * @label is the base).
+ */
+bool profile_label_split(const char *label, const char **ret_ns,
+			 size_t *ret_ns_len, const char **ret_base);
+
+/*
+ * profile_label_make - the label of profile @name in namespace @ns (NULL
+ * or "": the root namespace, the name itself) in a new string.
+ * Returns: 0 or -ENOMEM.
+ */
+int profile_label_make(const char *ns, const char *name, char **ret);
+
+/*
+ * profile_label_validate - is @label a profile name (profile_name_validate)
+ * or ":NS:NAME" with NS exactly @ns (aa-oci's profile_namespace; NULL or
+ * "": none is allowed) and a valid NAME? For names an administrator
+ * gives aa-oci's commands, and the records they act on.
+ * Returns: 0, -EINVAL or -E2BIG (reason in @err).
+ */
+int profile_label_validate(const char *label, const char *ns,
+			   struct aa_oci_err *err);
+
+/*
+ * profile_label_base - @label's name within its namespace (a pointer into
+ * @label).
+ */
+const char *profile_label_base(const char *label);
+
 /*
  * resolve_value - turn a requested value into a profile name:
  * "localhost/NAME" -> NAME, "runtime/default" -> @cfg's runtime_default,
- * "unconfined" -> *ret_unconfined, anything else is a NAME. The name is
- * validated.
+ * "unconfined" -> *ret_unconfined, ":NS:NAME" (NS exactly @cfg's
+ * profile_namespace, when one is set) -> NAME with *@ret_in_namespace set,
+ * anything else is a NAME. The name is validated; any other ':' is
+ * refused, so a tenant never chooses a namespace.
  * Returns: 0 or -errno (detail in @err).
  */
 int resolve_value(const char *value, const struct aa_oci_config *cfg,
-		  char **ret_name, bool *ret_unconfined,
+		  char **ret_name, bool *ret_unconfined, bool *ret_in_namespace,
 		  struct aa_oci_err *err);
 
 /*

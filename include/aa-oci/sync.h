@@ -69,6 +69,10 @@ typedef void (*aa_oci_sync_report_fn)(const struct aa_oci_sync_event *ev,
 
 struct aa_oci_sync_opts {
 	enum aa_oci_mode mode; /* what profiles are loaded in */
+	/* directories (NULL-terminated, or NULL) whose profiles go into the
+	 * config's profile_namespace, beside the @dirs of sync_new, which go
+	 * into the root namespace */
+	char *const *ns_dirs;
 	aa_oci_sync_report_fn report;
 	void *userdata;
 };

@@ -1088,6 +1088,9 @@ static const struct aa_oci_container recs[] = {
     {.id = (char *)"ns1",
      .profile = (char *)":aa-oci:payment-api",
      .since = 10},
+    {.id = (char *)"e5f6a7b8c9d0e1f2",
+     .profile = (char *)":aa-oci:web--aa-oci-e5f6a7b8c9d0",
+     .since = 1500},
 };
 
 /* A fake cgroup_of: pid -> cgroup path (ud: the table). */
@@ -1147,6 +1150,14 @@ static void test_attribution(void **state)
 	     "docker"},
 	    {"a copy in a namespace is not ours", "web--aa-oci-c1", "other",
 	     "open", NULL, 0, 3000, AA_OCI_ATTR_NONE, NULL, -1, NULL},
+	    {"a copy in aa-oci's namespace", "web--aa-oci-e5f6a7b8c9d0",
+	     "aa-oci", "open", NULL, 0, 3000, AA_OCI_ATTR_LABEL,
+	     "e5f6a7b8c9d0e1f2", 6, NULL},
+	    {"a copy in aa-oci's namespace, its record gone", "web--aa-oci-c1",
+	     "aa-oci", "open", NULL, 0, 3000, AA_OCI_ATTR_LABEL, "c1", 2, NULL},
+	    {"the namespaced copy's name in the root one",
+	     "web--aa-oci-e5f6a7b8c9d0", NULL, "open", NULL, 0, 3000,
+	     AA_OCI_ATTR_LABEL, "e5f6a7b8c9d0e1f2", 6, NULL},
 	    {"the cgroup over profile and time", "payment-api", NULL, "open",
 	     NULL, 4242, 3000, AA_OCI_ATTR_CGROUP, HEX_B, 1, "containerd"},
 	    {"the cgroup, an id with a record's id as its start", "db", NULL,

@@ -839,7 +839,8 @@ static void test_list_names_and_source(void **state)
 	fx_write(
 	    e->top, "two",
 	    "profile web {\n  file,\n}\nprofile web-helper {\n  file,\n}\n");
-	if (compile_run(&cfg, fs, src, AA_OCI_MODE_ENFORCE, bin, &err) != 0)
+	if (compile_run(&cfg, fs, src, AA_OCI_MODE_ENFORCE, NULL, bin, &err) !=
+	    0)
 		fail_msg("compile: %s", err.text);
 	policy = fx_read(e->top, "two.bin", &len);
 	assert_int_equal(cache_open(cache, e->features, &c, NULL), 0);

@@ -86,7 +86,8 @@ static void compile(struct env *e, enum aa_oci_mode mode, bool want_hit,
 {
 	struct aa_oci_err err = {0};
 
-	if (compile_policy(e->k, &e->cfg, e->src, NULL, mode, c, &err) != 0)
+	if (compile_policy(e->k, &e->cfg, e->src, NULL, mode, NULL, c, &err) !=
+	    0)
 		fail_msg("compile_policy: %s", err.text);
 	if (c->from_cache != want_hit)
 		fail_msg("from_cache %d, want %d", c->from_cache, want_hit);
@@ -202,19 +203,19 @@ static void test_generated_text(void **state)
 	const char *text = "profile gen {\n  file,\n}\n";
 
 	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
-					AA_OCI_MODE_ENFORCE, &c, &err),
+					AA_OCI_MODE_ENFORCE, NULL, &c, &err),
 			 0);
 	assert_false(c.from_cache);
 	compiled_free(&c);
 	assert_int_equal(compile_policy(e->k, &e->cfg, "gen", text,
-					AA_OCI_MODE_ENFORCE, &c, &err),
+					AA_OCI_MODE_ENFORCE, NULL, &c, &err),
 			 0);
 	assert_true(c.from_cache);
 	compiled_free(&c);
 	/* A parse error names the profile, not a temporary file. */
 	assert_int_equal(compile_policy(e->k, &e->cfg, "docker-default",
 					"profile gen { bogus }\n",
-					AA_OCI_MODE_ENFORCE, &c, &err),
+					AA_OCI_MODE_ENFORCE, NULL, &c, &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on docker-default"));
 	assert_null(strstr(err.text, "/src."));

@@ -37,7 +37,8 @@ static int setup(void **state)
 	fx_write(e->profiles, "web", "profile web {\n  file,\n}\n");
 	fx_write(e->top, "config.json",
 		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", "
-		 "\"run_dir\": \"%s\", \"cache_dir\": \"\"}",
+		 "\"run_dir\": \"%s\", \"cache_dir\": \"\", "
+		 "\"profile_namespace\": \"\"}",
 		 e->profiles, parser, run);
 	free(parser);
 	free(run);

@@ -191,9 +191,9 @@ static void test_compile_real_parser(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", good_profile, "web");
-	assert_int_equal(
-	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
-	    0);
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				     NULL, out, NULL),
+			 0);
 	bin = fx_read(e->d1, "web.bin", &len);
 	assert_true(len > 100);
 	assert_memory_equal(bin, "\x04\x08\x00version", 10);
@@ -210,9 +210,9 @@ static void test_compile_syntax_error(void **state)
 
 	set_parser(e, PARSER);
 	fx_write(e->d1, "web", "profile web {\n  this is not a rule,\n}\n");
-	assert_int_equal(
-	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, &err),
-	    -EBADMSG);
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				     NULL, out, &err),
+			 -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on"));
 	assert_non_null(strstr(err.text, src));
 	/* The parser's own words are in the message, on one line. */
@@ -229,7 +229,7 @@ static void test_compile_failures(void **state)
 
 	set_parser(e, "tests/data/parsers/fail");
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				     "/tmp/never", &err),
+				     NULL, "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(
 	    strstr(err.text, "(exit 1): AppArmor parser error for"));
@@ -237,7 +237,7 @@ static void test_compile_failures(void **state)
 
 	set_parser(e, "/nonexistent/apparmor_parser");
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				     "/tmp/never", &err),
+				     NULL, "/tmp/never", &err),
 			 -ENOENT);
 	assert_non_null(
 	    strstr(err.text, "not found; install the apparmor package"));
@@ -245,7 +245,7 @@ static void test_compile_failures(void **state)
 	set_parser(e, "tests/data/parsers/slow");
 	e->cfg.parser_timeout_ms = 200;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				     "/tmp/never", &err),
+				     NULL, "/tmp/never", &err),
 			 -ETIMEDOUT);
 	assert_non_null(strstr(err.text, "did not finish within 200 ms"));
 	assert_non_null(strstr(err.text, "parser_timeout_ms"));
@@ -757,12 +757,12 @@ static void test_compile_parser_nice(void **state)
 	set_parser(e, "tests/data/parsers/nice");
 	e->cfg.parser_nice = 7;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				     "/tmp/never", &err),
+				     NULL, "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "(exit 1): nice 7 "));
 	e->cfg.parser_nice = 3;
 	assert_int_equal(compile_run(&e->cfg, e->fs, "/x", AA_OCI_MODE_ENFORCE,
-				     "/tmp/never", &err),
+				     NULL, "/tmp/never", &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "(exit 1): nice 3 "));
 	/* and ours is as it was */

@@ -26,6 +26,8 @@ enum {
 	D = 1 << 3,  /* default_profile: "dflt" */
 	N = 1 << 4,  /* lxc: LXC_CGNS_AWARE=1 */
 	DU = 1 << 5, /* default_profile: "unconfined" */
+	NS = 1 << 6, /* profile_namespace: "aa-oci" (else "") */
+	R = 1 << 7,  /* the root namespace has every profile loaded */
 };
 
 #define HOOK AA_OCI_BY_HOOK
@@ -89,7 +91,7 @@ static const struct row rows[] = {
 	{"hook/allowed-runtime-default", HOOK, "\"aa-oci.profile\": \"runtime/default\"", "docker-default", NULL, NULL, G, 0, "docker-default", ENF, NULL, NULL},
 	{"hook/allowed-question-mark", HOOK, "", "k8s-a", NULL, NULL, G, 0, "k8s-a", ENF, NULL, NULL},
 	{"hook/traversal", HOOK, "\"aa-oci.profile\": \"localhost/../x\"", "x", NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "must start with"},
-	{"hook/namespace-in-spec", HOOK, "", ":ns:x", NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "must start with"},
+	{"hook/namespace-in-spec", HOOK, "", ":ns:x", NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
 	{"hook/runtime-default-spec-empty", HOOK, "\"aa-oci.profile\": \"runtime/default\"", NULL, NULL, NULL, 0, -EPERM, NULL, ENF, NULL, "docker-default"},
 
 	/* The runtime wrapper: writes the asked value over an engine's
@@ -152,6 +154,44 @@ static const struct row rows[] = {
 	{"lxc/namespaced", LXC, NULL, NULL, ":ns:a", NULL, 0, -EINVAL, NULL, ENF, NULL, "namespaced"},
 	{"lxc/allowed-misses", LXC, NULL, NULL, "other", NULL, G, -EPERM, NULL, ENF, NULL, "allowed_profiles"},
 	{"lxc/allowed-default", LXC, NULL, NULL, NULL, NULL, G, 0, "lxc-container-default", ENF, NULL, NULL},
+
+	/* profile_namespace "aa-oci": a wrapper loads into it and writes the
+	 * label; a hook loads where the label it sees points; a tenant never
+	 * names another namespace. */
+	{"ns/rt-annotation", RT, "\"aa-oci.profile\": \"web\"", NULL, NULL, NULL, NS, 0, ":aa-oci:web", ENF, ":aa-oci:web", NULL},
+	{"ns/rt-spec-moved-in", RT, "", "web", NULL, NULL, NS, 0, ":aa-oci:web", ENF, ":aa-oci:web", NULL},
+	{"ns/rt-spec-root-has-it", RT, "", "web", NULL, NULL, NS | R, 0, "web", ENF, NULL, NULL},
+	{"ns/rt-annotation-root-has-it", RT, "\"aa-oci.profile\": \"web\"", NULL, NULL, NULL, NS | R, 0, "web", ENF, "web", NULL},
+	{"ns/rt-explicit-prefix", RT, "\"aa-oci.profile\": \":aa-oci:web\"", NULL, NULL, NULL, NS | R, 0, ":aa-oci:web", ENF, ":aa-oci:web", NULL},
+	{"ns/rt-spec-already-labelled", RT, "", ":aa-oci:web", NULL, NULL, NS, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/rt-engine-default-stays", RT, "", "docker-default", NULL, NULL, NS, 0, "docker-default", ENF, NULL, NULL},
+	{"ns/rt-over-docker-default", RT, "\"aa-oci.profile\": \"web\"", "docker-default", NULL, NULL, NS, 0, ":aa-oci:web", ENF, ":aa-oci:web", NULL},
+	{"ns/rt-runtime-default", RT, "\"aa-oci.profile\": \"runtime/default\"", NULL, NULL, NULL, NS, 0, ":aa-oci:docker-default", ENF, ":aa-oci:docker-default", NULL},
+	{"ns/rt-complain-copy", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", NULL, NULL, NULL, C | NS | R, 0, ":aa-oci:web", CMP, ":aa-oci:" COPY, NULL},
+	{"ns/rt-copy-already-written", RT, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", ":aa-oci:" COPY, NULL, NULL, C | NS, 0, ":aa-oci:web", CMP, NULL, NULL},
+	{"ns/rt-allowed-glob", RT, "\"aa-oci.profile\": \"web1\"", NULL, NULL, NULL, G | NS, 0, ":aa-oci:web1", ENF, ":aa-oci:web1", NULL},
+	{"ns/rt-allowed-glob-misses-prefixed", RT, "\"aa-oci.profile\": \":aa-oci:other\"", NULL, NULL, NULL, G | NS, -EPERM, NULL, ENF, NULL, "allowed_profiles"},
+	{"ns/rt-other-namespace", RT, "\"aa-oci.profile\": \":other:web\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/rt-prefix-without-namespace", RT, "\"aa-oci.profile\": \":aa-oci:web\"", NULL, NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/rt-nested", RT, "\"aa-oci.profile\": \":aa-oci::x:web\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/rt-prefix-only", RT, "\"aa-oci.profile\": \":aa-oci:\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "empty"},
+	{"ns/rt-traversal", RT, "\"aa-oci.profile\": \":aa-oci:../x\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "must start with"},
+	{"ns/rt-child", RT, "\"aa-oci.profile\": \":aa-oci:web//x\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "not allowed"},
+	{"ns/rt-spec-other-namespace", RT, "", ":other:web", NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/hook-spec", HOOK, "", ":aa-oci:web", NULL, NULL, NS, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/hook-spec-root", HOOK, "", "web", NULL, NULL, NS, 0, "web", ENF, NULL, NULL},
+	{"ns/hook-annotation-agrees", HOOK, "\"aa-oci.profile\": \"web\"", ":aa-oci:web", NULL, NULL, NS, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/hook-annotation-root-spec-ns", HOOK, "\"aa-oci.profile\": \":aa-oci:web\"", "web", NULL, NULL, NS, -EPERM, NULL, ENF, NULL, "make them agree"},
+	{"ns/hook-spec-other-namespace", HOOK, "", ":other:web", NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/hook-spec-root-namespace-off", HOOK, "", ":aa-oci:web", NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/hook-complain-copy", HOOK, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", ":aa-oci:" COPY, NULL, NULL, C | NS, 0, ":aa-oci:web", CMP, NULL, NULL},
+	{"ns/hook-complain-copy-root-label", HOOK, "\"aa-oci.profile\": \"web\", \"aa-oci.mode\": \"complain\"", COPY, NULL, NULL, C | NS, 0, "web", CMP, NULL, NULL},
+	{"ns/exec-profile", EXEC, NULL, NULL, "web", NULL, NS, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/exec-root-has-it", EXEC, NULL, NULL, "web", NULL, NS | R, 0, "web", ENF, NULL, NULL},
+	{"ns/exec-explicit", EXEC, NULL, NULL, ":aa-oci:web", NULL, NS | R, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/exec-localhost", EXEC, NULL, NULL, "localhost/web", NULL, NS, 0, ":aa-oci:web", ENF, NULL, NULL},
+	{"ns/exec-other-namespace", EXEC, NULL, NULL, ":x:web", NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
+	{"ns/lxc-not-namespaced", LXC, NULL, NULL, ":aa-oci:web", NULL, NS, -EINVAL, NULL, ENF, NULL, "namespaced"},
 };
 /* clang-format on */
 
@@ -169,6 +209,17 @@ static void cfg_for(struct aa_oci_config *cfg, unsigned flags)
 		cfg->default_profile = strdup("dflt");
 	if (flags & DU)
 		cfg->default_profile = strdup("unconfined");
+	if (!(flags & NS)) {
+		free(cfg->profile_namespace);
+		cfg->profile_namespace = strdup("");
+	}
+}
+
+static bool root_has_all(void *ctx, const char *name)
+{
+	(void)ctx;
+	(void)name;
+	return true;
 }
 
 static void test_decide_row(void **state)
@@ -185,6 +236,7 @@ static void test_decide_row(void **state)
 		    .mode = c->mode,
 		    .lxc_cgns = c->flags & N,
 		    .id = c->fe == HOOK || c->fe == RT ? CID : NULL,
+		    .root_has = c->flags & R ? root_has_all : NULL,
 		};
 		char *json = NULL;
 		int r;

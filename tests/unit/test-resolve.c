@@ -246,7 +246,7 @@ static void test_value_case(void **state)
 	struct aa_oci_config cfg;
 	char *v = cell(c->value);
 	char *name = (char *)0x1;
-	bool unconfined = true;
+	bool unconfined = true, in_ns = false;
 	int r;
 
 	cfg_make(&cfg, c->runtime_default, NULL, false);
@@ -254,7 +254,7 @@ static void test_value_case(void **state)
 		free(cfg.runtime_default);
 		cfg.runtime_default = NULL;
 	}
-	r = resolve_value(v, &cfg, &name, &unconfined, &err);
+	r = resolve_value(v, &cfg, &name, &unconfined, &in_ns, &err);
 	check_err(c->name, r, c->rc, &err);
 	if (r < 0) {
 		/* untouched on failure */

@@ -559,8 +559,11 @@ static void test_rewrite_bundle_file(void **state)
 
 /* --- runtime_prepare and runtime_find --- */
 
-static void test_prepare(void **state)
+/* runtime_prepare with profile_namespace @ns ("": the root namespace). */
+static void prepare_in(const char *ns)
 {
+	char p[80]; /* the label prefix: ":NS:" or "" */
+	char want[256];
 	char *top = fx_tmpdir();
 	char *fs = fx_apparmorfs("");
 	char *bundle = fx_path(top, "bundle");
@@ -576,7 +579,10 @@ static void test_prepare(void **state)
 	mkdir(bundle, 0755);
 	mkdir(profiles, 0755);
 	fx_write(profiles, "web", "profile web {\n  file,\n}\n");
+	snprintf(p, sizeof(p), ns[0] ? ":%s:" : "%s", ns);
 	assert_int_equal(config_init(&cfg), 0);
+	free(cfg.profile_namespace);
+	cfg.profile_namespace = strdup(ns);
 	strv_free(cfg.profile_dirs);
 	cfg.profile_dirs = calloc(2, sizeof(char *));
 	cfg.profile_dirs[0] = strdup(profiles);
@@ -598,7 +604,8 @@ static void test_prepare(void **state)
 			    &(struct aa_oci_runtime_args){.id = "ctr-1"},
 			    "/usr/bin/runc", &rep, &err),
 	    -ENOENT);
-	assert_string_equal(rep.profile, "nowhere");
+	snprintf(want, sizeof(want), "%snowhere", p);
+	assert_string_equal(rep.profile, want);
 	got = fx_read(bundle, "config.json", NULL);
 	assert_string_equal(got, before);
 	free(got);
@@ -617,10 +624,12 @@ static void test_prepare(void **state)
 	assert_true(rep.loaded);
 	assert_true(rep.written);
 	got = fx_read(bundle, "config.json", NULL);
-	assert_non_null(strstr(got, "\"apparmorProfile\": \"web\""));
+	snprintf(want, sizeof(want), "\"apparmorProfile\": \"%sweb\"", p);
+	assert_non_null(strstr(got, want));
 	free(got);
 	got = fx_read(fs, "profiles", NULL);
-	assert_non_null(strstr(got, "web (enforce)"));
+	snprintf(want, sizeof(want), "%sweb (enforce)", p);
+	assert_non_null(strstr(got, want));
 	free(got);
 	runtime_report_free(&rep);
 
@@ -649,11 +658,14 @@ static void test_prepare(void **state)
 	assert_true(rep.loaded);
 	assert_int_equal(rep.load.mode, AA_OCI_MODE_COMPLAIN);
 	got = fx_read(bundle, "config.json", NULL);
-	assert_non_null(
-	    strstr(got, "\"apparmorProfile\": \"web--aa-oci-c2b4d6f8a0c2\""));
+	snprintf(want, sizeof(want),
+		 "\"apparmorProfile\": \"%sweb--aa-oci-c2b4d6f8a0c2\"", p);
+	assert_non_null(strstr(got, want));
 	free(got);
 	got = fx_read(fs, "profiles", NULL);
-	assert_non_null(strstr(got, "web--aa-oci-c2b4d6f8a0c2 (complain)"));
+	snprintf(want, sizeof(want), "%sweb--aa-oci-c2b4d6f8a0c2 (complain)",
+		 p);
+	assert_non_null(strstr(got, want));
 	assert_null(strstr(got, "web (complain)"));
 	free(got);
 	runtime_report_free(&rep);
@@ -662,7 +674,8 @@ static void test_prepare(void **state)
 	fx_write(fs, ".remove", "%s", "");
 	assert_int_equal(runtime_forget(fs, &cfg, "c2b4d6f8a0c2e4f6", &err), 0);
 	got = fx_read(fs, ".remove", NULL);
-	assert_string_equal(got, "web--aa-oci-c2b4d6f8a0c2");
+	snprintf(want, sizeof(want), "%sweb--aa-oci-c2b4d6f8a0c2", p);
+	assert_string_equal(got, want);
 	free(got);
 	{
 		struct aa_oci_container *v = NULL;
@@ -675,6 +688,23 @@ static void test_prepare(void **state)
 		rundir_container_list_free(v, n);
 	}
 
+	/* A name the root namespace has stays there, unwritten: the engine
+	 * or an administrator loaded it where the runtime looks. */
+	if (ns[0]) {
+		fx_write(fs, "profiles", "solo (enforce)\n");
+		fx_write(bundle, "config.json",
+			 "{\"process\": {\"args\": [\"sh\"], "
+			 "\"apparmorProfile\": \"solo\"}}");
+		if (runtime_prepare(fs, &cfg, bundle,
+				    &(struct aa_oci_runtime_args){.id = "c3"},
+				    "/usr/bin/runc", &rep, &err) != 0)
+			fail_msg("%s", err.text);
+		assert_string_equal(rep.profile, "solo");
+		assert_false(rep.loaded);
+		assert_false(rep.written);
+		runtime_report_free(&rep);
+	}
+
 	config_free(&cfg);
 	fx_rm_rf(top);
 	fx_rm_rf(fs);
@@ -682,6 +712,16 @@ static void test_prepare(void **state)
 	free(fs);
 	free(bundle);
 	free(profiles);
+}
+
+static void test_prepare(void **state)
+{
+	prepare_in("");
+}
+
+static void test_prepare_namespace(void **state)
+{
+	prepare_in("aa-oci");
 }
 
 static void test_find(void **state)
@@ -917,6 +957,7 @@ int main(void)
 	    cmocka_unit_test(test_rewrite_depth_is_the_readers),
 	    cmocka_unit_test(test_rewrite_bundle_file),
 	    cmocka_unit_test(test_prepare),
+	    cmocka_unit_test(test_prepare_namespace),
 	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_log_file),
 	    cmocka_unit_test(test_help_execs_runtime),

@@ -336,9 +336,9 @@ static void test_policy_names_real_parser(void **state)
 	    "/usr/bin/bar {\n}\n"
 	    "profile \"with space\" {\n}\n"
 	    "profile foo2 /usr/bin/foo2 flags=(complain) {\n}\n");
-	assert_int_equal(
-	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
-	    0);
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				     NULL, out, NULL),
+			 0);
 	bin = fx_read(e->top, "multi.bin", &len);
 	assert_int_equal(load_policy_names(bin, len, &names), 0);
 	/* Children and hats go with foo. */
@@ -353,18 +353,21 @@ static void test_policy_names_real_parser(void **state)
 
 	/* A policy namespace: not ours to manage. */
 	fx_write(e->top, "multi", "profile :ns1:quux {\n}\n");
-	assert_int_equal(
-	    compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE, out, NULL),
-	    0);
+	assert_int_equal(compile_run(&e->cfg, e->fs, src, AA_OCI_MODE_ENFORCE,
+				     NULL, out, NULL),
+			 0);
 	bin = fx_read(e->top, "multi.bin", &len);
 	names = NULL;
-	assert_int_equal(load_policy_names(bin, len, &names), -EOPNOTSUPP);
-	assert_null(names);
+	assert_int_equal(load_policy_names(bin, len, &names), 0);
+	assert_string_equal(names[0], ":ns1:quux");
+	assert_null(names[1]);
+	strv_free(names);
+	names = NULL;
 	/* Cut anywhere inside, it is malformed or names fewer profiles. */
 	for (size_t cut = 1; cut < len; cut += 97) {
 		int r = load_policy_names(bin, cut, &names);
 
-		if (r != -EBADMSG && r != -EOPNOTSUPP)
+		if (r != -EBADMSG)
 			fail_msg("cut at %zu of %zu: %d", cut, len, r);
 	}
 	free(bin);
@@ -411,10 +414,25 @@ static const struct names_case names_cases[] = {
      0, "x", NULL},
     /* a control byte in a name */
     {S(PROFILE("\x03") "a\n\x00\x08"), -EINVAL, NULL, NULL},
-    /* a namespace */
+    /* a namespace: the profile by its label */
     {S("\x04\x0a\x00namespace\x00\x05\x03\x00ns\x00" PROFILE(
 	 "\x02") "x\x00\x08"),
-     -EOPNOTSUPP, NULL, NULL},
+     0, ":ns:x", NULL},
+    /* the next header without one: back in the root namespace */
+    {S("\x04\x0a\x00namespace\x00\x05\x03\x00ns\x00" PROFILE(
+	 "\x02") "x\x00\x08"
+		 "\x04\x08\x00version\x00\x02\x05\x00\x00\x00" PROFILE(
+		     "\x02") "y\x00\x08"),
+     0, ":ns:x", "y"},
+    /* a namespace name that would nest another, or is empty */
+    {S("\x04\x0a\x00namespace\x00\x05\x04\x00n:s\x00" PROFILE(
+	 "\x02") "x\x00\x08"),
+     -EBADMSG, NULL, NULL},
+    {S("\x04\x0a\x00namespace\x00\x05\x01\x00\x00" PROFILE("\x02") "x\x00\x08"),
+     -EBADMSG, NULL, NULL},
+    {S("\x04\x0a\x00namespace\x00\x05\x03\x00n\x01\x00" PROFILE(
+	 "\x02") "x\x00\x08"),
+     -EINVAL, NULL, NULL},
     /* malformed */
     {S("\x04\x08\x00vers"), -EBADMSG, NULL, NULL},	/* cut name */
     {S("\x0d"), -EBADMSG, NULL, NULL},			/* bad code */
@@ -512,12 +530,13 @@ static void test_load_file_names_and_fresh(void **state)
 
 	fx_write(e->dir, "web", good, "web");
 	assert_int_equal(load_file(e->k, &e->cfg, "/nonexistent/web",
-				   AA_OCI_MODE_ENFORCE, &names, &fresh, &err),
+				   AA_OCI_MODE_ENFORCE, NULL, &names, &fresh,
+				   &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err.text, "failed on /nonexistent/web"));
 	assert_null(names);
 	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
-				   &names, &fresh, &err),
+				   NULL, &names, &fresh, &err),
 			 0);
 	assert_string_equal(names[0], "web");
 	assert_null(names[1]);
@@ -528,7 +547,7 @@ static void test_load_file_names_and_fresh(void **state)
 	strv_free(fresh);
 	/* Loaded again: the kernel had it, so this load did not bring it. */
 	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
-				   &names, &fresh, &err),
+				   NULL, &names, &fresh, &err),
 			 0);
 	assert_string_equal(names[0], "web");
 	assert_null(fresh[0]);
@@ -564,7 +583,7 @@ static void test_load_file_not_listed(void **state)
 	 * that dropped one would: the second must be found missing. */
 	fx_write(e->dir, "two", "profile aaa {\n}\nprofile zzz {\n}\n");
 	assert_int_equal(load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE,
-				   &names, NULL, &err),
+				   NULL, &names, NULL, &err),
 			 -ENOENT);
 	assert_null(names);
 	assert_non_null(strstr(
