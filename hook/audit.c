@@ -1047,22 +1047,6 @@ static bool ids_match(const char *a, const char *b)
 	return m >= 12 && strncmp(a, b, m) == 0;
 }
 
-/* @rec's profile name when it is in namespace @ns (NULL: the root one),
- * else NULL. */
-static const char *rec_in(const char *rec, const char *ns)
-{
-	const char *rns, *base;
-	size_t n;
-
-	if (!rec)
-		return NULL;
-	if (!profile_label_split(rec, &rns, &n, &base))
-		return ns ? NULL : rec;
-	if (!ns || strlen(ns) != n || strncmp(rns, ns, n) != 0)
-		return NULL;
-	return base;
-}
-
 /* Is @rec's profile the event's label @label (in namespace @ns)? */
 static bool profile_is(const char *rec, const char *label, const char *ns)
 {
@@ -1163,7 +1147,8 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 		bool ours = false;
 
 		for (size_t i = 0; i < n && !ours; i++)
-			ours = rec_in(recs[i].profile, e->namespace) != NULL;
+			ours = profile_label_in(recs[i].profile,
+						e->namespace) != NULL;
 		copy = ours;
 	}
 
@@ -1172,11 +1157,12 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 		size_t base = strcspn(label, "/"); /* without a child */
 
 		for (size_t i = 0; i < n; i++)
-			if (rec_in(recs[i].profile, e->namespace) &&
-			    strlen(rec_in(recs[i].profile, e->namespace)) ==
-				base &&
-			    strncmp(rec_in(recs[i].profile, e->namespace),
-				    label, base) == 0) {
+			if (profile_label_in(recs[i].profile, e->namespace) &&
+			    strlen(profile_label_in(recs[i].profile,
+						    e->namespace)) == base &&
+			    strncmp(
+				profile_label_in(recs[i].profile, e->namespace),
+				label, base) == 0) {
 				one = &recs[i];
 				hits++;
 			}

@@ -96,14 +96,9 @@ bool policy_copy_base(const char *name, const char *id, char **ret_base)
 /* Is @have the label of @name in namespace @ns (NULL: root)? */
 static bool label_is(const char *have, const char *ns, const char *name)
 {
-	size_t n = ns ? strlen(ns) : 0;
+	const char *base = profile_label_in(have, ns);
 
-	if (!have)
-		return false;
-	if (ns && (have[0] != ':' || strncmp(have + 1, ns, n) != 0 ||
-		   have[n + 1] != ':'))
-		return false;
-	return streq(ns ? have + n + 2 : have, name);
+	return base && streq(base, name);
 }
 
 /* A hook cannot change the label the runtime applies: what is asked
@@ -406,14 +401,11 @@ int policy_decide(const struct aa_oci_ask *ask, const struct aa_oci_config *cfg,
 	/* A hook's label is process.apparmorProfile, whatever else asked;
 	 * asked in the namespace, that label must be there too. */
 	if (r == 0 && ask->fe == AA_OCI_BY_HOOK) {
-		const char *have = ask->spec->apparmor_profile, *lns;
+		const char *have = ask->spec->apparmor_profile;
+		const char *cns = cfg->profile_namespace;
 		bool asked = in_ns;
-		size_t n;
 
-		in_ns = have && profile_label_split(have, &lns, &n, NULL) &&
-			cfg->profile_namespace &&
-			strlen(cfg->profile_namespace) == n &&
-			strncmp(lns, cfg->profile_namespace, n) == 0;
+		in_ns = cns && cns[0] && profile_label_in(have, cns);
 		if (asked && !in_ns)
 			r = err_set(
 			    err, -EPERM,
@@ -569,13 +561,9 @@ int policy_check(const struct aa_oci_plan_view *p,
 		/* sync: the administrator's files, all of their names, in the
 		 * namespace it loads into. */
 		for (char *const *n = p->declared; *n; n++) {
-			const char *ns;
-			size_t len;
-			bool in = profile_label_split(*n, &ns, &len, NULL);
+			bool in = profile_label_split(*n, NULL, NULL, NULL);
 
-			if (in != (p->ns != NULL) ||
-			    (in && (strlen(p->ns) != len ||
-				    strncmp(ns, p->ns, len) != 0)))
+			if (!profile_label_in(*n, p->ns))
 				return err_set(
 				    err, -EOPNOTSUPP,
 				    "%s declares \"%.128s\", %s; aa-oci sync "

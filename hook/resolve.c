@@ -120,15 +120,26 @@ int profile_label_make(const char *ns, const char *name, char **ret)
 	return n < 0 ? -ENOMEM : 0;
 }
 
+const char *profile_label_in(const char *label, const char *ns)
+{
+	const char *lns, *base;
+	size_t n;
+
+	if (!label)
+		return NULL;
+	if (!profile_label_split(label, &lns, &n, &base))
+		return ns && ns[0] ? NULL : label;
+	if (!ns || strlen(ns) != n || strncmp(lns, ns, n) != 0)
+		return NULL;
+	return base;
+}
+
 int profile_label_validate(const char *label, const char *ns,
 			   struct aa_oci_err *err)
 {
-	size_t n = ns ? strlen(ns) : 0;
+	const char *base = ns && ns[0] ? profile_label_in(label, ns) : NULL;
 
-	if (n && label[0] == ':' && strncmp(label + 1, ns, n) == 0 &&
-	    label[n + 1] == ':')
-		return profile_name_validate(label + n + 2, err);
-	return profile_name_validate(label, err);
+	return profile_name_validate(base ? base : label, err);
 }
 
 /*
@@ -141,15 +152,10 @@ static const char *strip_namespace(const char *value,
 				   bool *ret_in_namespace)
 {
 	const char *ns = cfg->profile_namespace;
-	size_t n = ns ? strlen(ns) : 0;
+	const char *base = ns && ns[0] ? profile_label_in(value, ns) : NULL;
 
-	*ret_in_namespace = false;
-	if (n && value[0] == ':' && strncmp(value + 1, ns, n) == 0 &&
-	    value[n + 1] == ':') {
-		*ret_in_namespace = true;
-		return value + n + 2;
-	}
-	return value;
+	*ret_in_namespace = base != NULL;
+	return base ? base : value;
 }
 
 int resolve_value(const char *value, const struct aa_oci_config *cfg,

@@ -91,6 +91,13 @@ bool profile_label_split(const char *label, const char **ret_ns,
 int profile_label_make(const char *ns, const char *name, char **ret);
 
 /*
+ * profile_label_in - @label's name when @label is in namespace @ns (NULL
+ * or "": the root namespace), else NULL (also for a NULL @label). The one
+ * test of "is this label in that namespace".
+ */
+const char *profile_label_in(const char *label, const char *ns);
+
+/*
  * profile_label_validate - is @label a profile name (profile_name_validate)
  * or ":NS:NAME" with NS exactly @ns (aa-oci's profile_namespace; NULL or
  * "": none is allowed) and a valid NAME? For names an administrator

@@ -174,7 +174,7 @@ static const struct row rows[] = {
 	{"ns/rt-other-namespace", RT, "\"aa-oci.profile\": \":other:web\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
 	{"ns/rt-prefix-without-namespace", RT, "\"aa-oci.profile\": \":aa-oci:web\"", NULL, NULL, NULL, 0, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
 	{"ns/rt-nested", RT, "\"aa-oci.profile\": \":aa-oci::x:web\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
-	{"ns/rt-prefix-only", RT, "\"aa-oci.profile\": \":aa-oci:\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "empty"},
+	{"ns/rt-prefix-only", RT, "\"aa-oci.profile\": \":aa-oci:\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},
 	{"ns/rt-traversal", RT, "\"aa-oci.profile\": \":aa-oci:../x\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "must start with"},
 	{"ns/rt-child", RT, "\"aa-oci.profile\": \":aa-oci:web//x\"", NULL, NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "not allowed"},
 	{"ns/rt-spec-other-namespace", RT, "", ":other:web", NULL, NULL, NS, -EINVAL, NULL, ENF, NULL, "names a policy namespace"},

@@ -48,10 +48,19 @@ unload() {
 	loaded "$1" || return 0
 	printf '%s' "$1" >"$AAFS/.remove"
 }
-# start_unloaded NAME: precondition of a test that needs NAME not loaded.
+# The policy namespace aa-oci-runtime and aa-oci-exec load containers'
+# profiles into (profile_namespace, default aa-oci); in_ns NAME: its label
+# there.
+NS=aa-oci
+in_ns() { echo ":$NS:$1"; }
+
+# start_unloaded NAME: precondition of a test that needs NAME not loaded,
+# in the root namespace or aa-oci's.
 start_unloaded() {
 	unload "$1"
-	check "precondition: $1 is not loaded" not_loaded "$1"
+	unload "$(in_ns "$1")"
+	check "precondition: $1 is not loaded (nor $(in_ns "$1"))" \
+		eval "not_loaded '$1' && not_loaded '$(in_ns "$1")'"
 }
 
 # kmark TAG: a mark in the kernel log and in syslog; klog TAG, slog TAG print
@@ -140,23 +149,38 @@ exit 0'
 
 # confined_checks PROFILE DIR: what the kernel decided for a PROBE run whose
 # /out was DIR, from OUT/RC, the marker and the kernel log since mark $TAG.
+# With a third argument ns: the profile is in aa-oci's namespace (the
+# kernel lists it as :aa-oci:NAME, the container still sees NAME, the
+# kernel log says namespace="root//aa-oci"), and not in the root one.
 confined_checks() {
-	local prof=$1 dir=$2
+	local prof=$1 dir=$2 label=$1
+	local -a nsrec=()
+	if [ "${3:-}" = ns ]; then
+		label=$(in_ns "$prof")
+		nsrec=("namespace=\"root//$NS\"")
+	fi
 	check "exit status 0" [ "$RC" = 0 ]
 	check "the container ran (its marker file exists)" [ -e "$dir/ran" ]
 	check "label inside: $prof (enforce)" has "$OUT" "label=$prof (enforce)"
-	check "the kernel lists $prof (enforce)" mode_is "$prof" enforce
+	check "the kernel lists $label (enforce)" mode_is "$label" enforce
+	if [ "${3:-}" = ns ]; then
+		check "and not $prof in the root namespace" not_loaded "$prof"
+	fi
 	check "the write to /out/denied failed with EACCES" \
 		has "$OUT" "can't create /out/denied: Permission denied"
 	check "/out/denied was not created" [ ! -e "$dir/denied" ]
-	check "kernel log: apparmor=\"DENIED\" by $prof for /out/denied" \
-		kwait "$TAG" 'apparmor="DENIED"' "profile=\"$prof\"" 'name="/out/denied"'
+	check "kernel log: apparmor=\"DENIED\" by $prof ${nsrec[*]} for /out/denied" \
+		kwait "$TAG" 'apparmor="DENIED"' "profile=\"$prof\"" "${nsrec[@]}" 'name="/out/denied"'
 }
 
 # loaded_by_aa_oci PROFILE COMM: the kernel's profile_load record names COMM
 # (aa-oci-runtime, aa-oci-hook) as the loader, and aa-oci's syslog line.
+# A third argument ns: loaded into aa-oci's namespace (aa-oci names it by its
+# label :aa-oci:NAME).
 loaded_by_aa_oci() {
+	local label=$1
+	[ "${3:-}" = ns ] && label=$(in_ns "$1")
 	check "kernel log: profile_load of $1 by comm=\"$2\"" \
 		kwait "$TAG" 'operation="profile_load"' "name=\"$1\"" "comm=\"$2\""
-	check "syslog: $2 says it loaded $1" swait "$TAG" "$2[" "profile \"$1\": loaded"
+	check "syslog: $2 says it loaded $label" swait "$TAG" "$2[" "profile \"$label\": loaded"
 }

@@ -68,7 +68,8 @@ mx_load_ours() {
 	mkdir -p /etc/apparmor.d/containers
 	aa-oci generate "$1" --name "aa-oci-$1" >"/etc/apparmor.d/containers/aa-oci-$1" || return 1
 	unload "aa-oci-$1"
-	aa-oci-exec --profile "aa-oci-$1" -- true
+	# in the root namespace, beside the engines' own (profile_namespace "")
+	aa-oci-exec --config "$MX_ROOTNS" --profile "aa-oci-$1" -- true
 }
 
 t_matrix() {
@@ -99,7 +100,9 @@ t_matrix() {
 	# The peers: an unconfined host process, one under another profile.
 	sleep 1000 </dev/null >/dev/null 2>&1 &
 	MX_HOST=$!
-	aa-oci-exec --profile "$PROFILE" -- sleep 1000 </dev/null >/dev/null 2>&1 &
+	MX_ROOTNS=/tmp/aa-oci-root-namespace.json
+	echo '{"profile_namespace": ""}' >"$MX_ROOTNS"
+	aa-oci-exec --config "$MX_ROOTNS" --profile "$PROFILE" -- sleep 1000 </dev/null >/dev/null 2>&1 &
 	MX_OTHER=$!
 	# until aa-oci-exec has loaded the profile and exec'd under it
 	for i in $(seq 1 300); do

@@ -166,8 +166,28 @@ t_docker_aa_oci() {
 	kmark "$TAG"
 	run_cmd docker run --rm --network none -v "$dir:/out" \
 		--runtime aa-oci --security-opt apparmor=$PROFILE $IMG sh -c "$PROBE"
+	confined_checks $PROFILE "$dir" ns
+	loaded_by_aa_oci $PROFILE aa-oci-runtime ns
+}
+
+# [i14] A profile the root namespace has (loaded by hand, as admins do
+# today) is what the container runs under: aa-oci-runtime leaves the label
+# as Docker wrote it and loads nothing.
+t_docker_root_loaded() {
+	local dir
+	start_unloaded $PROFILE || return 1
+	apparmor_parser -r /etc/apparmor.d/$PROFILE
+	check "precondition: $PROFILE loaded in the root namespace by apparmor_parser -r" mode_is $PROFILE enforce
+	dir=$(outdir docker-root-loaded)
+	TAG=docker-root-loaded
+	kmark "$TAG"
+	run_cmd docker run --rm --network none -v "$dir:/out" \
+		--runtime aa-oci --security-opt apparmor=$PROFILE $IMG sh -c "$PROBE"
 	confined_checks $PROFILE "$dir"
-	loaded_by_aa_oci $PROFILE aa-oci-runtime
+	check "nothing loaded into the namespace" not_loaded "$(in_ns $PROFILE)"
+	check "no profile_load by aa-oci-runtime" \
+		no_kgrep "$TAG" 'operation="profile_load"' 'comm="aa-oci-runtime"'
+	unload $PROFILE
 }
 
 # [i11] aa-oci logs --container names the container a denial came from,
@@ -245,8 +265,8 @@ t_docker_annotation() {
 	kmark "$TAG"
 	run_cmd docker run --rm --network none -v "$dir:/out" \
 		--runtime aa-oci --annotation aa-oci.profile=$PROFILE $IMG sh -c "$PROBE"
-	confined_checks $PROFILE "$dir"
-	loaded_by_aa_oci $PROFILE aa-oci-runtime
+	confined_checks $PROFILE "$dir" ns
+	loaded_by_aa_oci $PROFILE aa-oci-runtime ns
 }
 
 # docker-default removed from the kernel behind dockerd's back, then a plain
@@ -337,8 +357,8 @@ t_podman_annotation() {
 	kmark "$TAG"
 	run_cmd podman run --rm --network none -v "$dir:/out" \
 		--runtime "$rtarg" --annotation aa-oci.profile=$PROFILE $IMG sh -c "$PROBE"
-	confined_checks $PROFILE "$dir"
-	loaded_by_aa_oci $PROFILE aa-oci-runtime
+	confined_checks $PROFILE "$dir" ns
+	loaded_by_aa_oci $PROFILE aa-oci-runtime ns
 	check "no container left (podman ps -a is empty)" no_podman_container
 }
 
@@ -550,8 +570,8 @@ t_ctr_aa_oci() {
 		--annotation aa-oci.profile=$PROFILE \
 		--mount "type=bind,src=$dir,dst=/out,options=rbind:rw" \
 		$CIMG ctr-aa-oci sh -c "$PROBE"
-	confined_checks $PROFILE "$dir"
-	loaded_by_aa_oci $PROFILE aa-oci-runtime
+	confined_checks $PROFILE "$dir" ns
+	loaded_by_aa_oci $PROFILE aa-oci-runtime ns
 }
 
 # The same without aa-oci: the annotation means nothing to runc.
@@ -623,7 +643,8 @@ all_tests() {
 	t "busybox images made locally (rootfs tar, OCI archive)" t_images
 	t "[i13] aa-oci configure containerd on Debian's config.toml (CRI settings kept, backup, idempotent); containerd starts, CRI plugin ok; ctr images import of the busybox OCI archive" t_containerd_start
 	t "[docker][i13] aa-oci configure docker (no daemon.json in Debian's docker.io; --dry-run, idempotent), dockerd started: runtime aa-oci registered; busybox imported" t_docker_start
-	t "[docker] run --runtime aa-oci --security-opt apparmor=NAME, NAME not loaded: loaded by aa-oci-runtime, confined, write denied and logged" t_docker_aa_oci
+	t "[docker][i14] run --runtime aa-oci --security-opt apparmor=NAME, NAME not loaded: loaded by aa-oci-runtime into the namespace :aa-oci: (not the root one), confined (NAME inside), write denied and logged with namespace=\"root//aa-oci\"" t_docker_aa_oci
+	t "[docker][i14] the same NAME already loaded in the root namespace (by hand): used where it is, nothing loaded into :aa-oci:" t_docker_root_loaded
 	t "[docker] run --security-opt apparmor=NAME, NAME not loaded, default runtime: fails as today (runc: attr/apparmor/exec: no such file or directory)" t_docker_plain
 	t "[docker] run --runtime aa-oci --security-opt apparmor=NAME, NAME exists nowhere: docker run fails, the error names NAME" t_docker_unknown
 	t "[docker] run --runtime aa-oci --annotation aa-oci.profile=NAME: confined" t_docker_annotation
