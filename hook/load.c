@@ -193,9 +193,8 @@ int load_generate_text(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
  */
 struct plan {
 	enum aa_oci_loader by;
-	const char
-	    *name;	/* asked for (a label); NULL for a whole file (sync) */
-	const char *ns; /* the policy namespace it goes into; NULL: root */
+	const char *name; /* asked for, a label; NULL for a file (sync) */
+	const char *ns;	  /* the policy namespace it goes into; NULL: root */
 	char nsbuf[AA_OCI_NAMESPACE_NAME_MAX + 1];
 	enum aa_oci_mode mode;
 	char *source;	  /* the file; NULL when generated */

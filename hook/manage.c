@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The commands of aa-oci that manage what runs: status, logs, suggest,
- * reload, enforce, complain (cli-main.c dispatches to them).
+ * reload, enforce, complain, unload (cli-main.c dispatches to them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,19 +32,73 @@ static int usage_hint(const char *cmd)
 	return 0;
 }
 
-/* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
-int manage_reload(const char *cmd, int argc, char **argv)
+/* The options of the commands that change what is loaded. */
+struct change_opts {
+	const char *apparmorfs;
+	const char *config_path;
+	bool config_required;
+	bool force;
+};
+
+/* Parse --force, --apparmorfs, --config, --help (and --all when @all is
+ * not NULL); then load the settings and open the kernel. Returns: 0, or
+ * the command's exit status (0 after --help, 1, 2). */
+static int change_begin(const char *cmd, int argc, char **argv, bool *all,
+			struct change_opts *o, struct aa_oci_config *cfg,
+			struct aa_oci_kernel **k)
 {
 	static const struct option opts[] = {
 	    {"force", no_argument, NULL, 'f'},
 	    {"apparmorfs", required_argument, NULL, 'a'},
 	    {"config", required_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"all", no_argument, NULL, 'A'},
 	    {0},
 	};
-	const char *apparmorfs = AA_OCI_APPARMORFS;
-	const char *config_path = AA_OCI_CONFIG_FILE;
-	bool config_required = false, force = false;
+	struct aa_oci_err err = {0};
+	int c, r;
+
+	*o = (struct change_opts){.apparmorfs = AA_OCI_APPARMORFS,
+				  .config_path = AA_OCI_CONFIG_FILE};
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->force = true;
+			break;
+		case 'a':
+			o->apparmorfs = optarg;
+			break;
+		case 'c':
+			o->config_path = optarg;
+			o->config_required = true;
+			break;
+		case 'A':
+			if (!all)
+				return 2;
+			*all = true;
+			break;
+		case 'h':
+			usage_hint(cmd);
+			return -1;
+		default:
+			return 2;
+		}
+	}
+	r = config_load(o->config_path, o->config_required, cfg, &err);
+	if (r == 0)
+		r = kernel_open(o->apparmorfs, k, &err);
+	if (r < 0) {
+		log_error("%s: %s", cmd, err.text);
+		config_free(cfg);
+		return 1;
+	}
+	return 0;
+}
+
+/* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
+int manage_reload(const char *cmd, int argc, char **argv)
+{
+	struct change_opts o;
 	enum aa_oci_mode mode =
 	    streq(cmd, "complain") ? AA_OCI_MODE_COMPLAIN : AA_OCI_MODE_ENFORCE;
 	const enum aa_oci_mode *want = streq(cmd, "reload") ? NULL : &mode;
@@ -53,37 +107,16 @@ int manage_reload(const char *cmd, int argc, char **argv)
 	struct aa_oci_err err = {0};
 	struct aa_oci_kernel *k = NULL;
 	char **names;
-	int c, r, failed = 0;
+	int r, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			force = true;
-			break;
-		case 'a':
-			apparmorfs = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			config_required = true;
-			break;
-		case 'h':
-			return usage_hint(cmd);
-		default:
-			return 2;
-		}
-	}
+	r = change_begin(cmd, argc, argv, NULL, &o, &cfg, &k);
+	if (r != 0)
+		return r < 0 ? 0 : r;
 	if (want && optind != argc - 1) {
 		log_error("%s: name one profile", cmd);
-		return 2;
-	}
-	r = config_load(config_path, config_required, &cfg, &err);
-	if (r == 0)
-		r = kernel_open(apparmorfs, &k, &err);
-	if (r < 0) {
-		log_error("%s: %s", cmd, err.text);
+		kernel_close(k);
 		config_free(&cfg);
-		return 1;
+		return 2;
 	}
 	names = argv + optind;
 	/* reload with no names: every profile aa-oci loaded. */
@@ -95,7 +128,7 @@ int manage_reload(const char *cmd, int argc, char **argv)
 		err_clear(&err);
 		r = profile_label_validate(*n, cfg.profile_namespace, &err);
 		if (r == 0)
-			r = load_again(k, &cfg, *n, want, force, &res, &err);
+			r = load_again(k, &cfg, *n, want, o.force, &res, &err);
 		if (r < 0) {
 			log_error("%s: profile \"%s\": %s", cmd, *n, err.text);
 			failed++;
@@ -118,55 +151,22 @@ int manage_reload(const char *cmd, int argc, char **argv)
 /* aa-oci unload [--force] NAME..., aa-oci unload --all */
 int manage_unload(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"all", no_argument, NULL, 'A'},
-	    {"force", no_argument, NULL, 'f'},
-	    {"apparmorfs", required_argument, NULL, 'a'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
-	};
-	const char *apparmorfs = AA_OCI_APPARMORFS;
-	const char *config_path = AA_OCI_CONFIG_FILE;
-	bool config_required = false, force = false, all = false;
+	struct change_opts o;
 	struct aa_oci_config cfg = {0};
 	struct aa_oci_err err = {0};
 	struct aa_oci_kernel *k = NULL;
-	int c, r, failed = 0;
+	bool all = false;
+	int r, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'A':
-			all = true;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'a':
-			apparmorfs = optarg;
-			break;
-		case 'c':
-			config_path = optarg;
-			config_required = true;
-			break;
-		case 'h':
-			return usage_hint("unload");
-		default:
-			return 2;
-		}
-	}
+	r = change_begin("unload", argc, argv, &all, &o, &cfg, &k);
+	if (r != 0)
+		return r < 0 ? 0 : r;
 	if (all == (optind < argc)) {
 		log_error("unload: name the profiles, or give --all (aa-oci's "
 			  "policy namespace, at once)");
-		return 2;
-	}
-	r = config_load(config_path, config_required, &cfg, &err);
-	if (r == 0)
-		r = kernel_open(apparmorfs, &k, &err);
-	if (r < 0) {
-		log_error("unload: %s", err.text);
+		kernel_close(k);
 		config_free(&cfg);
-		return 1;
+		return 2;
 	}
 	if (all) {
 		size_t n = 0;
@@ -187,7 +187,7 @@ int manage_unload(int argc, char **argv)
 
 		err_clear(&err);
 		r = profile_label_validate(name, cfg.profile_namespace, &err);
-		if (r == 0 && !force &&
+		if (r == 0 && !o.force &&
 		    rundir_loaded_get(cfg.rundir, name, &rec) < 0)
 			r = err_set(&err, -EPERM,
 				    "aa-oci did not load it; add --force to "

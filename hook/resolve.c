@@ -26,16 +26,36 @@ static bool name_rest(unsigned char c)
 	return name_first(c) || c == '.' || c == '+' || c == '-';
 }
 
-int profile_name_validate(const char *name, struct aa_oci_err *err)
+/* The shape both names share: 1 to @max bytes, [A-Za-z0-9_] then
+ * [A-Za-z0-9_.-] and, when @plus, '+'. @what names it in messages. */
+static int name_shape(const char *what, const char *s, size_t max, bool plus,
+		      int too_long, struct aa_oci_err *err)
 {
-	size_t len = strnlen(name, AA_OCI_PROFILE_NAME_MAX + 1);
+	size_t len = strnlen(s, max + 1);
 
 	if (len == 0)
-		return err_set(err, -EINVAL, "profile name is empty");
-	if (len > AA_OCI_PROFILE_NAME_MAX)
-		return err_set(err, -E2BIG,
-			       "profile name is longer than %d bytes",
-			       AA_OCI_PROFILE_NAME_MAX);
+		return err_set(err, -EINVAL, "%s is empty", what);
+	if (len > max)
+		return err_set(err, too_long, "%s is longer than %zu bytes",
+			       what, max);
+	if (!name_first((unsigned char)s[0]))
+		return err_set(err, -EINVAL,
+			       "%s \"%.64s\" must start with a letter, digit "
+			       "or '_'",
+			       what, s);
+	for (size_t i = 1; i < len; i++)
+		if (!name_rest((unsigned char)s[i]) || (!plus && s[i] == '+'))
+			return err_set(
+			    err, -EINVAL,
+			    "%s has a character that is not allowed (byte "
+			    "0x%02x at %zu); use letters, digits, '_', '.', "
+			    "%s'-'",
+			    what, (unsigned char)s[i], i, plus ? "'+', " : "");
+	return 0;
+}
+
+int profile_name_validate(const char *name, struct aa_oci_err *err)
+{
 	if (streq(name, "unconfined"))
 		return err_set(
 		    err, -EINVAL,
@@ -47,46 +67,14 @@ int profile_name_validate(const char *name, struct aa_oci_err *err)
 			       "namespace, which only aa-oci chooses (its "
 			       "profile_namespace); ask for the profile's name",
 			       name);
-	if (!name_first((unsigned char)name[0]))
-		return err_set(err, -EINVAL,
-			       "profile name \"%.64s\" must start with a "
-			       "letter, digit or '_'",
-			       name);
-	for (size_t i = 1; i < len; i++)
-		if (!name_rest((unsigned char)name[i]))
-			return err_set(
-			    err, -EINVAL,
-			    "profile name has a character that is not allowed "
-			    "(byte 0x%02x at %zu); "
-			    "use letters, digits, '_', '.', '+', '-'",
-			    (unsigned char)name[i], i);
-	return 0;
+	return name_shape("profile name", name, AA_OCI_PROFILE_NAME_MAX, true,
+			  -E2BIG, err);
 }
 
 int profile_namespace_validate(const char *ns, struct aa_oci_err *err)
 {
-	size_t len = strnlen(ns, AA_OCI_NAMESPACE_NAME_MAX + 1);
-
-	if (len == 0)
-		return err_set(err, -EINVAL, "namespace name is empty");
-	if (len > AA_OCI_NAMESPACE_NAME_MAX)
-		return err_set(err, -EINVAL,
-			       "namespace name is longer than %d bytes",
-			       AA_OCI_NAMESPACE_NAME_MAX);
-	if (!name_first((unsigned char)ns[0]))
-		return err_set(err, -EINVAL,
-			       "namespace name \"%.64s\" must start with a "
-			       "letter, digit or '_'",
-			       ns);
-	for (size_t i = 1; i < len; i++)
-		if (!name_rest((unsigned char)ns[i]) || ns[i] == '+')
-			return err_set(
-			    err, -EINVAL,
-			    "namespace name has a character that is not "
-			    "allowed (byte 0x%02x at %zu); use letters, "
-			    "digits, '_', '.', '-'",
-			    (unsigned char)ns[i], i);
-	return 0;
+	return name_shape("namespace name", ns, AA_OCI_NAMESPACE_NAME_MAX,
+			  false, -EINVAL, err);
 }
 
 bool profile_label_split(const char *label, const char **ret_ns,

@@ -179,8 +179,12 @@ confined_checks() {
 # label :aa-oci:NAME).
 loaded_by_aa_oci() {
 	local label=$1
-	[ "${3:-}" = ns ] && label=$(in_ns "$1")
-	check "kernel log: profile_load of $1 by comm=\"$2\"" \
-		kwait "$TAG" 'operation="profile_load"' "name=\"$1\"" "comm=\"$2\""
+	local -a nsrec=()
+	if [ "${3:-}" = ns ]; then
+		label=$(in_ns "$1")
+		nsrec=("ns=\"$NS\"")
+	fi
+	check "kernel log: profile_load of $1 ${nsrec[*]} by comm=\"$2\"" \
+		kwait "$TAG" 'operation="profile_load"' "name=\"$1\"" "comm=\"$2\"" "${nsrec[@]}"
 	check "syslog: $2 says it loaded $label" swait "$TAG" "$2[" "profile \"$label\": loaded"
 }

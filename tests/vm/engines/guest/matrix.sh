@@ -62,13 +62,17 @@ mx_bundle() {
 		"$b/config.json" >"$b/c.json" && mv "$b/c.json" "$b/config.json"
 }
 
+# Ours go into the root namespace, beside the engines' own: a config with
+# profile_namespace "" (aa-oci-exec would load them into :aa-oci: otherwise).
+MX_ROOTNS=/tmp/aa-oci-root-namespace.json
+echo '{"profile_namespace": ""}' >"$MX_ROOTNS"
+
 # mx_load_ours TEMPLATE: our generated profile under the name aa-oci-TEMPLATE,
 # in /etc/apparmor.d/containers, loaded the way aa-oci loads it.
 mx_load_ours() {
 	mkdir -p /etc/apparmor.d/containers
 	aa-oci generate "$1" --name "aa-oci-$1" >"/etc/apparmor.d/containers/aa-oci-$1" || return 1
 	unload "aa-oci-$1"
-	# in the root namespace, beside the engines' own (profile_namespace "")
 	aa-oci-exec --config "$MX_ROOTNS" --profile "aa-oci-$1" -- true
 }
 
@@ -100,8 +104,6 @@ t_matrix() {
 	# The peers: an unconfined host process, one under another profile.
 	sleep 1000 </dev/null >/dev/null 2>&1 &
 	MX_HOST=$!
-	MX_ROOTNS=/tmp/aa-oci-root-namespace.json
-	echo '{"profile_namespace": ""}' >"$MX_ROOTNS"
 	aa-oci-exec --config "$MX_ROOTNS" --profile "$PROFILE" -- sleep 1000 </dev/null >/dev/null 2>&1 &
 	MX_OTHER=$!
 	# until aa-oci-exec has loaded the profile and exec'd under it
