@@ -224,6 +224,45 @@ static void test_key_generated_text(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* A namespaced profile is another binary (its header names the namespace):
+ * another key, one per namespace; with none, the key is the root one. */
+static void test_key_namespace(void **state)
+{
+	struct env *e = *state;
+	char root[65], root2[65], ns[65], ns2[65], other[65], plain[65];
+
+	key(e, root);
+	e->in.ns = "aa-oci";
+	key(e, ns);
+	key(e, ns2);
+	e->in.ns = "tenants";
+	key(e, other);
+	e->in.ns = NULL;
+	key(e, root2);
+	assert_string_not_equal(root, ns);
+	assert_string_equal(ns, ns2);
+	assert_string_not_equal(ns, other);
+	assert_string_not_equal(root, other);
+	assert_string_equal(root, root2);
+	/* The memo answers each by its own entry: without it, the same. */
+	e->in.memo_dir = NULL;
+	e->in.ns = "aa-oci";
+	key(e, plain);
+	assert_string_equal(plain, ns);
+	e->in.ns = NULL;
+	key(e, plain);
+	assert_string_equal(plain, root);
+	/* A generated text, the same. */
+	assert_int_equal(
+	    cache_key(&e->in, "docker-default", "profile a {}\n", root, NULL),
+	    0);
+	e->in.ns = "aa-oci";
+	assert_int_equal(
+	    cache_key(&e->in, "docker-default", "profile a {}\n", ns, NULL), 0);
+	assert_string_not_equal(root, ns);
+	e->in.ns = NULL;
+}
+
 static void test_key_directory_include(void **state)
 {
 	struct env *e = *state;
@@ -929,6 +968,7 @@ int main(void)
 	    T(test_key_local_override),
 	    T(test_key_mode_and_features),
 	    T(test_key_generated_text),
+	    T(test_key_namespace),
 	    T(test_key_directory_include),
 	    T(test_key_uncacheable),
 	    T(test_key_memo),

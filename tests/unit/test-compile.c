@@ -81,19 +81,71 @@ static size_t runs(struct env *e)
 	return n;
 }
 
-static void compile(struct env *e, enum aa_oci_mode mode, bool want_hit,
-		    size_t want_runs, struct aa_oci_compiled *c)
+/* Compile e->src into policy namespace @ns (NULL: the root one). */
+static void compile_in(struct env *e, const char *ns, enum aa_oci_mode mode,
+		       bool want_hit, size_t want_runs,
+		       struct aa_oci_compiled *c)
 {
 	struct aa_oci_err err = {0};
 
-	if (compile_policy(e->k, &e->cfg, e->src, NULL, mode, NULL, c, &err) !=
-	    0)
+	if (compile_policy(e->k, &e->cfg, e->src, NULL, mode, ns, c, &err) != 0)
 		fail_msg("compile_policy: %s", err.text);
 	if (c->from_cache != want_hit)
 		fail_msg("from_cache %d, want %d", c->from_cache, want_hit);
 	if (runs(e) != want_runs)
 		fail_msg("%zu parser runs, want %zu", runs(e), want_runs);
 	assert_true(c->len > 100);
+}
+
+static void compile(struct env *e, enum aa_oci_mode mode, bool want_hit,
+		    size_t want_runs, struct aa_oci_compiled *c)
+{
+	compile_in(e, NULL, mode, want_hit, want_runs, c);
+}
+
+/* The one top-level name the compiled policy @c declares. */
+static void assert_declares(const struct aa_oci_compiled *c, const char *want)
+{
+	char **names = NULL;
+
+	assert_int_equal(load_policy_names(c->buf, c->len, &names), 0);
+	assert_string_equal(names[0], want);
+	assert_null(names[1]);
+	strv_free(names);
+}
+
+/* A source compiled into a namespace is another binary, with an entry of
+ * its own: never served for the root namespace, nor the other way. */
+static void test_namespace_own_entry(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_compiled c = {0};
+
+	compile_in(e, NULL, AA_OCI_MODE_ENFORCE, false, 1, &c);
+	assert_declares(&c, "web");
+	compiled_free(&c);
+	compile_in(e, "aa-oci", AA_OCI_MODE_ENFORCE, false, 2, &c);
+	assert_true(c.stored);
+	assert_declares(&c, ":aa-oci:web");
+	compiled_free(&c);
+	compile_in(e, "aa-oci", AA_OCI_MODE_ENFORCE, true, 2, &c);
+	assert_declares(&c, ":aa-oci:web");
+	compiled_free(&c);
+	compile_in(e, NULL, AA_OCI_MODE_ENFORCE, true, 2, &c);
+	assert_declares(&c, "web");
+	compiled_free(&c);
+	/* Another namespace, another entry. */
+	compile_in(e, "tenants", AA_OCI_MODE_ENFORCE, false, 3, &c);
+	assert_declares(&c, ":tenants:web");
+	compiled_free(&c);
+	/* Forgetting the namespaced entry leaves the root one. */
+	compile_forget(e->k, &e->cfg, e->src, NULL, AA_OCI_MODE_ENFORCE,
+		       "aa-oci");
+	compile_in(e, NULL, AA_OCI_MODE_ENFORCE, true, 3, &c);
+	compiled_free(&c);
+	compile_in(e, "aa-oci", AA_OCI_MODE_ENFORCE, false, 4, &c);
+	assert_declares(&c, ":aa-oci:web");
+	compiled_free(&c);
 }
 
 static void test_miss_then_hit(void **state)
@@ -304,6 +356,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_miss_then_hit),
 	    T(test_changes_miss),
+	    T(test_namespace_own_entry),
 	    T(test_corrupt_entry),
 	    T(test_unusable_cache),
 	    T(test_uncacheable_source),

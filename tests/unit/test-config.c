@@ -101,6 +101,7 @@ static void assert_defaults(const struct aa_oci_config *cfg)
 	assert_int_equal(cfg->parser_nice, -10);
 	assert_string_equal(cfg->run_dir, "/run/aa-oci");
 	assert_null(cfg->runtime);
+	assert_string_equal(cfg->profile_namespace, "aa-oci");
 }
 
 static bool config_zeroed(const struct aa_oci_config *cfg)
@@ -180,7 +181,8 @@ static void test_load_every_key(void **state)
 	    "  'parser_timeout_ms': 2500,\n"
 	    "  'parser_nice': 5,\n"
 	    "  'run_dir': '/var/run/aa-oci',\n"
-	    "  'runtime': '/usr/bin/crun'\n"
+	    "  'runtime': '/usr/bin/crun',\n"
+	    "  'profile_namespace': 'tenants'\n"
 	    "}\n");
 	r = config_load(t.file, true, &cfg, &err);
 	if (r != 0)
@@ -200,6 +202,7 @@ static void test_load_every_key(void **state)
 	assert_string_equal(cfg.run_dir, "/var/run/aa-oci");
 	assert_string_equal(rundir_path(cfg.rundir), "/var/run/aa-oci");
 	assert_string_equal(cfg.runtime, "/usr/bin/crun");
+	assert_string_equal(cfg.profile_namespace, "tenants");
 	config_free(&cfg);
 	tmp_drop(&t);
 }
@@ -295,6 +298,69 @@ static void test_parse_64_profile_dirs(void **state)
 	config_free(&cfg);
 }
 
+/* ---- config_parse: profile_namespace ---- */
+
+struct ns_key_case {
+	const char *name;
+	const char *json; /* single quotes */
+	int rc;
+	const char *value; /* cfg.profile_namespace after a good parse */
+	const char *msg;   /* the exact message after a bad one */
+};
+
+/* clang-format off */
+static const struct ns_key_case ns_key_cases[] = {
+	{ "ns-key/default-name", "{'profile_namespace':'aa-oci'}", 0, "aa-oci", NULL },
+	/* "": the root namespace, as before profile_namespace existed */
+	{ "ns-key/root", "{'profile_namespace':''}", 0, "", NULL },
+	{ "ns-key/other-name", "{'profile_namespace':'tenants_1.x-y'}", 0, "tenants_1.x-y", NULL },
+	{ "ns-key/64-bytes", "{'profile_namespace':'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'}", 0, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", NULL },
+	{ "ns-key/65-bytes", "{'profile_namespace':'nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn'}", -EINVAL, NULL,
+	  "\"profile_namespace\": namespace name is longer than 64 bytes (or \"\" for the root namespace)" },
+	{ "ns-key/plus", "{'profile_namespace':'a+b'}", -EINVAL, NULL, "\"profile_namespace\": namespace name has a character that is not allowed (byte 0x2b at 1); use letters, digits, '_', '.', '-' (or \"\" for the root namespace)" },
+	{ "ns-key/colon", "{'profile_namespace':'a:b'}", -EINVAL, NULL, "\"profile_namespace\": namespace name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '-' (or \"\" for the root namespace)" },
+	{ "ns-key/label", "{'profile_namespace':':aa-oci:'}", -EINVAL, NULL, "\"profile_namespace\": namespace name \":aa-oci:\" must start with a letter, digit or '_' (or \"\" for the root namespace)" },
+	{ "ns-key/slash", "{'profile_namespace':'root//aa-oci'}", -EINVAL, NULL, "\"profile_namespace\": namespace name has a character that is not allowed (byte 0x2f at 4); use letters, digits, '_', '.', '-' (or \"\" for the root namespace)" },
+	{ "ns-key/leading-dot", "{'profile_namespace':'.x'}", -EINVAL, NULL, "\"profile_namespace\": namespace name \".x\" must start with a letter, digit or '_' (or \"\" for the root namespace)" },
+	{ "ns-key/space", "{'profile_namespace':' '}", -EINVAL, NULL, "\"profile_namespace\": namespace name \" \" must start with a letter, digit or '_' (or \"\" for the root namespace)" },
+	{ "ns-key/newline", "{'profile_namespace':'a\\nb'}", -EINVAL, NULL, "\"profile_namespace\": namespace name has a character that is not allowed (byte 0x0a at 1); use letters, digits, '_', '.', '-' (or \"\" for the root namespace)" },
+	{ "ns-key/number", "{'profile_namespace':1}", -EINVAL, NULL, "\"profile_namespace\" must be a string" },
+	{ "ns-key/null", "{'profile_namespace':null}", -EINVAL, NULL, "\"profile_namespace\" must be a string" },
+	{ "ns-key/false", "{'profile_namespace':false}", -EINVAL, NULL, "\"profile_namespace\" must be a string" },
+	{ "ns-key/array", "{'profile_namespace':['aa-oci']}", -EINVAL, NULL, "\"profile_namespace\" must be a string" },
+	{ "ns-key/object", "{'profile_namespace':{}}", -EINVAL, NULL, "\"profile_namespace\" must be a string" },
+};
+/* clang-format on */
+
+static void test_ns_key_case(void **state)
+{
+	const struct ns_key_case *c = *state;
+	struct aa_oci_err err = {0};
+	struct aa_oci_config cfg;
+	char *j = json_of(c->json);
+	int r;
+
+	assert_int_equal(config_init(&cfg), 0);
+	r = config_parse(j, &cfg, &err);
+	if (r != c->rc)
+		fail_msg("%s: returned %d, want %d; err: %s", c->name, r, c->rc,
+			 err.text);
+	if (r == 0) {
+		assert_string_equal(cfg.profile_namespace, c->value);
+	} else {
+		assert_int_equal(err.code, c->rc);
+		if (strcmp(err.text, c->msg) != 0)
+			fail_msg("%s: said \"%s\", want \"%s\"", c->name,
+				 err.text, c->msg);
+	}
+	config_free(&cfg);
+	/* the same answer with no err to fill */
+	assert_int_equal(config_init(&cfg), 0);
+	assert_int_equal(config_parse(j, &cfg, NULL), c->rc);
+	config_free(&cfg);
+	free(j);
+}
+
 /* ---- config_load: files that must not load ---- */
 
 /* PLANT_NESTED: text, then 500000 '[' and as many ']', then "}" (1 MB). */
@@ -356,6 +422,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad/profile-dirs-relative", PLANT_JSON, "{'profile_dirs':['profiles']}", 0, -EINVAL, "profile_dirs" },
 	{ "bad/profile-dirs-one-relative", PLANT_JSON, "{'profile_dirs':['/ok','./rel']}", 0, -EINVAL,
 	  "profile_dirs" },
+	{ "bad/profile-namespace-number", PLANT_JSON, "{'profile_namespace':0}", 0, -EINVAL,
+	  ": \"profile_namespace\" must be a string" },
+	{ "bad/profile-namespace-colon", PLANT_JSON, "{'profile_namespace':'aa:oci'}", 0, -EINVAL,
+	  ": \"profile_namespace\": namespace name has a character that is not allowed (byte 0x3a at 2); use letters, digits, '_', '.', '-' (or \"\" for the root namespace)" },
 	{ "bad/timeout-zero", PLANT_JSON, "{'parser_timeout_ms':0}", 0, -EINVAL, "parser_timeout_ms" },
 	{ "bad/timeout-negative", PLANT_JSON, "{'parser_timeout_ms':-1}", 0, -EINVAL, "parser_timeout_ms" },
 	{ "bad/timeout-600001", PLANT_JSON, "{'parser_timeout_ms':600001}", 0, -EINVAL, "parser_timeout_ms" },
@@ -423,6 +493,14 @@ static const struct {
     {"root", NULL},
     {"debug", NULL},
     {"xun_dir", "run_dir"},
+    {"profile_namspace", "profile_namespace"},
+    {"profile-namespace", "profile_namespace"},
+    {"Profile_Namespace", "profile_namespace"},
+    {"profile_namepsace", "profile_namespace"},
+    {"profile_namespaces", "profile_namespace"},
+    {"profile_nmespce", "profile_namespace"},
+    {"namespace", NULL},
+    {"profile_ns", NULL},
     {"", NULL},
     {"parser_timeout_ms_parser_timeout_ms_parser_timeout_ms_parser_timeout_"
      "ms",
@@ -541,7 +619,8 @@ static const struct CMUnitTest fixed[] = {
     cmocka_unit_test(test_parse_64_profile_dirs),
 };
 
-static struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
+static struct CMUnitTest
+    tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases) + ARRAY_SIZE(ns_key_cases)];
 
 int main(void)
 {
@@ -554,6 +633,11 @@ int main(void)
 		    (struct CMUnitTest){.name = bad_cases[i].name,
 					.test_func = test_bad_case,
 					.initial_state = (void *)&bad_cases[i]};
+	for (size_t i = 0; i < ARRAY_SIZE(ns_key_cases); i++)
+		tests[n++] = (struct CMUnitTest){.name = ns_key_cases[i].name,
+						 .test_func = test_ns_key_case,
+						 .initial_state =
+						     (void *)&ns_key_cases[i]};
 	return cmocka_run_group_tests_name("config", tests, fx_group_setup,
 					   fx_group_teardown);
 }

@@ -36,6 +36,10 @@ static const char LOCALHOST_256[] = "<localhost/ + 256 x 'a'>";
 static const char VALUE_4097[] = "<value of 4097 bytes>";
 static const char VALUE_4096[] = "<value of 4096 bytes>";
 static const char CNAME_257[] = "<container name of 257 bytes>";
+static const char NS_NAME_255[] = "<:aa-oci: + 255 x 'a'>";
+static const char NS_NAME_256[] = "<:aa-oci: + 256 x 'a'>";
+static const char NS_65[] = "<65 x 'n'>";
+static const char NS_64[] = "<64 x 'n'>";
 
 static char *run_of(const char *prefix, size_t n)
 {
@@ -70,6 +74,15 @@ static char *cell(const char *v)
 		return run_of("localhost/", 4096 - 10);
 	if (v == CNAME_257)
 		return run_of("", 257);
+	if (v == NS_NAME_255)
+		return run_of(":aa-oci:", 255);
+	if (v == NS_NAME_256)
+		return run_of(":aa-oci:", 256);
+	if (v == NS_64 || v == NS_65) {
+		s = run_of("", v == NS_64 ? 64 : 65);
+		memset(s, 'n', strlen(s));
+		return s;
+	}
 	s = strdup(v);
 	assert_non_null(s);
 	return s;
@@ -206,36 +219,77 @@ struct value_case {
 	bool runtime_default_null;
 	int rc;
 	const char *want; /* the name, or NULL for unconfined */
+	bool ns_off;	  /* profile_namespace "" (the root namespace) */
+	bool in_ns;	  /* *ret_in_namespace on success */
+	const char *msg;  /* the exact message on failure (NULL: not checked) */
 };
 
 /* clang-format off */
 static const struct value_case value_cases[] = {
-	{ "value/localhost", "localhost/web", NULL, false, 0, "web" },
+	{ "value/localhost", "localhost/web", NULL, false, 0, "web", false, false, NULL },
 	/* The kernel's word for no profile is never a profile's name. */
-	{ "value/localhost-unconfined", "localhost/unconfined", NULL, false, -EINVAL, NULL },
-	{ "value/bare-name", "web", NULL, false, 0, "web" },
-	{ "value/runtime-default", "runtime/default", NULL, false, 0, "docker-default" },
+	{ "value/localhost-unconfined", "localhost/unconfined", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/bare-name", "web", NULL, false, 0, "web", false, false, NULL },
+	{ "value/runtime-default", "runtime/default", NULL, false, 0, "docker-default", false, false, NULL },
 	{ "value/runtime-default-configured", "runtime/default", "containers-default-0.50.1", false, 0,
-	  "containers-default-0.50.1" },
-	{ "value/unconfined", "unconfined", NULL, false, 0, NULL },
-	{ "value/localhost-255", LOCALHOST_255, NULL, false, 0, LONG_255 },
-	{ "value/runtime-default-empty", "runtime/default", "", false, -EINVAL, NULL },
-	{ "value/runtime-default-null", "runtime/default", NULL, true, -EINVAL, NULL },
-	{ "value/runtime-default-bad-name", "runtime/default", "a b", false, -EINVAL, NULL },
-	{ "value/empty", "", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-empty", "localhost/", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-traversal", "localhost/../etc/passwd", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-slash", "localhost/a/b", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-twice", "localhost/localhost/x", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-space", "localhost/a b", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-brace", "localhost/a{b}", NULL, false, -EINVAL, NULL },
-	{ "value/localhost-256", LOCALHOST_256, NULL, false, -E2BIG, NULL },
-	{ "value/runtime-other", "runtime/other", NULL, false, -EINVAL, NULL },
-	{ "value/docker-default-path", "docker/default", NULL, false, -EINVAL, NULL },
-	{ "value/Localhost-case", "Localhost/web", NULL, false, -EINVAL, NULL },
-	{ "value/unconfined-space", "unconfined ", NULL, false, -EINVAL, NULL },
-	{ "value/traversal", "../x", NULL, false, -EINVAL, NULL },
-	{ "value/long", LONG_10000, NULL, false, -E2BIG, NULL },
+	  "containers-default-0.50.1", false, false, NULL },
+	{ "value/unconfined", "unconfined", NULL, false, 0, NULL, false, false, NULL },
+	{ "value/localhost-255", LOCALHOST_255, NULL, false, 0, LONG_255, false, false, NULL },
+	{ "value/runtime-default-empty", "runtime/default", "", false, -EINVAL, NULL, false, false, NULL },
+	{ "value/runtime-default-null", "runtime/default", NULL, true, -EINVAL, NULL, false, false, NULL },
+	{ "value/runtime-default-bad-name", "runtime/default", "a b", false, -EINVAL, NULL, false, false, NULL },
+	{ "value/empty", "", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-empty", "localhost/", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-traversal", "localhost/../etc/passwd", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-slash", "localhost/a/b", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-twice", "localhost/localhost/x", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-space", "localhost/a b", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-brace", "localhost/a{b}", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/localhost-256", LOCALHOST_256, NULL, false, -E2BIG, NULL, false, false, NULL },
+	{ "value/runtime-other", "runtime/other", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/docker-default-path", "docker/default", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/Localhost-case", "Localhost/web", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/unconfined-space", "unconfined ", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/traversal", "../x", NULL, false, -EINVAL, NULL, false, false, NULL },
+	{ "value/long", LONG_10000, NULL, false, -E2BIG, NULL, false, false, NULL },
+	/* profile_namespace "aa-oci" (the default): its prefix, and only its */
+	{ "value/ns-prefix", ":aa-oci:web", NULL, false, 0, "web", false, true, NULL },
+	{ "value/ns-bare-name-not-in", "web", NULL, false, 0, "web", false, false, NULL },
+	{ "value/ns-localhost", ":aa-oci:localhost/web", NULL, false, 0, "web", false, true, NULL },
+	{ "value/ns-runtime-default", ":aa-oci:runtime/default", NULL, false, 0, "docker-default", false, true, NULL },
+	{ "value/ns-unconfined-plain", "unconfined", NULL, false, 0, NULL, false, false, NULL },
+	{ "value/ns-unconfined-prefixed", ":aa-oci:unconfined", NULL, false, -EINVAL, NULL, false, false,
+	  "\"unconfined\" is the kernel's label for no profile, not a profile name; ask for unconfined itself" },
+	{ "value/ns-localhost-before-prefix", "localhost/:aa-oci:web", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":aa-oci:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-other", ":other:web", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":other:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-longer-prefix", ":aa-ocix:web", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":aa-ocix:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-shorter-prefix", ":aa-oc:web", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":aa-oc:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-nested", ":aa-oci::x:web", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":x:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-prefix-only", ":aa-oci:", NULL, false, -EINVAL, NULL, false, false, "profile name is empty" },
+	{ "value/ns-child", ":aa-oci:web//x", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name has a character that is not allowed (byte 0x2f at 3); use letters, digits, '_', '.', '+', '-'" },
+	{ "value/ns-colon-inside", ":aa-oci:a:b", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '+', '-'" },
+	{ "value/ns-name-256", NS_NAME_256, NULL, false, -E2BIG, NULL, false, false,
+	  "profile name is longer than 255 bytes" },
+	/* profile_namespace "": no prefix is aa-oci's */
+	{ "value/ns-off-prefix", ":aa-oci:web", NULL, false, -EINVAL, NULL, true, false,
+	  "profile name \":aa-oci:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-off-empty-prefix", "::web", NULL, false, -EINVAL, NULL, true, false,
+	  "profile name \"::web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "value/ns-off-bare", "web", NULL, false, 0, "web", true, false, NULL },
 };
 /* clang-format on */
 
@@ -246,7 +300,7 @@ static void test_value_case(void **state)
 	struct aa_oci_config cfg;
 	char *v = cell(c->value);
 	char *name = (char *)0x1;
-	bool unconfined = true, in_ns = false;
+	bool unconfined = true, in_ns = true;
 	int r;
 
 	cfg_make(&cfg, c->runtime_default, NULL, false);
@@ -254,12 +308,24 @@ static void test_value_case(void **state)
 		free(cfg.runtime_default);
 		cfg.runtime_default = NULL;
 	}
+	if (c->ns_off) {
+		free(cfg.profile_namespace);
+		cfg.profile_namespace = strdup("");
+		assert_non_null(cfg.profile_namespace);
+	}
 	r = resolve_value(v, &cfg, &name, &unconfined, &in_ns, &err);
 	check_err(c->name, r, c->rc, &err);
+	if (r < 0 && c->msg && strcmp(err.text, c->msg) != 0)
+		fail_msg("%s: said \"%s\", want \"%s\"", c->name, err.text,
+			 c->msg);
+	if (r == 0 && in_ns != c->in_ns)
+		fail_msg("%s: in_namespace %d, want %d", c->name, in_ns,
+			 c->in_ns);
 	if (r < 0) {
 		/* untouched on failure */
 		assert_ptr_equal(name, (char *)0x1);
 		assert_true(unconfined);
+		assert_true(in_ns);
 	} else if (c->want) {
 		char *want = cell(c->want);
 
@@ -273,6 +339,224 @@ static void test_value_case(void **state)
 	}
 	free(v);
 	config_free(&cfg);
+}
+
+/* ---- profile_namespace_validate ---- */
+
+struct ns_case {
+	const char *name;
+	const char *value; /* may be a marker */
+	int rc;
+	const char *msg; /* the exact message on failure */
+};
+
+/* clang-format off */
+static const struct ns_case ns_cases[] = {
+	{ "ns/default", "aa-oci", 0, NULL },
+	{ "ns/one-letter", "a", 0, NULL },
+	{ "ns/digit-first", "7tenants", 0, NULL },
+	{ "ns/underscore-first", "_x", 0, NULL },
+	{ "ns/dot-dash-underscore", "a.b-c_d", 0, NULL },
+	{ "ns/upper-case", "AA_OCI", 0, NULL },
+	{ "ns/trailing-dot", "a.", 0, NULL },
+	{ "ns/exactly-64", NS_64, 0, NULL },
+	{ "ns/empty", "", -EINVAL, "namespace name is empty" },
+	{ "ns/65", NS_65, -EINVAL, "namespace name is longer than 64 bytes" },
+	{ "ns/leading-dot", ".x", -EINVAL, "namespace name \".x\" must start with a letter, digit or '_'" },
+	{ "ns/leading-dash", "-x", -EINVAL, "namespace name \"-x\" must start with a letter, digit or '_'" },
+	{ "ns/leading-plus", "+x", -EINVAL, "namespace name \"+x\" must start with a letter, digit or '_'" },
+	{ "ns/leading-colon", ":x", -EINVAL, "namespace name \":x\" must start with a letter, digit or '_'" },
+	{ "ns/leading-slash", "/x", -EINVAL, "namespace name \"/x\" must start with a letter, digit or '_'" },
+	{ "ns/leading-space", " x", -EINVAL, "namespace name \" x\" must start with a letter, digit or '_'" },
+	{ "ns/plus", "a+b", -EINVAL, "namespace name has a character that is not allowed (byte 0x2b at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/colon", "a:b", -EINVAL, "namespace name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/trailing-colon", "aa-oci:", -EINVAL, "namespace name has a character that is not allowed (byte 0x3a at 6); use letters, digits, '_', '.', '-'" },
+	{ "ns/slash", "a/b", -EINVAL, "namespace name has a character that is not allowed (byte 0x2f at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/kernel-path", "root//aa-oci", -EINVAL, "namespace name has a character that is not allowed (byte 0x2f at 4); use letters, digits, '_', '.', '-'" },
+	{ "ns/space", "a b", -EINVAL, "namespace name has a character that is not allowed (byte 0x20 at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/newline", "a\nb", -EINVAL, "namespace name has a character that is not allowed (byte 0x0a at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/star", "a*", -EINVAL, "namespace name has a character that is not allowed (byte 0x2a at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/ampersand", "a&b", -EINVAL, "namespace name has a character that is not allowed (byte 0x26 at 1); use letters, digits, '_', '.', '-'" },
+	{ "ns/non-utf8", "a\xff", -EINVAL, "namespace name has a character that is not allowed (byte 0xff at 1); use letters, digits, '_', '.', '-'" },
+};
+/* clang-format on */
+
+static void test_ns_case(void **state)
+{
+	const struct ns_case *c = *state;
+	struct aa_oci_err err = {0};
+	char *v = cell(c->value);
+	int r = profile_namespace_validate(v, &err);
+
+	check_err(c->name, r, c->rc, &err);
+	if (c->rc < 0 && strcmp(err.text, c->msg) != 0)
+		fail_msg("%s: said \"%s\", want \"%s\"", c->name, err.text,
+			 c->msg);
+	/* a NULL err gives the same answer */
+	assert_int_equal(profile_namespace_validate(v, NULL), c->rc);
+	free(v);
+}
+
+/* ---- profile_label_split, profile_label_base ---- */
+
+struct split_case {
+	const char *name;
+	const char *label;
+	bool in;	  /* ":NS:NAME" */
+	const char *ns;	  /* its namespace, NULL when not in one */
+	const char *base; /* its name within it */
+};
+
+/* clang-format off */
+static const struct split_case split_cases[] = {
+	{ "split/ns-name", ":a:b", true, "a", "b" },
+	{ "split/default-ns", ":aa-oci:web", true, "aa-oci", "web" },
+	{ "split/child", ":a:b//c", true, "a", "b//c" },
+	{ "split/colon-in-base", ":a:b:c", true, "a", "b:c" },
+	/* the kernel's spelling ":NS://NAME": split as it is, base "//b" */
+	{ "split/kernel-spelling", ":a://b", true, "a", "//b" },
+	{ "split/ns-no-name", ":a:", false, NULL, ":a:" },
+	{ "split/empty-ns", "::b", false, NULL, "::b" },
+	{ "split/plain", "a", false, NULL, "a" },
+	{ "split/no-second-colon", ":a", false, NULL, ":a" },
+	{ "split/colon-not-first", "a:b:c", false, NULL, "a:b:c" },
+	{ "split/colon", ":", false, NULL, ":" },
+	{ "split/two-colons", "::", false, NULL, "::" },
+	{ "split/empty", "", false, NULL, "" },
+};
+/* clang-format on */
+
+static void test_split_case(void **state)
+{
+	const struct split_case *c = *state;
+	const char *ns = (const char *)0x1, *base = NULL;
+	size_t n = 99;
+	bool in = profile_label_split(c->label, &ns, &n, &base);
+
+	if (in != c->in)
+		fail_msg("%s: split says %d, want %d", c->name, in, c->in);
+	if (c->ns) {
+		/* pointers into the label itself */
+		assert_ptr_equal(ns, c->label + 1);
+		assert_int_equal(n, strlen(c->ns));
+		assert_memory_equal(ns, c->ns, n);
+	} else {
+		assert_null(ns);
+		assert_int_equal(n, 0);
+	}
+	assert_ptr_equal(base, c->label + strlen(c->label) - strlen(c->base));
+	assert_string_equal(base, c->base);
+	/* every pointer may be NULL; the answer is the same */
+	assert_int_equal(profile_label_split(c->label, NULL, NULL, NULL), in);
+	assert_ptr_equal(profile_label_base(c->label), base);
+}
+
+/* ---- profile_label_make ---- */
+
+struct make_case {
+	const char *name;
+	const char *ns; /* NULL or "": the root namespace */
+	const char *base;
+	const char *want;
+};
+
+/* clang-format off */
+static const struct make_case make_cases[] = {
+	{ "make/in-ns", "aa-oci", "web", ":aa-oci:web" },
+	{ "make/root-null", NULL, "web", "web" },
+	{ "make/root-empty", "", "web", "web" },
+	{ "make/child", "a", "b//c", ":a:b//c" },
+	/* what `aa-oci unload --all` writes: the whole namespace */
+	{ "make/whole-namespace", "aa-oci", "", ":aa-oci:" },
+	{ "make/root-empty-name", NULL, "", "" },
+};
+/* clang-format on */
+
+static void test_make_case(void **state)
+{
+	const struct make_case *c = *state;
+	char *l = NULL;
+	const char *ns, *base;
+	size_t n;
+
+	assert_int_equal(profile_label_make(c->ns, c->base, &l), 0);
+	assert_non_null(l);
+	assert_string_equal(l, c->want);
+	/* split gives back what made it (a name is needed for a label) */
+	if (c->base[0]) {
+		bool in = profile_label_split(l, &ns, &n, &base);
+
+		assert_int_equal(in, c->ns && c->ns[0]);
+		assert_string_equal(base, c->base);
+		if (in) {
+			assert_int_equal(n, strlen(c->ns));
+			assert_memory_equal(ns, c->ns, n);
+		}
+	}
+	free(l);
+}
+
+/* ---- profile_label_validate ---- */
+
+struct label_case {
+	const char *name;
+	const char *label; /* may be a marker */
+	const char *ns;	   /* the configured profile_namespace */
+	int rc;
+	const char *msg; /* the exact message on failure */
+};
+
+/* clang-format off */
+static const struct label_case label_cases[] = {
+	{ "label/root-name", "web", "aa-oci", 0, NULL },
+	{ "label/root-name-ns-off", "web", "", 0, NULL },
+	{ "label/root-name-ns-null", "web", NULL, 0, NULL },
+	{ "label/in-ns", ":aa-oci:web", "aa-oci", 0, NULL },
+	{ "label/in-other-configured-ns", ":tenants:web", "tenants", 0, NULL },
+	{ "label/in-ns-255", NS_NAME_255, "aa-oci", 0, NULL },
+	{ "label/in-ns-256", NS_NAME_256, "aa-oci", -E2BIG, "profile name is longer than 255 bytes" },
+	{ "label/other-ns", ":other:web", "aa-oci", -EINVAL, "profile name \":other:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/longer-ns", ":aa-ocix:web", "aa-oci", -EINVAL, "profile name \":aa-ocix:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/shorter-ns", ":aa:web", "aa-oci", -EINVAL, "profile name \":aa:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/configured-is-longer", ":aa-oci:web", "aa-oci2", -EINVAL, "profile name \":aa-oci:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/case-differs", ":AA-OCI:web", "aa-oci", -EINVAL, "profile name \":AA-OCI:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/ns-off", ":aa-oci:web", "", -EINVAL, "profile name \":aa-oci:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/ns-null", ":aa-oci:web", NULL, -EINVAL, "profile name \":aa-oci:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/ns-off-empty-ns", "::web", "", -EINVAL, "profile name \"::web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/ns-off-colon-inside", "a:b", "", -EINVAL, "profile name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '+', '-'" },
+	{ "label/ns-colon-inside", "a:b", "aa-oci", -EINVAL, "profile name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '+', '-'" },
+	{ "label/whole-ns", ":aa-oci:", "aa-oci", -EINVAL, "profile name is empty" },
+	{ "label/nested", ":aa-oci::x:web", "aa-oci", -EINVAL, "profile name \":x:web\" names a policy namespace, which only aa-oci chooses (its "
+	  "profile_namespace); ask for the profile's name" },
+	{ "label/child", ":aa-oci:web//c", "aa-oci", -EINVAL, "profile name has a character that is not allowed (byte 0x2f at 3); use letters, digits, '_', '.', '+', '-'" },
+	{ "label/kernel-spelling", ":aa-oci://web", "aa-oci", -EINVAL, "profile name \"//web\" must start with a letter, digit or '_'" },
+	{ "label/unconfined", ":aa-oci:unconfined", "aa-oci", -EINVAL, "\"unconfined\" is the kernel's label for no profile, not a "
+	  "profile name; ask for unconfined itself" },
+	{ "label/empty", "", "aa-oci", -EINVAL, "profile name is empty" },
+};
+/* clang-format on */
+
+static void test_label_case(void **state)
+{
+	const struct label_case *c = *state;
+	struct aa_oci_err err = {0};
+	char *v = cell(c->label);
+	int r = profile_label_validate(v, c->ns, &err);
+
+	check_err(c->name, r, c->rc, &err);
+	if (c->rc < 0 && strcmp(err.text, c->msg) != 0)
+		fail_msg("%s: said \"%s\", want \"%s\"", c->name, err.text,
+			 c->msg);
+	assert_int_equal(profile_label_validate(v, c->ns, NULL), c->rc);
+	free(v);
 }
 
 /* ---- resolve_request ---- */
@@ -657,9 +941,11 @@ static const struct CMUnitTest fixed[] = {
     cmocka_unit_test(test_source_names),
 };
 
-static struct CMUnitTest tests[ARRAY_SIZE(name_cases) +
-			       ARRAY_SIZE(value_cases) +
-			       ARRAY_SIZE(request_cases) + ARRAY_SIZE(fixed)];
+static struct CMUnitTest
+    tests[ARRAY_SIZE(name_cases) + ARRAY_SIZE(value_cases) +
+	  ARRAY_SIZE(ns_cases) + ARRAY_SIZE(split_cases) +
+	  ARRAY_SIZE(make_cases) + ARRAY_SIZE(label_cases) +
+	  ARRAY_SIZE(request_cases) + ARRAY_SIZE(fixed)];
 
 #define ADD_ROWS(table, fn)                                                    \
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++)                         \
@@ -675,6 +961,10 @@ int main(void)
 
 	ADD_ROWS(name_cases, test_name_case);
 	ADD_ROWS(value_cases, test_value_case);
+	ADD_ROWS(ns_cases, test_ns_case);
+	ADD_ROWS(split_cases, test_split_case);
+	ADD_ROWS(make_cases, test_make_case);
+	ADD_ROWS(label_cases, test_label_case);
 	ADD_ROWS(request_cases, test_request_case);
 	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
 		tests[n++] = fixed[i];

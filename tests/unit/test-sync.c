@@ -636,6 +636,239 @@ static void test_profile_list(void **state)
 	assert_int_equal(kernel_profile_list(e->k, &names), -ENODEV);
 }
 
+/* --- sync into profile_namespace (--namespaced) --- */
+
+/* sync_new with @root (may be NULL) and @ns_dirs; *@ret only on success. */
+static int new_sync_ns(struct env *e, const char *root, const char *nsdir,
+		       struct aa_oci_sync **ret, struct aa_oci_err *err)
+{
+	char *dirs[] = {(char *)root, NULL};
+	char *ns_dirs[] = {(char *)nsdir, NULL};
+	struct aa_oci_sync_opts o = {
+	    .mode = AA_OCI_MODE_ENFORCE,
+	    .ns_dirs = nsdir ? ns_dirs : NULL,
+	    .report = on_event,
+	    .userdata = e,
+	};
+
+	return sync_new(e->k, &e->cfg, root ? dirs : NULL, &o, ret, err);
+}
+
+/* Is "NAME\tPATH" a line of the record? */
+static bool recorded_at(struct env *e, const char *name, const char *path)
+{
+	char *s = fx_read(e->run, RUNDIR_SYNC_STATE, NULL), *want;
+	bool r;
+
+	if (!s)
+		return false;
+	assert_true(asprintf(&want, "\n%s\t%s\n", name, path) > 0);
+	r = strstr(s, want) != NULL;
+	free(want);
+	free(s);
+	return r;
+}
+
+/* A directory given with --namespaced goes into profile_namespace, the
+ * others into the root namespace: names, records and unloads are labels. */
+static void test_scan_namespaced_dir(void **state)
+{
+	struct env *e = *state;
+	char *nsdir = fx_path(e->top, "ns"), *beta = fx_path(nsdir, "beta");
+	char *pre = fx_path(nsdir, "pre"), *s, *n;
+	struct aa_oci_err err = {0};
+	size_t len = 0;
+
+	assert_int_equal(mkdir(nsdir, 0755), 0);
+	/* ":aa-oci:pre" was loaded before, by someone else */
+	fx_write(e->fs, "profiles", "%s",
+		 "pre (enforce)\n:aa-oci:pre (enforce)\n");
+	fx_write(e->dir, "alpha", good, "alpha");
+	fx_write(nsdir, "beta", good, "beta");
+	fx_write(nsdir, "pre", good, "pre");
+	if (new_sync_ns(e, e->dir, nsdir, &e->s, &err) != 0)
+		fail_msg("sync_new: %s", err.text);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(listed(e, "alpha"));
+	assert_true(listed(e, ":aa-oci:beta"));
+	assert_false(listed(e, "beta"));
+	assert_false(listed(e, ":aa-oci:alpha"));
+	n = event_text(e, AA_OCI_SYNC_LOADED, "beta", true);
+	assert_string_equal(n, ":aa-oci:beta");
+	free(n);
+	n = event_text(e, AA_OCI_SYNC_LOADED, "alpha", true);
+	assert_string_equal(n, "alpha");
+	free(n);
+	ASSERT_PASS(e, "pass: 3 loaded, 0 unchanged, 0 unloaded, 0 failed");
+	/* The parser was told the namespace for the namespaced dir only. */
+	s = fx_read(e->fs, "parser-runs", NULL);
+	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	assert_non_null(strstr(s, "run\n"));
+	assert_non_null(strstr(s, "run --namespace aa-oci\n"));
+	free(s);
+	/* Recorded by label; the profile that was there before is not
+	 * sync's, in the namespace as in the root one. */
+	assert_true(recorded_at(e, ":aa-oci:beta", beta));
+	assert_false(recorded_at(e, ":aa-oci:pre", pre));
+	assert_false(recorded_at(e, "beta", beta));
+	assert_true(recorded(e, "alpha", "alpha"));
+	/* Nothing changed: nothing compiled. */
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_int_equal(lines(e->fs, "parser-runs"), 3);
+	ASSERT_PASS(e, "pass: 0 loaded, 3 unchanged, 0 unloaded, 0 failed");
+	/* Removed: unloaded by label, only what sync brought. */
+	assert_int_equal(unlink(beta), 0);
+	assert_int_equal(unlink(pre), 0);
+	free(take_remove(e, NULL));
+	assert_int_equal(sync_scan(e->s), 0);
+	s = take_remove(e, &len);
+	assert_int_equal(len, 13);
+	assert_memory_equal(s, ":aa-oci:beta\0", 13);
+	free(s);
+	assert_int_equal(count(e, AA_OCI_SYNC_UNLOADED, "beta", ":aa-oci:beta"),
+			 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_KEPT, NULL, ":aa-oci:pre"), 1);
+	assert_false(recorded_at(e, ":aa-oci:beta", beta));
+	ASSERT_PASS(e, "pass: 0 loaded, 1 unchanged, 1 unloaded, 0 failed");
+	free(nsdir);
+	free(beta);
+	free(pre);
+}
+
+/* A file in the root namespace's directory that names a namespace of its
+ * own: reported, nothing loaded. */
+static void test_scan_root_dir_file_in_namespace(void **state)
+{
+	struct env *e = *state;
+	char *t, *want, *path = fx_path(e->dir, "x");
+
+	fx_write(e->dir, "x", "%s", "profile :other:x {\n  file,\n}\n");
+	fx_write(e->dir, "alpha", good, "alpha");
+	e->s = new_sync(e, NULL);
+	assert_int_equal(sync_scan(e->s), 1);
+	assert_true(listed(e, "alpha"));
+	/* (the parser double lists what it compiled: the record tells) */
+	assert_false(recorded(e, ":other:x", "x"));
+	assert_int_equal(count(e, AA_OCI_SYNC_FAILED, "x", NULL), 1);
+	assert_int_equal(count(e, AA_OCI_SYNC_LOADED, "x", NULL), 0);
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < e->nev; i++)
+		if (e->evs[i].kind == AA_OCI_SYNC_FAILED)
+			assert_int_equal(e->evs[i].code, -EOPNOTSUPP);
+	pthread_mutex_unlock(&e->mu);
+	t = event_text(e, AA_OCI_SYNC_FAILED, "x", false);
+	assert_true(
+	    asprintf(&want,
+		     "%s declares \":other:x\", in a policy namespace of its "
+		     "own; aa-oci sync loads a directory into the root "
+		     "namespace: move the file or name the profile without one",
+		     path) > 0);
+	assert_string_equal(t, want);
+	free(t);
+	free(want);
+	free(path);
+	ASSERT_PASS(e, "pass: 1 loaded, 0 unchanged, 0 unloaded, 1 failed");
+}
+
+/* One directory, one namespace: named both ways, refused. The same path
+ * however it is spelled (a trailing '/'); either order. */
+static void test_namespaced_dir_both_ways(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_sync *s = (struct aa_oci_sync *)0x1;
+	struct aa_oci_err err = {0};
+	char *slash, *want;
+
+	assert_true(asprintf(&slash, "%s/", e->dir) > 0);
+	assert_int_equal(new_sync_ns(e, e->dir, slash, &s, &err), -EINVAL);
+	assert_ptr_equal(s, (struct aa_oci_sync *)0x1);
+	assert_int_equal(err.code, -EINVAL);
+	assert_true(asprintf(&want,
+			     "%s is named both with and without --namespaced; "
+			     "its profiles go into one namespace",
+			     slash) > 0);
+	assert_string_equal(err.text, want);
+	free(want);
+	assert_int_equal(new_sync_ns(e, slash, e->dir, &s, &err), -EINVAL);
+	assert_true(asprintf(&want,
+			     "%s is named both with and without --namespaced; "
+			     "its profiles go into one namespace",
+			     e->dir) > 0);
+	assert_string_equal(err.text, want);
+	assert_ptr_equal(s, (struct aa_oci_sync *)0x1);
+	free(want);
+	/* Named twice the same way: one directory, as before. */
+	{
+		char *dirs[] = {e->dir, slash, NULL};
+		char *ns_dirs[] = {e->top, e->top, NULL};
+		struct aa_oci_sync_opts o = {.mode = AA_OCI_MODE_ENFORCE,
+					     .ns_dirs = ns_dirs};
+
+		assert_int_equal(sync_new(e->k, &e->cfg, dirs, &o, &e->s, &err),
+				 0);
+	}
+	free(slash);
+}
+
+/* --namespaced needs a namespace: with profile_namespace "" (or none)
+ * refused, saying which directory; directories without it are fine. */
+static void test_namespaced_dir_without_namespace(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_sync *s = (struct aa_oci_sync *)0x1;
+	struct aa_oci_err err = {0};
+	char *nsdir = fx_path(e->top, "ns"), *want;
+
+	assert_int_equal(mkdir(nsdir, 0755), 0);
+	assert_true(asprintf(&want,
+			     "--namespaced %s: profile_namespace is empty in "
+			     "the config file; set it, or sync the directory "
+			     "into the root namespace",
+			     nsdir) > 0);
+	for (int i = 0; i < 2; i++) {
+		free(e->cfg.profile_namespace);
+		e->cfg.profile_namespace = i ? NULL : strdup("");
+		assert_int_equal(new_sync_ns(e, e->dir, nsdir, &s, &err),
+				 -EINVAL);
+		assert_int_equal(err.code, -EINVAL);
+		assert_string_equal(err.text, want);
+		assert_ptr_equal(s, (struct aa_oci_sync *)0x1);
+		/* nor alone */
+		assert_int_equal(new_sync_ns(e, NULL, nsdir, &s, &err),
+				 -EINVAL);
+		assert_string_equal(err.text, want);
+	}
+	/* Nothing was locked: an agent can start. */
+	free(e->cfg.profile_namespace);
+	e->cfg.profile_namespace = strdup("");
+	e->s = new_sync(e, NULL);
+	assert_non_null(e->s);
+	free(want);
+	free(nsdir);
+}
+
+/* Only --namespaced directories: everything goes into the namespace. */
+static void test_scan_only_namespaced(void **state)
+{
+	struct env *e = *state;
+	struct aa_oci_err err = {0};
+	char *n;
+
+	free(e->cfg.profile_namespace);
+	e->cfg.profile_namespace = strdup("tenants");
+	fx_write(e->dir, "alpha", good, "alpha");
+	if (new_sync_ns(e, NULL, e->dir, &e->s, &err) != 0)
+		fail_msg("sync_new: %s", err.text);
+	assert_int_equal(sync_scan(e->s), 0);
+	assert_true(listed(e, ":tenants:alpha"));
+	assert_false(listed(e, "alpha"));
+	n = event_text(e, AA_OCI_SYNC_LOADED, "alpha", true);
+	assert_string_equal(n, ":tenants:alpha");
+	free(n);
+	assert_true(recorded(e, ":tenants:alpha", "alpha"));
+	ASSERT_PASS(e, "pass: 1 loaded, 0 unchanged, 0 unloaded, 0 failed");
+}
+
 /* --- sync_scan --- */
 
 static void test_scan_loads_all_skips_others(void **state)
@@ -1134,10 +1367,12 @@ static void test_watch_create_modify_delete(void **state)
 	rm_file(e, "beta");
 	WAIT_FOR(remove_holds(e, "beta\0", 5));
 	WAIT_FOR(count(e, AA_OCI_SYNC_UNLOADED, "beta", "beta") == 1);
-	assert_false(recorded(e, "beta", "beta"));
-	assert_true(recorded(e, "alpha", "alpha"));
+	/* The record is written after the unload's event, before the pass's
+	 * summary: looked at once the summary is there. */
 	WAIT_FOR(passes(e, "pass: 0 loaded, 1 unchanged, 1 unloaded, "
 			   "1 failed") == 1);
+	assert_false(recorded(e, "beta", "beta"));
+	assert_true(recorded(e, "alpha", "alpha"));
 
 	/* One not ours is left loaded. */
 	fx_write(e->dir, "pre", good, "pre");
@@ -1291,7 +1526,10 @@ static void test_watch_ends_when_run_dir_removed(void **state)
 
 	fx_write(e->dir, "alpha", good, "alpha");
 	start_watch(e, NULL);
-	WAIT_FOR(count(e, AA_OCI_SYNC_LOADED, "alpha", NULL) == 1);
+	/* The pass over (its record written after the load's event): the
+	 * removal does not race the agent writing into run_dir. */
+	WAIT_FOR(passes(e, "pass: 1 loaded, 0 unchanged, 0 unloaded, "
+			   "0 failed") == 1);
 	fx_rm_rf(e->run);
 	fx_write(e->dir, "beta", good, "beta");
 	WAIT_FOR(e->watch_ret != 1);
@@ -1330,6 +1568,11 @@ int main(void)
 	    T(test_unload_failure_kept_and_retried),
 	    T(test_one_agent_per_run_dir),
 	    T(test_record_garbage_ignored),
+	    T(test_scan_namespaced_dir),
+	    T(test_scan_root_dir_file_in_namespace),
+	    T(test_namespaced_dir_both_ways),
+	    T(test_namespaced_dir_without_namespace),
+	    T(test_scan_only_namespaced),
 	    T(test_watch_create_modify_delete),
 	    T(test_includes_followed),
 	    T(test_watch_rapid_edits_end_in_final_state),
