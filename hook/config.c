@@ -232,11 +232,12 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 		else if (streq(k, "runtime"))
 			r = config_string(v, k, true, &cfg->runtime, err);
 		else if (streq(k, "profile_namespace")) {
-			r = config_string(v, k, false, &cfg->profile_namespace,
-					  err);
-			if (r == 0 && cfg->profile_namespace[0] &&
-			    profile_namespace_validate(cfg->profile_namespace,
-						       err) < 0) {
+			/* checked before it replaces the value in @cfg */
+			_cleanup_free_ char *ns = NULL;
+
+			r = config_string(v, k, false, &ns, err);
+			if (r == 0 && ns[0] &&
+			    profile_namespace_validate(ns, err) < 0) {
 				char why[AA_OCI_ERR_MAX];
 
 				snprintf(why, sizeof(why), "%s",
@@ -246,6 +247,10 @@ int config_parse(const char *buf, struct aa_oci_config *cfg,
 				    "\"profile_namespace\": %s (or \"\" "
 				    "for the root namespace)",
 				    why);
+			}
+			if (r == 0) {
+				free(cfg->profile_namespace);
+				cfg->profile_namespace = TAKE_PTR(ns);
 			}
 		} else if (streq(k, "allow_unconfined"))
 			r = config_bool(v, k, &cfg->allow_unconfined, err);

@@ -205,10 +205,21 @@ struct plan {
 };
 
 /* The plan's namespace, from the label it loads (@label) or the one
- * asked (@ns); NULL in the root namespace. */
-static int plan_namespace(struct plan *p, const char *label, const char *ns)
+ * asked (@ns); NULL in the root namespace. A label aa-oci could not
+ * record as its own is refused (it would read as another loader's). */
+static int plan_namespace(struct plan *p, const char *label, const char *ns,
+			  struct aa_oci_err *err)
 {
 	size_t n = 0;
+
+	if (label && !rundir_loaded_fits(label))
+		return err_set(
+		    err, -ENAMETOOLONG,
+		    "\"%.64s...\" (%zu bytes) is too long for aa-oci "
+		    "to record as its own in run_dir; a profile in "
+		    "a namespace needs a name shorter by the "
+		    "namespace's length and 6; use a shorter name",
+		    label, strlen(label));
 
 	if (label && profile_label_split(label, &ns, &n, NULL))
 		;
@@ -217,7 +228,8 @@ static int plan_namespace(struct plan *p, const char *label, const char *ns)
 	else
 		return 0;
 	if (n >= sizeof(p->nsbuf))
-		return -EINVAL;
+		return err_set(err, -EINVAL, "namespace \"%.100s\" is too long",
+			       ns);
 	memcpy(p->nsbuf, ns, n);
 	p->nsbuf[n] = '\0';
 	p->ns = p->nsbuf;
@@ -232,6 +244,68 @@ static void plan_free(struct plan *p)
 	strv_free(p->declared);
 	p->source = p->text = NULL;
 	p->declared = NULL;
+}
+
+/* A source's declarations that name a namespace of their own. */
+struct own_ns {
+	const char *ns; /* the plan's */
+	char **declared;
+	int r;
+};
+
+static int own_ns_one(const char *name, size_t len, void *data)
+{
+	struct own_ns *o = data;
+	_cleanup_free_ char *label = strndup(name, len);
+	const char *base;
+	size_t blen;
+
+	if (!label)
+		return o->r = -ENOMEM;
+	if (!profile_label_split(label, NULL, NULL, &base) ||
+	    profile_label_in(label, o->ns))
+		return 0;
+	blen = strlen(base);
+	/* The compiled ":NS:BASE" (or a child of it) came from this one. */
+	for (char **d = o->declared; *d; d++) {
+		const char *db = profile_label_in(*d, o->ns);
+
+		if (db && strncmp(db, base, blen) == 0 &&
+		    (!db[blen] || strncmp(db + blen, "//", 2) == 0)) {
+			char *nd;
+
+			if (asprintf(&nd, "%s%s", label, db + blen) < 0)
+				return o->r = -ENOMEM;
+			free(*d);
+			*d = nd;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Compiled into a namespace, the policy names that namespace even where
+ * the source named another (`profile :other:x`: the parser's --namespace
+ * wins). What the check sees must be what the source asked for, so those
+ * names are put back as the source wrote them.
+ */
+static int plan_own_namespaces(struct plan *p, struct aa_oci_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct own_ns o = {.ns = p->ns, .declared = p->declared};
+	int r;
+
+	if (!p->ns)
+		return 0;
+	if (!p->text) {
+		r = read_file_at(AT_FDCWD, p->source, false,
+				 AA_OCI_PROFILE_FILE_MAX, &text, NULL);
+		if (r < 0)
+			return err_set(err, r, "cannot read %s: %s", p->source,
+				       strerror(-r));
+	}
+	(void)index_declared(p->text ? p->text : text, own_ns_one, &o);
+	return o.r;
 }
 
 /* Compile (or take from the cache) and read what it declares. */
@@ -278,7 +352,7 @@ static int plan_compile(struct aa_oci_kernel *k,
 			       "cannot read the profile names in the policy %s "
 			       "compiled from %s",
 			       cfg->parser, p->what);
-	return 0;
+	return plan_own_namespaces(p, err);
 }
 
 static int plan_check(const struct aa_oci_config *cfg, const struct plan *p,
@@ -361,9 +435,9 @@ static int load_locked(struct aa_oci_kernel *k, const struct aa_oci_config *cfg,
 	enum aa_oci_template t;
 	int r;
 
-	if (plan_namespace(&p, name, NULL) < 0)
-		return err_set(err, -EINVAL, "\"%.300s\": namespace too long",
-			       name);
+	r = plan_namespace(&p, name, NULL, err);
+	if (r < 0)
+		return r;
 	r = load_find_source(cfg, base, &p.source, err);
 	if (r == -ENOENT && generate_template_from_name(base, &t) == 0) {
 		err_clear(err);
@@ -451,9 +525,9 @@ static int load_copy_locked(struct aa_oci_kernel *k,
 
 	/* Both are labels: the sources know them by their names. */
 	base = profile_label_base(base);
-	if (plan_namespace(&p, copy, NULL) < 0)
-		return err_set(err, -EINVAL, "\"%.300s\": namespace too long",
-			       copy);
+	r = plan_namespace(&p, copy, NULL, err);
+	if (r < 0)
+		return r;
 	r = load_find_source(cfg, base, &src, err);
 	if (r == -ENOENT && generate_template_from_name(base, &t) == 0) {
 		err_clear(err);
@@ -846,9 +920,9 @@ static int load_file_locked(struct aa_oci_kernel *k,
 
 	/* What the kernel has before (under the lock, so no aa-oci load runs
 	 * meanwhile) tells which of the profiles this load brings in. */
-	if (plan_namespace(&p, NULL, ns) < 0)
-		return err_set(err, -EINVAL, "namespace \"%.100s\" is too long",
-			       ns);
+	r = plan_namespace(&p, NULL, ns, err);
+	if (r < 0)
+		return r;
 	r = kernel_profile_list(k, &before);
 	if (r < 0)
 		return err_set(err, r, "cannot read %s/profiles: %s",

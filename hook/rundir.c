@@ -283,6 +283,13 @@ void rundir_loaded_free(struct aa_oci_loaded *rec)
 	rec->source = NULL;
 }
 
+bool rundir_loaded_fits(const char *name)
+{
+	char entry[300];
+
+	return entry_name(RUNDIR_LOADED, name, entry, sizeof(entry)) == 0;
+}
+
 int rundir_loaded_put(struct aa_oci_rundir *rd, const char *name,
 		      const struct aa_oci_loaded *rec)
 {

@@ -158,8 +158,19 @@ static int write_atomic(int dirfd, const char *path, const void *buf,
 	const char *p = buf;
 	int r;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.aa-oci-%ld.tmp", path,
-			     (long)getpid()) >= sizeof(tmp))
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash + 1 - path) : 0;
+	int w;
+
+	/* PATH.aa-oci-PID.tmp beside it; for a name too long to take the
+	 * suffix (NAME_MAX), .aa-oci-PID.tmp in its directory. */
+	if (strlen(path + dir) + 32 <= NAME_MAX)
+		w = snprintf(tmp, sizeof(tmp), "%s.aa-oci-%ld.tmp", path,
+			     (long)getpid());
+	else
+		w = snprintf(tmp, sizeof(tmp), "%.*s.aa-oci-%ld.tmp", (int)dir,
+			     path, (long)getpid());
+	if (w < 0 || (size_t)w >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)

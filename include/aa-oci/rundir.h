@@ -130,6 +130,14 @@ struct aa_oci_loaded {
 };
 
 /*
+ * rundir_loaded_fits - can a record of @name be kept? Its entry's file
+ * name (the name, bytes other than [A-Za-z0-9_+.-] written as %XX) must
+ * fit one file name: a label ":NS:NAME" costs 4 bytes more than it is
+ * long, so its NAME must be shorter than a root name may be.
+ */
+bool rundir_loaded_fits(const char *name);
+
+/*
  * rundir_loaded_put - record that aa-oci loaded @name (after the kernel
  * took it). Returns: 0 or -errno (the load stands; only the record of its
  * ownership is lost, so a later start treats it as someone else's).

@@ -1264,14 +1264,9 @@ static void test_load_file_other_namespace_into_root(void **state)
 /*
  * A file that names another namespace, synced into aa-oci's: it must be
  * refused (-EOPNOTSUPP) as it is when synced into the root namespace.
- *
- * KNOWN BUG (found by this test; hook/load.c load_file_locked + hook/policy.c
- * policy_check): apparmor_parser's --namespace wins over the namespace a
- * declaration names (`profile :other:x` compiled with --namespace aa-oci
- * has "aa-oci" in its header), so the check, which reads only the compiled
- * header, sees ":aa-oci:x" and the file is loaded as ":aa-oci:x". The
- * test skips, saying so, while that is what happens; any other outcome
- * than the expected refusal or that one fails.
+ * (apparmor_parser's --namespace wins over the namespace a declaration
+ * names: the compiled header says "aa-oci", and load.c puts the source's
+ * own namespace back before the check.)
  */
 static void test_load_file_other_namespace_into_namespace(void **state)
 {
@@ -1284,15 +1279,6 @@ static void test_load_file_other_namespace_into_namespace(void **state)
 	fx_write(e->d1, "x", "profile :other:x {\n  file,\n}\n");
 	r = load_file(e->k, &e->cfg, path, AA_OCI_MODE_ENFORCE, "aa-oci",
 		      &names, NULL, &err);
-	if (r == 0 && names && streq(names[0], ":aa-oci:x") && !names[1]) {
-		strv_free(names);
-		free(path);
-		print_message("# KNOWN BUG: `profile :other:x` synced into "
-			      "namespace aa-oci was loaded as \":aa-oci:x\" "
-			      "(--namespace overrides the file's own); want "
-			      "-EOPNOTSUPP\n");
-		skip();
-	}
 	assert_int_equal(r, -EOPNOTSUPP);
 	assert_null(names);
 	assert_true(
@@ -1312,11 +1298,6 @@ static void test_load_file_other_namespace_into_namespace(void **state)
  * The source found for "web" declares `profile :other:web`: a container's
  * load takes exactly the profile it asked for, so it is refused, in the
  * root namespace and in aa-oci's alike.
- *
- * KNOWN BUG (the same cause as above; hook/load.c load_locked +
- * hook/policy.c policy_check): for ":aa-oci:web" the parser's --namespace
- * puts the declaration into aa-oci, the check sees ":aa-oci:web", and it
- * is loaded. The test skips, saying so, while that is what happens.
  */
 static void test_ensure_source_names_other_namespace(void **state)
 {
@@ -1335,14 +1316,6 @@ static void test_ensure_source_names_other_namespace(void **state)
 	err = (struct aa_oci_err){0};
 	r = load_ensure(e->k, &e->cfg, AA_OCI_BY_RUNTIME, ":aa-oci:web",
 			AA_OCI_MODE_ENFORCE, &res, &err);
-	if (r == 0 && replace_size(e) > 0) {
-		load_result_free(&res);
-		print_message("# KNOWN BUG: a source declaring `profile "
-			      ":other:web` was loaded as \":aa-oci:web\" "
-			      "(--namespace overrides the file's own); want "
-			      "-EPERM\n");
-		skip();
-	}
 	assert_int_equal(r, -EPERM);
 	assert_non_null(
 	    strstr(err.text, "declares \":other:web\", not \":aa-oci:web\""));
@@ -1350,31 +1323,34 @@ static void test_ensure_source_names_other_namespace(void **state)
 }
 
 /*
- * A long name (250 bytes; a container may ask for up to 255), in the
- * namespace: loaded and recorded as aa-oci's like any other, so a later
- * start that asks for enforce makes aa-oci's own complain load strict.
- * (Not 255: the fake kernel's directory "NAME.N" would be longer than a
- * file name may be.)
- *
- * KNOWN BUG (found by this test; hook/rundir.c entry_name, called by
- * rundir_loaded_put from hook/load.c record): a record's file name is the
- * label with ':' written as "%3A", at most 255 bytes, so ":aa-oci:" + a
- * name of more than 243 bytes (255 - 12; fewer with a longer
- * profile_namespace) gets -ENAMETOOLONG, which record() ignores. The
- * profile then reads as loaded by someone else: kept in complain when
- * enforce is asked ("set outside aa-oci"), never unloaded by
- * unload_unused. The test skips, saying so, while that is what happens.
+ * Long names in the namespace. A record's file name is the label with ':'
+ * written as "%3A", at most 255 bytes: ":aa-oci:" and a name of 243 bytes
+ * is the longest aa-oci can record as its own. That one loads and is
+ * recorded (a later enforce request makes aa-oci's own complain load
+ * strict); one byte more is refused before anything is compiled, rather
+ * than loaded and then read as someone else's.
  */
 static void test_ensure_in_namespace_long_name(void **state)
 {
 	struct env *e = *state;
 	struct aa_oci_load_result res = {0};
-	struct aa_oci_loaded rec = {0};
 	struct aa_oci_err err = {0};
-	char name[251], *label;
+	char name[245], *label;
 
-	memset(name, 'a', 250);
-	name[250] = '\0';
+	memset(name, 'a', 244);
+	name[244] = '\0';
+	assert_true(asprintf(&label, ":aa-oci:%s", name) > 0);
+	fx_write(e->d1, name, good_profile, name);
+	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_RUNTIME, label,
+				     AA_OCI_MODE_COMPLAIN, &res, &err),
+			 -ENAMETOOLONG);
+	assert_non_null(strstr(err.text, "(252 bytes) is too long for aa-oci "
+					 "to record as its own"));
+	assert_int_equal(replace_size(e), 0);
+	assert_int_equal(parser_runs(e), 0);
+	free(label);
+
+	name[243] = '\0';
 	assert_true(asprintf(&label, ":aa-oci:%s", name) > 0);
 	fx_write(e->d1, name, good_profile, name);
 	if (load_ensure(e->k, &e->cfg, AA_OCI_BY_RUNTIME, label,
@@ -1383,14 +1359,6 @@ static void test_ensure_in_namespace_long_name(void **state)
 	assert_int_equal(res.action, AA_OCI_LOAD_FILE);
 	load_result_free(&res);
 	assert_replaced(e, label);
-	if (rundir_loaded_get(e->cfg.rundir, label, &rec) == -ENAMETOOLONG) {
-		free(label);
-		print_message("# KNOWN BUG: the record of a namespaced label "
-			      "of 258 bytes cannot be written "
-			      "(-ENAMETOOLONG), so aa-oci's own load reads "
-			      "as someone else's\n");
-		skip();
-	}
 	assert_record(e, label, AA_OCI_BY_RUNTIME, AA_OCI_MODE_COMPLAIN);
 	assert_int_equal(load_ensure(e->k, &e->cfg, AA_OCI_BY_RUNTIME, label,
 				     AA_OCI_MODE_ENFORCE, &res, &err),

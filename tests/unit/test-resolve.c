@@ -275,7 +275,8 @@ static const struct value_case value_cases[] = {
 	{ "value/ns-nested", ":aa-oci::x:web", NULL, false, -EINVAL, NULL, false, false,
 	  "profile name \":x:web\" names a policy namespace, which only aa-oci chooses (its "
 	  "profile_namespace); ask for the profile's name" },
-	{ "value/ns-prefix-only", ":aa-oci:", NULL, false, -EINVAL, NULL, false, false, "profile name is empty" },
+	{ "value/ns-prefix-only", ":aa-oci:", NULL, false, -EINVAL, NULL, false, false,
+	  "profile name \":aa-oci:\" names a policy namespace, which only aa-oci chooses (its profile_namespace); ask for the profile's name" },
 	{ "value/ns-child", ":aa-oci:web//x", NULL, false, -EINVAL, NULL, false, false,
 	  "profile name has a character that is not allowed (byte 0x2f at 3); use letters, digits, '_', '.', '+', '-'" },
 	{ "value/ns-colon-inside", ":aa-oci:a:b", NULL, false, -EINVAL, NULL, false, false,
@@ -533,7 +534,8 @@ static const struct label_case label_cases[] = {
 	  "profile_namespace); ask for the profile's name" },
 	{ "label/ns-off-colon-inside", "a:b", "", -EINVAL, "profile name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '+', '-'" },
 	{ "label/ns-colon-inside", "a:b", "aa-oci", -EINVAL, "profile name has a character that is not allowed (byte 0x3a at 1); use letters, digits, '_', '.', '+', '-'" },
-	{ "label/whole-ns", ":aa-oci:", "aa-oci", -EINVAL, "profile name is empty" },
+	{ "label/whole-ns", ":aa-oci:", "aa-oci", -EINVAL,
+	  "profile name \":aa-oci:\" names a policy namespace, which only aa-oci chooses (its profile_namespace); ask for the profile's name" },
 	{ "label/nested", ":aa-oci::x:web", "aa-oci", -EINVAL, "profile name \":x:web\" names a policy namespace, which only aa-oci chooses (its "
 	  "profile_namespace); ask for the profile's name" },
 	{ "label/child", ":aa-oci:web//c", "aa-oci", -EINVAL, "profile name has a character that is not allowed (byte 0x2f at 3); use letters, digits, '_', '.', '+', '-'" },
