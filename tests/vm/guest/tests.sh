@@ -237,6 +237,31 @@ t_concurrent() {
 RUNTIME=/usr/bin/aa-oci-runtime
 EXEC=/usr/bin/aa-oci-exec
 
+# Issue 14: the wrappers load into aa-oci's policy namespace by default
+# (profile_namespace "aa-oci"); a profile there is ":aa-oci:NAME" from the
+# host. NS_OFF is a config file with profile_namespace "", the behaviour
+# before issue 14: everything in the root namespace.
+NS=aa-oci
+I14=$WORK/i14
+mkdir -p $I14
+NS_OFF=$I14/ns-off.json
+printf '{"profile_namespace": ""}\n' >$NS_OFF
+# nsl NAME: NAME's label in the namespace
+nsl() { printf ':%s:%s' $NS "$1"; }
+# unload_both NAME: NAME unloaded from the root namespace and from aa-oci's
+unload_both() {
+	unload "$1"
+	unload "$(nsl "$1")"
+}
+# wrap_off RUNTIME: a script running aa-oci-runtime over RUNTIME with NS_OFF
+# (run_ctr takes one command)
+wrap_off() {
+	printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
+		"$(command -v $1)" "$RUNTIME" $NS_OFF >$I14/wrap-off-$1
+	chmod 0755 $I14/wrap-off-$1
+	echo $I14/wrap-off-$1
+}
+
 need_runtime() {
 	check "aa-oci-runtime is installed in the guest ($RUNTIME; built as build/aa-oci-runtime)" [ -x "$RUNTIME" ]
 }
@@ -246,18 +271,21 @@ need_exec() {
 
 # R1. Only the annotation asks for the profile, which is not loaded:
 # aa-oci-runtime loads it, writes process.apparmorProfile, execs the runtime.
+# With profile_namespace "" (NS_OFF), as before issue 14: in the root
+# namespace (the default, aa-oci's namespace, is i14-1).
 t_wrap() {
-	local rt=$1 n=r1-$1
+	local rt=$1 n=r1-$1 w
 	need_runtime || return 1
-	export AA_OCI_RUNTIME
-	AA_OCI_RUNTIME=$(command -v "$rt")
+	w=$(wrap_off $rt)
+	unload_both $PROFILE
 	start_unloaded $PROFILE || return 1
 	mkbundle $n "$S_PROBE"
 	annotate $n aa-oci.profile $PROFILE
 	check "precondition: config.json has no process.apparmorProfile" [ -z "$(spec_profile $n)" ]
 	kmark $n
-	echo "  AA_OCI_RUNTIME=$AA_OCI_RUNTIME"
-	run_ctr $RUNTIME $n
+	echo "  $w:"
+	sed 's/^/  | /' $w
+	run_ctr $w $n
 	check "aa-oci-runtime ($rt) exited 0" [ "$RC" = 0 ]
 	check "the container ran (its marker file exists)" [ -e $WORK/$n/out/ran ]
 	check "label inside: $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
@@ -267,10 +295,11 @@ t_wrap() {
 	check "/out/denied was not created" [ ! -e $WORK/$n/out/denied ]
 	check "config.json now has process.apparmorProfile \"$PROFILE\"" \
 		[ "$(spec_profile $n)" = $PROFILE ]
-	check "kernel log: profile_load of $PROFILE" \
-		kwait $n 'operation="profile_load"' "name=\"$PROFILE\""
-	check "kernel log: apparmor=\"DENIED\" by $PROFILE for /out/denied" \
-		kwait $n 'apparmor="DENIED"' "profile=\"$PROFILE\"" 'name="/out/denied"'
+	check "nothing loaded in the namespace: no $(nsl $PROFILE)" not_loaded "$(nsl $PROFILE)"
+	check "kernel log: profile_load of $PROFILE, in the root namespace (no ns=)" \
+		holds "kwait $n 'operation=\"profile_load\"' 'name=\"$PROFILE\"' && no_kgrep $n 'operation=\"profile_load\"' 'ns=\"'"
+	check "kernel log: apparmor=\"DENIED\" by $PROFILE for /out/denied, no namespace=" \
+		holds "kwait $n 'apparmor=\"DENIED\"' 'profile=\"$PROFILE\"' 'name=\"/out/denied\"' && no_kgrep $n 'apparmor=\"DENIED\"' 'namespace='"
 }
 
 # R2. The same bundle without the wrapper: runc runs it unconfined.
@@ -294,6 +323,7 @@ t_wrap_control() {
 t_wrap_conflict() {
 	local n=r3-conflict other=aa-oci-other rt
 	need_runtime || return 1
+	unload_both $PROFILE
 	start_unloaded $PROFILE || return 1
 	mkbundle $n "$S_PROBE"
 	annotate $n aa-oci.profile $PROFILE
@@ -312,25 +342,30 @@ t_wrap_conflict() {
 	run_cmd $RUNTIME run --bundle $WORK/$n $n
 	check "aa-oci-runtime exited 1" [ "$RC" = 1 ]
 	check "one line on stderr" [ "$(nlines "$OUT")" = 1 ]
-	check "it says: aa-oci-runtime: ... asks for \"$PROFILE\" but process.apparmorProfile is \"$other\"" \
-		sh -c 'case $1 in "aa-oci-runtime: "*"asks for \"$2\" but process.apparmorProfile is \"$3\""*) ;; *) exit 1 ;; esac' - "$OUT" $PROFILE $other
+	# the wrapper names what it would load: the namespace's label
+	check "it says: aa-oci-runtime: ... asks for \"$(nsl $PROFILE)\" but process.apparmorProfile is \"$other\"" \
+		sh -c 'case $1 in "aa-oci-runtime: "*"asks for \"$2\" but process.apparmorProfile is \"$3\""*) ;; *) exit 1 ;; esac' - "$OUT" "$(nsl $PROFILE)" $other
 	check "the real runtime never started (no mark)" [ ! -e $WORK/$n/started ]
 	check "the container never ran (no marker file)" [ ! -e $WORK/$n/out/ran ]
 	check "config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
-	check "$PROFILE was not loaded" not_loaded $PROFILE
+	check "$PROFILE was not loaded (root or $(nsl $PROFILE))" \
+		holds "not_loaded $PROFILE && not_loaded $(nsl $PROFILE)"
 	runc delete --force $n >/dev/null 2>&1
 	return 0
 }
 
 # E1. aa-oci-exec confines a plain process, loading the profile first.
+# With profile_namespace "" (NS_OFF): in the root namespace, as before
+# issue 14 (the default, aa-oci's namespace, is i14-6).
 t_exec_profile() {
 	local n=e1-exec
 	need_exec || return 1
+	unload_both $PROFILE
 	start_unloaded $PROFILE || return 1
 	mkdir -p /out
 	rm -f /out/ran /out/denied
 	kmark $n
-	run_cmd $EXEC --profile $PROFILE -- sh -c "$S_PROBE"
+	run_cmd $EXEC --config $NS_OFF --profile $PROFILE -- sh -c "$S_PROBE"
 	check "aa-oci-exec exited 0" [ "$RC" = 0 ]
 	check "the command ran (/out/ran exists)" [ -e /out/ran ]
 	check "label: $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
@@ -338,10 +373,11 @@ t_exec_profile() {
 		has "$OUT" "can't create /out/denied: Permission denied"
 	check "/out/denied was not created" [ ! -e /out/denied ]
 	check "the kernel lists $PROFILE (enforce)" mode_is $PROFILE enforce
+	check "nothing loaded in the namespace: no $(nsl $PROFILE)" not_loaded "$(nsl $PROFILE)"
 	check "kernel log: profile_load of $PROFILE" \
 		kwait $n 'operation="profile_load"' "name=\"$PROFILE\""
-	check "kernel log: apparmor=\"DENIED\" by $PROFILE for /out/denied" \
-		kwait $n 'apparmor="DENIED"' "profile=\"$PROFILE\"" 'name="/out/denied"'
+	check "kernel log: apparmor=\"DENIED\" by $PROFILE for /out/denied, no namespace=" \
+		holds "kwait $n 'apparmor=\"DENIED\"' 'profile=\"$PROFILE\"' 'name=\"/out/denied\"' && no_kgrep $n 'apparmor=\"DENIED\"' 'namespace='"
 	check "this shell is still unconfined" [ "$(cat /proc/self/attr/current)" = unconfined ]
 }
 
@@ -365,9 +401,13 @@ t_exec_seccomp() {
 }
 
 # E3. --no-new-privs from a confined task: the profile is stacked.
+# In the root namespace (NS_OFF): a task confined in aa-oci's namespace
+# sees labels relative to it (":aa-oci:X" there is a namespace under
+# aa-oci's), see tests/vm/README.md.
 t_exec_stack() {
 	local a=aa-oci-stack-a b=aa-oci-stack-b
 	need_exec || return 1
+	local EXEC="$EXEC --config $NS_OFF"
 	unload $a
 	unload $b
 	apparmor_parser -r /etc/apparmor.d/$b
@@ -395,8 +435,10 @@ t_exec_unloadable() {
 		run_cmd $EXEC --profile $prof -- sh -c "echo ran >$m"
 		check "$prof: exit status 126" [ "$RC" = 126 ]
 		check "$prof: the command did not run (no marker)" [ ! -e $m ]
-		check "$prof: the error names the profile" has "$OUT" "aa-oci-exec: profile \"$prof\": "
-		check "$prof: not loaded" not_loaded $prof
+		# by its label in aa-oci's namespace, where it would have gone
+		check "$prof: the error names the profile: aa-oci-exec: profile \"$(nsl $prof)\": ..." \
+			has "$OUT" "aa-oci-exec: profile \"$(nsl $prof)\": "
+		check "$prof: not loaded (root or namespace)" holds "not_loaded $prof && not_loaded $(nsl $prof)"
 	done
 	check "aa-oci-broken's error is the parser's" has "$OUT" "syntax error"
 }
@@ -1248,6 +1290,8 @@ victim_intact() {
 	check "kernel log: no profile_load since the attempt" \
 		no_kgrep "$1" 'operation="profile_load"'
 	check "usr.sbin.victimd was not loaded under that name" not_loaded usr.sbin.victimd
+	check "nothing of it loaded in aa-oci's namespace" \
+		holds "not_loaded $(nsl usr.sbin.victimd) && not_loaded $(nsl $VICTIM)"
 }
 
 # i9-1. Through the hook: a container names the host profile's file and
@@ -1332,8 +1376,9 @@ t_victim_runtime() {
 	kmark $n-enforce
 	run_cmd $RUNTIME run --bundle $WORK/$n $n
 	$rt delete --force $n >/dev/null 2>&1
-	check "enforce asked: exit 1, it says what the file declares" \
-		holds '[ "$RC" = 1 ] && has "$OUT" "$VICTIM_FILE declares \"$VICTIM\", not \"usr.sbin.victimd\""'
+	# compiled for aa-oci's namespace: the labels are the namespace's
+	check "enforce asked: exit 1, it says what the file declares: $VICTIM_FILE declares \"$(nsl $VICTIM)\", not \"$(nsl usr.sbin.victimd)\"" \
+		holds '[ "$RC" = 1 ] && has "$OUT" "$VICTIM_FILE declares \"$(nsl $VICTIM)\", not \"$(nsl usr.sbin.victimd)\""'
 	check "config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
 	victim_intact $n-enforce
 }
@@ -1416,7 +1461,7 @@ t_per_container_complain() {
 	local n=i11-1 c copy st rt
 	need_runtime || return 1
 	pay_profile
-	unload $PAY
+	unload_both $PAY
 	printf '{"allow_complain": true}\n' >$I9/i11.json
 	# the probe writes, then waits for the test to look, then exits
 	local S='exec 2>&1
@@ -1431,6 +1476,10 @@ exit 0'
 	done
 	annotate $n-cmp aa-oci.mode complain
 	copy=$PAY--aa-oci-$(printf '%s' $n-cmp | cut -c1-12)
+	# both in aa-oci's namespace (the default profile_namespace): aa-oci's
+	# records and status name them by their labels
+	local lpay lcopy
+	lpay=$(nsl $PAY) lcopy=$(nsl $copy)
 	# the wrapper with this test's settings, over runc and over crun
 	for rt in runc crun; do
 		printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
@@ -1457,10 +1506,10 @@ exit 0'
 	touch $WORK/$n-enf/out/go $WORK/$n-cmp/out/go
 	wait
 	cat $WORK/$n-enf.log $WORK/$n-cmp.log
-	check "status --json: $n-enf under $PAY (enforce)" \
-		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"enforce\")" >/dev/null' - "$st" $n-enf $PAY
-	check "status --json: $n-cmp under its copy $copy (complain)" \
-		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"complain\")" >/dev/null' - "$st" $n-cmp $copy
+	check "status --json: $n-enf under $lpay (enforce)" \
+		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"enforce\")" >/dev/null' - "$st" $n-enf $lpay
+	check "status --json: $n-cmp under its copy $lcopy (complain)" \
+		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"complain\")" >/dev/null' - "$st" $n-cmp $lcopy
 	check "status --json: each container's process carries its label" \
 		sh -c 'printf "%s" "$1" | jq -e "[.containers[] | select(.id == \"$2\" or .id == \"$3\") | .label_matches] == [true, true]" >/dev/null' - "$st" $n-enf $n-cmp
 	load_result $n-enf
@@ -1474,8 +1523,8 @@ exit 0'
 		kwait $n 'apparmor="DENIED"' "profile=\"$PAY\"" 'name="/out/denied"'
 	check "kernel log: ALLOWED by $copy for /out/denied" \
 		kwait $n 'apparmor="ALLOWED"' "profile=\"$copy\"" 'name="/out/denied"'
-	check "the shared $PAY is still enforce" mode_is $PAY enforce
-	check "after delete, the private copy $copy is gone from the kernel" not_loaded $copy
+	check "the shared $lpay is still enforce" mode_is $lpay enforce
+	check "after delete, the private copy $lcopy is gone from the kernel" not_loaded $lcopy
 	check "after delete, aa-oci status lists neither container" \
 		sh -c '! aa-oci status --json | jq -e ".containers[] | select(.id == \"$1\" or .id == \"$2\")" >/dev/null' - $n-enf $n-cmp
 }
@@ -1557,10 +1606,13 @@ P
 # payment-api does not allow, aa-oci suggest --write --reload, then an
 # enforced run where that write succeeds and an unrelated one is denied.
 t_learn() {
-	local n=i11-4 S id=i11-4-learn
+	local n=i11-4 S id=i11-4-learn lpay
 	need_runtime || return 1
 	pay_profile
-	unload $PAY
+	unload_both $PAY
+	# the wrapper loads it in aa-oci's namespace: --profile and reload
+	# name it by its label there
+	lpay=$(nsl $PAY)
 	printf '{"allow_complain": true}\n' >$I9/i11.json
 	for rt in runc; do
 		printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
@@ -1590,13 +1642,13 @@ exit 0'
 	wait
 	cat $WORK/$n.log
 	# only the write the workload needs is kept: drop the unrelated one
-	run_cmd aa-oci suggest --profile $PAY --write --reload --since -10m
+	run_cmd aa-oci suggest --profile $lpay --write --reload --since -10m
 	check "suggest --write: rules added to local/$PAY" has "$OUT" "added to /etc/apparmor.d/local/$PAY"
-	check "suggest --reload: $PAY loaded again" has "$OUT" "$PAY: loaded again"
+	check "suggest --reload: $lpay loaded again" has "$OUT" "$lpay: loaded again"
 	echo "  local/$PAY:"
 	sed 's/^/  | /' /etc/apparmor.d/local/$PAY
 	sed -i '/unrelated/d' /etc/apparmor.d/local/$PAY
-	run_cmd aa-oci reload $PAY
+	run_cmd aa-oci reload $lpay
 	# enforced: the learned write succeeds, the unrelated one is denied
 	mkbundle $n-enf "$S"
 	annotate $n-enf aa-oci.profile $PAY
@@ -1606,10 +1658,333 @@ exit 0'
 	check "enforced: label $PAY (enforce)" has "$OUT" "label=$PAY (enforce)"
 	check "enforced: the learned write succeeds" has "$OUT" "report: written"
 	check "enforced: the unrelated write is denied" has "$OUT" "can't create /out/unrelated: Permission denied"
-	check "kernel log: DENIED by $PAY for /out/unrelated" \
-		kwait $n-enf 'apparmor="DENIED"' "profile=\"$PAY\"" 'name="/out/unrelated"'
+	check "kernel log: DENIED by $PAY in aa-oci's namespace for /out/unrelated" \
+		kwait $n-enf 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PAY\"" 'name="/out/unrelated"'
 	rm -f /etc/apparmor.d/local/$PAY
-	unload $PAY
+	unload_both $PAY
+}
+
+# Issue 14: aa-oci's own policy namespace. The wrappers load what a
+# container asks for into it (profile_namespace, default "aa-oci") and name
+# it ":aa-oci:NAME"; the container sees NAME, the host ":aa-oci:NAME"; the
+# kernel logs namespace="root//aa-oci" profile="NAME".
+
+# The probe, then it waits for /out/go (the test looks at it meanwhile).
+S_NSWAIT='exec 2>&1
+echo "label=$(cat /proc/self/attr/current)"
+echo ran >/out/ran
+echo x >/out/denied && echo "write /out/denied: succeeded"
+i=0; while [ ! -e /out/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+exit 0'
+
+# no_ns_profiles: the kernel lists nothing in aa-oci's namespace, which is gone
+no_ns_profiles() {
+	! grep -q "^:$NS:" $AAFS/profiles && [ ! -e $AAFS/policy/namespaces/$NS ]
+}
+
+# i14-1. runc and crun through aa-oci-runtime, only aa-oci.profile set, the
+# profile loaded nowhere: it goes into the namespace, config.json names its
+# label, the container is confined by it; aa-oci status and aa-oci logs
+# show the container under that label.
+t_ns_wrap() {
+	local rt=$1 n=i14-1-$1 pid hl st l
+	need_runtime || return 1
+	l=$(nsl $PROFILE)
+	export AA_OCI_RUNTIME
+	AA_OCI_RUNTIME=$(command -v "$rt")
+	unload_both $PROFILE
+	check "precondition: $PROFILE loaded nowhere (root, $l)" \
+		holds "not_loaded $PROFILE && not_loaded $l"
+	mkbundle $n "$S_NSWAIT"
+	annotate $n aa-oci.profile $PROFILE
+	kmark $n
+	run_ctr $RUNTIME $n >$WORK/$n.log 2>&1 &
+	wait_for 60 test -e $WORK/$n/out/ran
+	pid=$($rt state $n | jq -r .pid)
+	hl=$(cat /proc/$pid/attr/current)
+	echo "  host: /proc/$pid/attr/current: $hl"
+	check "from the host the container's process is $l (enforce)" [ "$hl" = "$l (enforce)" ]
+	check "kernel log: DENIED in namespace root//$NS by $PROFILE for /out/denied" \
+		kwait $n 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PROFILE\"" 'name="/out/denied"'
+	run_cmd aa-oci status --json
+	st=$OUT
+	run_cmd aa-oci status
+	check "aa-oci status: a line for $n under $l" \
+		sh -c 'printf "%s\n" "$1" | grep "^  $2 " | grep -q " $3 *enforce "' - "$OUT" $n "$l"
+	check "aa-oci status --json: $n under $l (enforce), its process labelled so" \
+		sh -c 'printf "%s" "$1" | jq -e ".containers[] | select(.id == \"$2\") | select(.profile == \"$3\" and .mode == \"enforce\" and .label == \"$3\" and .label_matches == true)" >/dev/null' - "$st" $n "$l"
+	check "aa-oci status --json: $l (enforce) loaded by the runtime wrapper" \
+		sh -c 'printf "%s" "$1" | jq -e ".profiles[] | select(.name == \"$2\" and .mode == \"enforce\" and .loaded == true and .loaded_by == \"runtime\")" >/dev/null' - "$st" "$l"
+	run_cmd aa-oci logs --container $n --json
+	check "aa-oci logs --container $n: the DENIED write of /out/denied, by $PROFILE in $NS, this container's" \
+		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .profile == \"$2\" and .namespace == \"$3\" and .container == \"$4\")" >/dev/null' - "$OUT" $PROFILE $NS $n
+	run_cmd aa-oci logs --profile "$l" --json
+	check "aa-oci logs --profile $l: the same record" \
+		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .container == \"$2\")" >/dev/null' - "$OUT" $n
+	run_cmd aa-oci logs --profile $PROFILE --json
+	check "aa-oci logs --profile $PROFILE (the root namespace's): not this record" \
+		sh -c '! printf "%s\n" "$1" | grep -q "\"container\":\"$2\""' - "$OUT" $n
+	touch $WORK/$n/out/go
+	wait
+	cat $WORK/$n.log
+	load_result $n
+	check "aa-oci-runtime ($rt) exited 0" [ "$RC" = 0 ]
+	check "label inside: $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "the write to /out/denied failed with EACCES" \
+		has "$OUT" "can't create /out/denied: Permission denied"
+	check "/out/denied was not created" [ ! -e $WORK/$n/out/denied ]
+	check "config.json now has process.apparmorProfile \"$l\"" [ "$(spec_profile $n)" = "$l" ]
+	check "the kernel lists $l (enforce)" mode_is "$l" enforce
+	check "$PROFILE is not loaded in the root namespace" not_loaded $PROFILE
+	check "kernel log: profile_load of $PROFILE with ns=\"$NS\"" \
+		kwait $n 'operation="profile_load"' "name=\"$PROFILE\"" "ns=\"$NS\""
+}
+
+# i14-2. The hook with ":aa-oci:NAME" in process.apparmorProfile (what the
+# wrapper writes, or an engine told so): loaded into the namespace.
+t_ns_hook() {
+	local n=i14-2 l
+	need_hook || return 1
+	l=$(nsl $PROFILE)
+	unload_both $PROFILE
+	check "precondition: $PROFILE loaded nowhere (root, $l)" \
+		holds "not_loaded $PROFILE && not_loaded $l"
+	mkbundle $n "$S_PROBE"
+	with_profile $n "$l"
+	hook_runc $n
+	kmark $n
+	run_ctr runc $n
+	check "runc exited 0" [ "$RC" = 0 ]
+	check "label inside: $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "the write to /out/denied failed with EACCES" \
+		has "$OUT" "can't create /out/denied: Permission denied"
+	check "the kernel lists $l (enforce)" mode_is "$l" enforce
+	check "$PROFILE is not loaded in the root namespace" not_loaded $PROFILE
+	check "kernel log: profile_load of $PROFILE with ns=\"$NS\", by aa-oci-hook" \
+		kwait $n 'operation="profile_load"' "name=\"$PROFILE\"" "ns=\"$NS\"" 'comm="aa-oci-hook"'
+	check "kernel log: DENIED in namespace root//$NS by $PROFILE for /out/denied" \
+		kwait $n 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PROFILE\"" 'name="/out/denied"'
+}
+
+# i14-3. A tenant never chooses a namespace: names with ':' other than
+# ":aa-oci:" + a valid name are refused by the hook (process.apparmorProfile)
+# and by aa-oci-runtime (aa-oci.profile), nothing loaded. Files that would
+# load if the names were taken are there (x, ../x, a//b), and a namespace
+# "other" is one apparmor_parser would create.
+t_ns_hostile() {
+	local n=i14-3 name before plain i=0 want
+	need_hook || return 1
+	need_runtime || return 1
+	export AA_OCI_RUNTIME
+	AA_OCI_RUNTIME=$(command -v runc)
+	printf 'profile x flags=(attach_disconnected) {\n  file,\n}\n' >/etc/apparmor.d/x
+	printf 'profile x flags=(attach_disconnected) {\n  file,\n}\n' >/etc/x
+	printf 'profile a flags=(attach_disconnected) {\n  file,\n  profile b {\n    file,\n  }\n}\n' >/etc/apparmor.d/a
+	for name in ":other:x" ":$NS:../x" ":$NS:a//b" ":$NS:"; do
+		i=$((i + 1))
+		case $i in
+		1) want="names a policy namespace" ;;
+		2) want="must start with a letter, digit or '_'" ;;
+		3) want="has a character that is not allowed (byte 0x2f at 1)" ;;
+		4) want="profile name is empty" ;;
+		esac
+		echo "  -- $name"
+		cat $AAFS/profiles >$I14/profiles.before
+		mkbundle $n "$S_PROBE"
+		with_profile $n "$name"
+		hook_runc $n
+		kmark $n-$i
+		run_ctr runc $n
+		plain=$(printf '%s' "$OUT" | tr -d '\\')
+		check "hook, $name: runc failed, the container never ran" \
+			holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+		check "hook, $name: refused: $want" has "$plain" "$want"
+		sleep 0.5 # let kauditd print anything the attempt caused
+		check "hook, $name: the profiles list is unchanged" cmp $AAFS/profiles $I14/profiles.before
+		check "hook, $name: kernel log: no profile_load or profile_replace" \
+			holds "no_kgrep $n-$i 'operation=\"profile_load\"' && no_kgrep $n-$i 'operation=\"profile_replace\"'"
+
+		mkbundle $n "$S_PROBE"
+		annotate $n aa-oci.profile "$name"
+		cp $WORK/$n/config.json $WORK/$n/config.json.orig
+		kmark $n-$i-rt
+		run_cmd $RUNTIME run --bundle $WORK/$n $n
+		runc delete --force $n >/dev/null 2>&1
+		check "aa-oci-runtime, aa-oci.profile $name: exit 1, the container never ran" \
+			holds '[ "$RC" = 1 ] && [ ! -e $WORK/$n/out/ran ]'
+		check "aa-oci-runtime, $name: refused: $want" has "$OUT" "$want"
+		check "aa-oci-runtime, $name: config.json unchanged" cmp $WORK/$n/config.json $WORK/$n/config.json.orig
+		sleep 0.5
+		check "aa-oci-runtime, $name: the profiles list is unchanged" cmp $AAFS/profiles $I14/profiles.before
+		check "aa-oci-runtime, $name: kernel log: no profile_load or profile_replace" \
+			holds "no_kgrep $n-$i-rt 'operation=\"profile_load\"' && no_kgrep $n-$i-rt 'operation=\"profile_replace\"'"
+	done
+	check "no namespace \"other\" was made" [ ! -e $AAFS/policy/namespaces/other ]
+	rm -f /etc/apparmor.d/x /etc/x /etc/apparmor.d/a
+}
+
+# i14-4. aa-oci unload --all: the whole namespace in one write to .remove
+# (one profile_remove record for all its profiles), the root namespace
+# untouched, aa-oci's records of the namespace's profiles dropped.
+t_ns_unload_all() {
+	local n=i14-4 other=aa-oci-stack-b before removes
+	need_exec || return 1
+	need_aa_oci || return 1
+	unload_both aa-oci-lxc-test
+	run_cmd $EXEC --profile aa-oci-lxc-test -- true
+	run_cmd $EXEC --profile "$(nsl $PROFILE)" -- true
+	apparmor_parser -r /etc/apparmor.d/$other
+	before=$(grep -c "^:$NS:" $AAFS/profiles)
+	sed 's/^/  | /' $AAFS/profiles
+	check "precondition: $before (at least 2) profiles in :$NS:, $other in the root namespace" \
+		holds "[ $before -ge 2 ] && mode_is $other enforce"
+	kmark $n
+	run_cmd aa-oci unload --all
+	check "aa-oci unload --all exited 0" [ "$RC" = 0 ]
+	check "it says: :$NS: unloaded (N profiles aa-oci had recorded)" \
+		sh -c 'printf "%s" "$1" | grep -Eq "^:$2: unloaded \([0-9]+ profiles? aa-oci had recorded\)$"' - "$OUT" $NS
+	sed 's/^/  | /' $AAFS/profiles
+	check "the profiles list has no :$NS: line, policy/namespaces/$NS is gone" no_ns_profiles
+	check "$other (root namespace) is still loaded" mode_is $other enforce
+	sleep 0.5
+	removes=$(klog $n | grep -c 'operation="profile_remove"')
+	klog $n | grep 'operation="profile_remove"' | sed 's/^/    kernel: /'
+	check "kernel log: one profile_remove record for the $before profiles (one write)" [ "$removes" = 1 ]
+	check "aa-oci status --json: no :$NS: profile left in aa-oci's records" \
+		sh -c '! aa-oci status --json | jq -e ".profiles[] | select(.name | startswith(\":$1:\"))" >/dev/null' - $NS
+	run_cmd aa-oci unload --all
+	check "again, with no namespace left: exit 0, 0 profiles" \
+		holds '[ "$RC" = 0 ] && has "$OUT" "(0 profiles aa-oci had recorded)"'
+	unload $other
+}
+
+# i14-5. unload_unused: a namespaced profile goes with its last container,
+# through aa-oci-runtime's delete and through the hook's poststop.
+t_ns_unused() {
+	local n=i14-5 l w
+	need_runtime || return 1
+	need_hook || return 1
+	l=$(nsl $PROFILE)
+	printf '{"unload_unused": true}\n' >$I14/unused.json
+	w=$I14/wrap-unused
+	printf '#!/bin/sh\nAA_OCI_RUNTIME=%s exec %s --aa-oci-config %s "$@"\n' \
+		"$(command -v runc)" "$RUNTIME" $I14/unused.json >$w
+	chmod 0755 $w
+	unload_both $PROFILE
+	mkbundle $n "$S_PROBE"
+	annotate $n aa-oci.profile $PROFILE
+	kmark $n
+	run_ctr $w $n
+	check "aa-oci-runtime: the container ran confined: label $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "config.json names $l" [ "$(spec_profile $n)" = "$l" ]
+	check "kernel log: $PROFILE loaded with ns=\"$NS\"" \
+		kwait $n 'operation="profile_load"' "name=\"$PROFILE\"" "ns=\"$NS\""
+	check "after its delete, $l is unloaded (no container uses it)" not_loaded "$l"
+	check "kernel log: profile_remove of $PROFILE" \
+		kwait $n 'operation="profile_remove"' "name=\"$PROFILE\""
+
+	mkbundle $n-hook "$S_PROBE"
+	with_profile $n-hook "$l"
+	cfg $n-hook --arg h "$HOOK" --arg c $I14/unused.json '
+		.hooks.createRuntime = [{path: $h, args: ["aa-oci-hook", "--config", $c, "createRuntime"]}]
+		| .hooks.poststop = [{path: $h, args: ["aa-oci-hook", "--config", $c, "poststop"]}]'
+	kmark $n-hook
+	run_ctr runc $n-hook
+	check "hook: the container ran confined: label $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "kernel log: $PROFILE loaded with ns=\"$NS\" by the hook" \
+		kwait $n-hook 'operation="profile_load"' "name=\"$PROFILE\"" "ns=\"$NS\"" 'comm="aa-oci-hook"'
+	check "its poststop unloaded $l" not_loaded "$l"
+	check "kernel log: profile_remove of $PROFILE by the hook" \
+		kwait $n-hook 'operation="profile_remove"' "name=\"$PROFILE\"" 'comm="aa-oci-hook"'
+	check "$PROFILE was never loaded in the root namespace" not_loaded $PROFILE
+}
+
+# i14-6. aa-oci-exec --profile NAME: NAME into the namespace, unless the
+# root namespace already has it (an administrator's profile stays his);
+# ":aa-oci:NAME" asks for the namespace's whatever root has.
+t_ns_exec() {
+	local n=i14-6 l b=aa-oci-stack-b pid hl
+	need_exec || return 1
+	l=$(nsl $PROFILE)
+	unload_both $PROFILE
+	unload_both $b
+	mkdir -p /out
+	rm -f /out/ran /out/denied
+	kmark $n
+	run_cmd $EXEC --profile $PROFILE -- sh -c "$S_PROBE"
+	check "aa-oci-exec exited 0" [ "$RC" = 0 ]
+	check "label: $PROFILE (enforce)" has "$OUT" "label=$PROFILE (enforce)"
+	check "the write to /out/denied failed with EACCES" \
+		has "$OUT" "can't create /out/denied: Permission denied"
+	check "the kernel lists $l (enforce), not $PROFILE" holds "mode_is $l enforce && not_loaded $PROFILE"
+	check "kernel log: DENIED in namespace root//$NS by $PROFILE for /out/denied" \
+		kwait $n 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PROFILE\"" 'name="/out/denied"'
+	$EXEC --profile $PROFILE -- sleep 30 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
+	hl=$(cat /proc/$pid/attr/current)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo "  host: /proc/$pid/attr/current: $hl"
+	check "from the host: $l (enforce)" [ "$hl" = "$l (enforce)" ]
+
+	apparmor_parser -r /etc/apparmor.d/$b
+	check "precondition: $b loaded in the root namespace by apparmor_parser" mode_is $b enforce
+	$EXEC --profile $b -- sleep 30 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
+	hl=$(cat /proc/$pid/attr/current)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo "  host: /proc/$pid/attr/current: $hl"
+	check "$b, loaded in the root namespace: stays there, from the host $b (enforce)" [ "$hl" = "$b (enforce)" ]
+	check "nothing loaded as $(nsl $b)" not_loaded "$(nsl $b)"
+	$EXEC --profile "$(nsl $b)" -- sleep 30 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
+	hl=$(cat /proc/$pid/attr/current)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo "  host: /proc/$pid/attr/current: $hl"
+	check "--profile $(nsl $b): loaded in the namespace, from the host $(nsl $b) (enforce)" \
+		[ "$hl" = "$(nsl $b) (enforce)" ]
+	unload_both $b
+}
+
+# i14-7. profile_namespace "" (NS_OFF): as before issue 14. aa-oci-exec
+# loads in the root namespace (i3-1, i3-4 do the same for aa-oci-runtime
+# and a plain process), the hook refuses any ':' (no namespace is aa-oci's),
+# aa-oci unload --all has nothing to unload.
+t_ns_off() {
+	local n=i14-7 l pid hl
+	need_exec || return 1
+	need_hook || return 1
+	l=$(nsl aa-oci-lxc-test)
+	unload_both aa-oci-lxc-test
+	$EXEC --config $NS_OFF --profile aa-oci-lxc-test -- sleep 30 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
+	hl=$(cat /proc/$pid/attr/current)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo "  host: /proc/$pid/attr/current: $hl"
+	check "aa-oci-exec: from the host aa-oci-lxc-test (enforce), in the root namespace" \
+		[ "$hl" = "aa-oci-lxc-test (enforce)" ]
+	check "the kernel lists aa-oci-lxc-test, not $l" holds "mode_is aa-oci-lxc-test enforce && not_loaded $l"
+	unload_both $PROFILE
+	mkbundle $n "$S_PROBE"
+	with_profile $n "$(nsl $PROFILE)"
+	hook_conf $n runc $NS_OFF
+	run_ctr runc $n
+	check "hook with NS_OFF, $(nsl $PROFILE): refused, the container never ran" \
+		holds '[ "$RC" != 0 ] && [ ! -e $WORK/$n/out/ran ]'
+	check "the hook says it names a policy namespace" \
+		has "$(printf '%s' "$OUT" | tr -d '\\')" "names a policy namespace"
+	check "$PROFILE loaded nowhere" holds "not_loaded $PROFILE && not_loaded $(nsl $PROFILE)"
+	run_cmd aa-oci unload --all --config $NS_OFF
+	check "aa-oci unload --all with NS_OFF: exit 1, profile_namespace is empty" \
+		holds '[ "$RC" = 1 ] && has "$OUT" "profile_namespace is empty"'
+	unload aa-oci-lxc-test
 }
 
 # run_test NAME FUNCTION [ARG...]: run one test in a subshell, report it.
@@ -1646,13 +2021,13 @@ all_tests() {
 	t "[6][i9-3] hook, aa-oci.mode=complain: refused by default, and for the shared profile even with allow_complain (per container); the container's private copy named in process.apparmorProfile: complain, ALLOWED logged" t_complain
 	t "[7] profile already loaded: no profile_load/profile_replace during the start" t_loaded
 	t "[8] two containers (runc + crun) needing the same unloaded profile at once: both confined" t_concurrent
-	t "[i3-1] runc via aa-oci-runtime, only aa-oci.profile set, profile not loaded: loaded, set in config.json, confined, write denied and logged" t_wrap runc
-	t "[i3-1] crun via aa-oci-runtime, only aa-oci.profile set, profile not loaded: loaded, set in config.json, confined, write denied and logged" t_wrap crun
+	t "[i3-1][i14-7] runc via aa-oci-runtime, profile_namespace \"\", only aa-oci.profile set, profile not loaded: loaded in the root namespace, set in config.json, confined, write denied and logged" t_wrap runc
+	t "[i3-1][i14-7] crun via aa-oci-runtime, profile_namespace \"\", only aa-oci.profile set, profile not loaded: loaded in the root namespace, set in config.json, confined, write denied and logged" t_wrap crun
 	t "[i3-2] the same bundle run by runc directly: unconfined, the write succeeds" t_wrap_control
 	t "[i3-3] aa-oci-runtime: annotation and a different custom process.apparmorProfile: exit 1, runtime never started, config.json unchanged" t_wrap_conflict
-	t "[i3-4] aa-oci-exec --profile: plain process loaded, confined, write denied and logged" t_exec_profile
+	t "[i3-4][i14-7] aa-oci-exec --profile, profile_namespace \"\": plain process loaded in the root namespace, confined, write denied and logged" t_exec_profile
 	t "[i3-4] aa-oci-exec --seccomp-default --no-new-privs: unshare -U gets EPERM, ordinary commands run" t_exec_seccomp
-	t "[i3-4] aa-oci-exec --no-new-privs under a confined task: profile stacked (A//&B)" t_exec_stack
+	t "[i3-4] aa-oci-exec --no-new-privs under a confined task, profile_namespace \"\": profile stacked (A//&B)" t_exec_stack
 	t "[i3-5] aa-oci-exec with a profile that cannot be loaded (missing, does not compile): command not run, exit 126" t_exec_unloadable
 	t "[i3-6] lxc-start, lxc.apparmor.profile not loaded, aa-oci-hook lxc as pre-start: loaded, container confined" t_lxc
 	t "[i3-6] lxc-start, same profile not loaded, without the hook: LXC fails, container never runs" t_lxc_nohook
@@ -1681,6 +2056,14 @@ all_tests() {
 	t "[i11-4] the learning loop: a complain run's writes, aa-oci logs --container, aa-oci suggest --write --reload into local/payment-api, then enforced: the learned write succeeds, an unrelated one is denied" t_learn
 	t "[i11-2] unload_unused: the last container's poststop unloads the on-demand profile; 64 rounds of a start racing that unload: always confined" t_unload_unused
 	t "[i11-3] aa-oci sync --watch: editing /etc/apparmor.d/local/NAME (an include of a synced profile) changes the kernel's policy" t_sync_local
+	t "[i14-1] runc via aa-oci-runtime, aa-oci.profile only: loaded into aa-oci's namespace, config.json names :aa-oci:NAME, label NAME inside and :aa-oci:NAME from the host, DENIED with namespace=\"root//aa-oci\"; aa-oci status and logs show the container" t_ns_wrap runc
+	t "[i14-1] crun via aa-oci-runtime, aa-oci.profile only: loaded into aa-oci's namespace, config.json names :aa-oci:NAME, label NAME inside and :aa-oci:NAME from the host, DENIED with namespace=\"root//aa-oci\"; aa-oci status and logs show the container" t_ns_wrap crun
+	t "[i14-2] hook, process.apparmorProfile :aa-oci:NAME: loaded into the namespace, container confined" t_ns_hook
+	t "[i14-3] names with ':' (:other:x, :aa-oci:../x, :aa-oci:a//b, :aa-oci:) refused by the hook and by aa-oci-runtime, nothing loaded" t_ns_hostile
+	t "[i14-4] aa-oci unload --all: the namespace removed in one write, the root namespace untouched, records dropped" t_ns_unload_all
+	t "[i14-5] unload_unused: a namespaced profile unloaded when its last container goes (aa-oci-runtime delete, hook poststop)" t_ns_unused
+	t "[i14-6] aa-oci-exec --profile NAME: into the namespace (from the host :aa-oci:NAME); a root-loaded NAME stays in root; :aa-oci:NAME asked goes to the namespace" t_ns_exec
+	t "[i14-7] profile_namespace \"\": aa-oci-exec loads in the root namespace, the hook refuses :aa-oci:NAME, unload --all refused" t_ns_off
 	t "kernel log: no audit records lost (printk rate limit)" sh -c '! dmesg | grep -q "printk limit exceeded\|callbacks suppressed"'
 }
 
