@@ -95,6 +95,16 @@ static int change_begin(const char *cmd, int argc, char **argv, bool *all,
 	return 0;
 }
 
+/* Has aa-oci a record of loading @name? */
+static bool recorded(const struct aa_oci_config *cfg, const char *name)
+{
+	struct aa_oci_loaded rec = {0};
+	bool r = rundir_loaded_get(cfg->rundir, name, &rec) == 0;
+
+	rundir_loaded_free(&rec);
+	return r;
+}
+
 /* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
 int manage_reload(const char *cmd, int argc, char **argv)
 {
@@ -124,16 +134,26 @@ int manage_reload(const char *cmd, int argc, char **argv)
 		names = all;
 	for (char **n = names; n && *n; n++) {
 		struct aa_oci_load_result res = {0};
+		_cleanup_free_ char *label = NULL;
+		const char *name = *n;
 
 		err_clear(&err);
-		r = profile_label_validate(*n, cfg.profile_namespace, &err);
+		r = profile_label_validate(name, cfg.profile_namespace, &err);
+		/* A plain NAME that aa-oci loaded only into its namespace (the
+		 * wrappers do) means that one. */
+		if (r == 0 && !strchr(name, ':') && !recorded(&cfg, name) &&
+		    profile_label_make(cfg.profile_namespace, name, &label) ==
+			0 &&
+		    !streq(label, name) && recorded(&cfg, label))
+			name = label;
 		if (r == 0)
-			r = load_again(k, &cfg, *n, want, o.force, &res, &err);
+			r = load_again(k, &cfg, name, want, o.force, &res,
+				       &err);
 		if (r < 0) {
 			log_error("%s: profile \"%s\": %s", cmd, *n, err.text);
 			failed++;
 		} else {
-			printf("%s: loaded (%s) from %s%s\n", *n,
+			printf("%s: loaded (%s) from %s%s\n", name,
 			       mode_name(res.mode),
 			       res.source ? res.source : "the built-in default",
 			       res.from_cache
