@@ -1786,7 +1786,7 @@ t_ns_hostile() {
 		1) want="names a policy namespace" ;;
 		2) want="must start with a letter, digit or '_'" ;;
 		3) want="has a character that is not allowed (byte 0x2f at 1)" ;;
-		4) want="profile name is empty" ;;
+		4) want="names a policy namespace" ;;
 		esac
 		echo "  -- $name"
 		cat $AAFS/profiles >$I14/profiles.before
