@@ -1156,16 +1156,16 @@ int audit_attribute(const struct aa_oci_audit_event *e,
 	if (copy) {
 		size_t base = strcspn(label, "/"); /* without a child */
 
-		for (size_t i = 0; i < n; i++)
-			if (profile_label_in(recs[i].profile, e->namespace) &&
-			    strlen(profile_label_in(recs[i].profile,
-						    e->namespace)) == base &&
-			    strncmp(
-				profile_label_in(recs[i].profile, e->namespace),
-				label, base) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			const char *p =
+			    profile_label_in(recs[i].profile, e->namespace);
+
+			if (p && strlen(p) == base &&
+			    strncmp(p, label, base) == 0) {
 				one = &recs[i];
 				hits++;
 			}
+		}
 		if (hits != 1) {
 			one = NULL;
 			hits = 0;

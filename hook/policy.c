@@ -257,7 +257,6 @@ static int make_labels(struct aa_oci_decision *d, const char *ns)
 		free(d->copy);
 		d->copy = l;
 	}
-	d->ns = ns;
 	return 0;
 }
 

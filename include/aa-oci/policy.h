@@ -54,8 +54,6 @@ struct aa_oci_decision {
 	bool defaulted;	     /* lxc: the engine's default, nothing asked */
 	char *copy;	     /* complain for one container: the private copy of
 			      * profile to load and apply, or NULL */
-	const char *ns;	     /* the policy namespace profile and copy are in
-			      * (they are labels ":NS:NAME" then); NULL: root */
 };
 
 /*
@@ -67,7 +65,7 @@ struct aa_oci_decision {
  * process.apparmorProfile; a wrapper replaces only an engine's default.
  * Where the profile lives (placement(), in policy.c): a wrapper loads
  * into profile_namespace, a hook and LXC where their label points; then
- * ret->profile and ret->copy are labels ":NS:NAME" and ret->ns is set.
+ * ret->profile and ret->copy are labels ":NS:NAME".
  * Returns: 0 (ret->profile NULL when nothing is to be loaded), or -errno
  * with one line naming the thing and the fix in @err (-EPERM: refused);
  * then ret->profile, when known, still names what was asked, for the
