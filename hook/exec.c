@@ -105,6 +105,7 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 {
 	struct aa_oci_exec_plan p = {0};
 	struct aa_oci_kernel_lazy lk = {.apparmorfs = o->apparmorfs};
+	unsigned level;
 	int r;
 
 	if (o->profile && o->bundle)
@@ -117,6 +118,13 @@ int exec_plan(const struct aa_oci_exec_opts *o, struct aa_oci_exec_plan *ret,
 	r = config_load(o->config_path, o->config_required, &p.cfg, err);
 	if (r < 0)
 		return r;
+	/* A caller confined in a policy namespace (a command aa-oci-exec
+	 * started under ":aa-oci:P", say) sees the kernel from inside it: its
+	 * loads, lookups and labels are relative to that namespace, and
+	 * aa-oci's own would nest in it. There plain names are the place. */
+	if (p.cfg.profile_namespace[0] &&
+	    kernel_ns_level(o->apparmorfs, &level) == 0 && level > 0)
+		p.cfg.profile_namespace[0] = '\0';
 	lk.rd = p.cfg.rundir;
 	if (o->bundle) {
 		r = plan_bundle(o, &p, &lk, err);

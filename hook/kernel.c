@@ -556,6 +556,27 @@ int kernel_remove_profile(struct aa_oci_kernel *k, const char *name)
 	return 0;
 }
 
+int kernel_ns_level(const char *apparmorfs, unsigned *ret)
+{
+	_cleanup_close_ int dfd =
+	    open(apparmorfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[16], *end;
+	unsigned long v;
+	int r;
+
+	if (dfd < 0)
+		return -errno;
+	r = read_small(dfd, ".ns_level", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || *end || buf[0] == '-' || v > 32)
+		return -EINVAL;
+	*ret = (unsigned)v;
+	return 0;
+}
+
 int kernel_task_confined(bool *ret)
 {
 	char *label = NULL, *mode = NULL;

@@ -420,8 +420,11 @@ static const char *asked_label(const struct aa_oci_audit_event *e)
 	return e->profile;
 }
 
+/* @want a label ":ns:name", or a plain name: the profile in the root
+ * namespace or in aa-oci's own (@own, "" for none), where the wrappers put
+ * it; not one of the same name in another namespace. */
 static bool profile_matches(const struct aa_oci_audit_event *e,
-			    const char *want)
+			    const char *want, const char *own)
 {
 	const char *p = asked_label(e);
 	size_t n, base;
@@ -437,7 +440,7 @@ static bool profile_matches(const struct aa_oci_audit_event *e,
 		want += k + 2;
 		if (strncmp(want, "//", 2) == 0)
 			want += 2;
-	} else if (e->namespace) {
+	} else if (e->namespace && (!own || !streq(e->namespace, own))) {
 		return false;
 	}
 	n = strlen(want);
@@ -525,7 +528,8 @@ static int show(struct ctx *c, const struct aa_oci_audit_event *e)
 	    e->kind != AA_OCI_AUDIT_AUDIT)
 		return 0;
 	if (e->time < o->since ||
-	    (o->profile && !profile_matches(e, o->profile)))
+	    (o->profile &&
+	     !profile_matches(e, o->profile, c->cfg->profile_namespace)))
 		return 0;
 	if (o->follow && now_ms() - c->listed_ms >= LOGS_RELIST_MS &&
 	    (r = list_containers(c)) < 0)

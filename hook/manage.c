@@ -105,6 +105,18 @@ static bool recorded(const struct aa_oci_config *cfg, const char *name)
 	return r;
 }
 
+/* The profile a user's @name stands for: a plain NAME that aa-oci loaded
+ * only into its namespace (the wrappers do) means that one, *@label. */
+static const char *recorded_label(const struct aa_oci_config *cfg,
+				  const char *name, char **label)
+{
+	if (!strchr(name, ':') && !recorded(cfg, name) &&
+	    profile_label_make(cfg->profile_namespace, name, label) == 0 &&
+	    !streq(*label, name) && recorded(cfg, *label))
+		return *label;
+	return name;
+}
+
 /* aa-oci reload [--force] [NAME...], aa-oci enforce|complain [--force] NAME */
 int manage_reload(const char *cmd, int argc, char **argv)
 {
@@ -139,13 +151,8 @@ int manage_reload(const char *cmd, int argc, char **argv)
 
 		err_clear(&err);
 		r = profile_label_validate(name, cfg.profile_namespace, &err);
-		/* A plain NAME that aa-oci loaded only into its namespace (the
-		 * wrappers do) means that one. */
-		if (r == 0 && !strchr(name, ':') && !recorded(&cfg, name) &&
-		    profile_label_make(cfg.profile_namespace, name, &label) ==
-			0 &&
-		    !streq(label, name) && recorded(&cfg, label))
-			name = label;
+		if (r == 0)
+			name = recorded_label(&cfg, name, &label);
 		if (r == 0)
 			r = load_again(k, &cfg, name, want, o.force, &res,
 				       &err);
@@ -203,10 +210,13 @@ int manage_unload(int argc, char **argv)
 	}
 	for (int i = optind; !all && i < argc; i++) {
 		const char *name = argv[i];
+		_cleanup_free_ char *label = NULL;
 		struct aa_oci_loaded rec = {0};
 
 		err_clear(&err);
 		r = profile_label_validate(name, cfg.profile_namespace, &err);
+		if (r == 0)
+			name = recorded_label(&cfg, name, &label);
 		if (r == 0 && !o.force &&
 		    rundir_loaded_get(cfg.rundir, name, &rec) < 0)
 			r = err_set(&err, -EPERM,
@@ -372,6 +382,7 @@ struct collect {
 	char *profile;	    /* the profile the records are of (a copy's base),
 			     * by its name within its namespace */
 	bool mixed;	    /* records of more than one profile */
+	bool mixed_ns;	    /* of one name, in root and in cfg_ns */
 	const char *cfg_ns; /* aa-oci's profile_namespace ("": none) */
 	int in_ns;	    /* -1 none yet; 1 the records are of a profile in
 			     * cfg_ns (where the wrappers load), 0 root */
@@ -398,7 +409,7 @@ static int collect_one(const struct aa_oci_audit_event *e,
 	    (e->namespace && (!c->cfg_ns || !streq(e->namespace, c->cfg_ns))))
 		return 0;
 	if (c->in_ns >= 0 && c->in_ns != (e->namespace != NULL))
-		c->mixed = true;
+		c->mixed_ns = true;
 	c->in_ns = e->namespace != NULL;
 	/* A per-container copy's records are rules for its base profile. */
 	prof = policy_copy_parse(e->profile, &base, NULL)
@@ -527,6 +538,15 @@ int manage_suggest(int argc, char **argv)
 		r = err_set(&err, -EINVAL,
 			    "the records are of more than one profile; give "
 			    "--profile too");
+		goto out;
+	}
+	if (col.mixed_ns) {
+		r = err_set(&err, -EINVAL,
+			    "the records are of %s in the root namespace and "
+			    "of :%s:%s; give --profile :%s:%s for the second, "
+			    "or --since to leave out the older records",
+			    col.profile, cfg.profile_namespace, col.profile,
+			    cfg.profile_namespace, col.profile);
 		goto out;
 	}
 	r = profile_name_validate(col.profile, &err);

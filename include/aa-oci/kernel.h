@@ -96,6 +96,15 @@ int kernel_replace_policy_buffer(struct aa_oci_kernel *k, const char *buf,
 int kernel_remove_profile(struct aa_oci_kernel *k, const char *name);
 
 /*
+ * kernel_ns_level - how deep the calling task's policy namespace is, from
+ * <@apparmorfs>/.ns_level: 0 the root one, 1 ":aa-oci:" and its like. The
+ * kernel answers each task from its own namespace: labels, lookups and
+ * loads are relative to it.
+ * Returns: 0 with *@ret set, or -errno (-ENOENT: no such file).
+ */
+int kernel_ns_level(const char *apparmorfs, unsigned *ret);
+
+/*
  * kernel_task_confined - is the calling task under a profile?
  * Returns: 0 with *@ret set, or -errno (-ENOENT/-EINVAL: no AppArmor).
  */

@@ -55,7 +55,8 @@ struct aa_oci_logs_opts {
 	bool json;
 	const char *container; /* an id, or the start of one */
 	const char *pod;       /* NAMESPACE/NAME */
-	const char *profile;   /* the profile, its children and copies */
+	const char *profile;   /* the profile, its children and copies; a
+				* plain NAME in root or aa-oci's namespace */
 	time_t since;	       /* records at or after; 0: all */
 	/* Where to read; NULL: the list above. */
 	const struct aa_oci_logs_source *sources;

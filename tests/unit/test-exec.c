@@ -215,6 +215,52 @@ static void test_plan_seccomp_spins(void **state)
 		fail_msg("stderr: %s", out);
 }
 
+/* The place a name goes: aa-oci's namespace from the root one; plain where
+ * the caller is itself confined in a namespace (.ns_level above 0), as the
+ * kernel resolves that caller's names inside its own. */
+static void test_plan_namespace_level(void **state)
+{
+	static const struct {
+		const char *level; /* NULL: no .ns_level file */
+		const char *want;
+	} cases[] = {
+	    {NULL, ":aa-oci:web"}, {"0\n", ":aa-oci:web"},    {"1\n", "web"},
+	    {"2\n", "web"},	   {"junk\n", ":aa-oci:web"},
+	};
+	struct env *e = *state;
+	char *parser = fx_repo_path("tests/data/parsers/kernel-sim");
+	char *run = fx_path(e->top, "run");
+	char *config = fx_path(e->top, "ns.json");
+	char *level = fx_path(e->fs, ".ns_level");
+
+	fx_write(e->top, "ns.json",
+		 "{\"profile_dirs\": [\"%s\"], \"parser\": \"%s\", "
+		 "\"run_dir\": \"%s\", \"cache_dir\": \"\"}",
+		 e->profiles, parser, run);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct aa_oci_exec_opts o = opts(e);
+		struct aa_oci_exec_plan p = {0};
+		struct aa_oci_err err = {0};
+
+		unlink(level);
+		if (cases[i].level)
+			fx_write(e->fs, ".ns_level", "%s", cases[i].level);
+		o.config_path = config;
+		o.profile = "web";
+		assert_int_equal(exec_plan(&o, &p, &err), 0);
+		print_message(
+		    ".ns_level %.*s -> %s\n",
+		    cases[i].level ? (int)strcspn(cases[i].level, "\n") : 4,
+		    cases[i].level ? cases[i].level : "none", p.profile);
+		assert_string_equal(p.profile, cases[i].want);
+		exec_plan_free(&p);
+	}
+	free(level);
+	free(config);
+	free(parser);
+	free(run);
+}
+
 static void test_apply_loads_before_label(void **state)
 {
 	struct env *e = *state;
@@ -381,9 +427,13 @@ static void test_short_profile_option(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_plan_table), T(test_plan_seccomp_spins),
-	    T(test_apply_loads_before_label),  T(test_apply_no_load),
-	    T(test_apply_unloadable),	       T(test_short_profile_option),
+	    cmocka_unit_test(test_plan_table),
+	    T(test_plan_seccomp_spins),
+	    T(test_plan_namespace_level),
+	    T(test_apply_loads_before_label),
+	    T(test_apply_no_load),
+	    T(test_apply_unloadable),
+	    T(test_short_profile_option),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);

@@ -334,8 +334,10 @@ static void test_filters(void **state)
 	    /* the profile, its copies, and the change to it that failed */
 	    {NULL, NULL, "aa-oci-test", 0, L_E1 L_E2 L_E11},
 	    {NULL, NULL, "aa-oci-test--aa-oci-t6-complain", 0, L_E2},
-	    {NULL, NULL, "payment-api", 0, L_E4 L_E5 L_E6},
+	    /* a plain name: in root or in aa-oci's namespace */
+	    {NULL, NULL, "payment-api", 0, L_E4 L_E5 L_E6 L_E12},
 	    {NULL, NULL, ":aa-oci:payment-api", 0, L_E12},
+	    {NULL, NULL, ":other:payment-api", 0, ""},
 	    {NULL, NULL, "payment", 0, ""},
 	    {NULL, NULL, NULL, 1796058600,
 	     L_E5 L_E6 L_E8 L_E9 L_E10 L_E11 L_E12},
@@ -364,6 +366,40 @@ static void test_filters(void **state)
 		free(want);
 		free(out);
 	}
+}
+
+/* With profile_namespace "" a plain name is the root namespace's only;
+ * a namespace the config does not name is never matched by a plain name. */
+static void test_filter_profile_namespace(void **state)
+{
+	struct env *e = *state;
+	static const struct {
+		const char *ns, *want;
+	} cases[] = {
+	    {"", L_E4 L_E5 L_E6},
+	    {"tenants", L_E4 L_E5 L_E6},
+	    {"aa-oci", L_E4 L_E5 L_E6 L_E12},
+	};
+	struct aa_oci_logs_source s =
+	    fixture(AA_OCI_LOGS_FILE, "tests/data/audit/kern.log");
+	char *saved = e->cfg.profile_namespace;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct aa_oci_logs_opts o = {
+		    .sources = &s, .n_sources = 1, .profile = "payment-api"};
+		struct aa_oci_err err;
+		char *out, *want;
+
+		e->cfg.profile_namespace = (char *)cases[i].ns;
+		out = run(e, &o, 0, &err);
+		print_message("profile_namespace \"%s\"\n", cases[i].ns);
+		assert_true(asprintf(&want, "source: %s\n%s", s.path,
+				     cases[i].want) > 0);
+		assert_string_equal(out, want);
+		free(want);
+		free(out);
+	}
+	e->cfg.profile_namespace = saved;
 }
 
 /* Which source: the first with a record; one without only named. */
@@ -654,6 +690,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sources, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filter_profile_namespace,
+					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_source_choice, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_source_errors, setup,

@@ -400,13 +400,16 @@ t_exec_seccomp() {
 	check "the kernel reports Seccomp: 2 (filter)" sh -c 'printf "%s\n" "$1" | grep -q "^Seccomp:[[:space:]]*2$"' - "$OUT"
 }
 
-# E3. --no-new-privs from a confined task: the profile is stacked.
-# In the root namespace (NS_OFF): a task confined in aa-oci's namespace
-# sees labels relative to it (":aa-oci:X" there is a namespace under
-# aa-oci's), see tests/vm/README.md.
+# E3. --no-new-privs from a confined task: the profile is stacked. First
+# in the root namespace (NS_OFF), then with the default config: the outer
+# aa-oci-exec puts a in ":aa-oci:", and the inner one, confined there, sees
+# the kernel from inside that namespace (":aa-oci:X" would be a namespace
+# under aa-oci's, see tests/vm/README.md): it reads .ns_level and names b
+# plainly, which is ":aa-oci:b" from the host.
 t_exec_stack() {
-	local a=aa-oci-stack-a b=aa-oci-stack-b
+	local a=aa-oci-stack-a b=aa-oci-stack-b l=aa-oci-stack-l
 	need_exec || return 1
+	local DEXEC="$EXEC"
 	local EXEC="$EXEC --config $NS_OFF"
 	unload $a
 	unload $b
@@ -421,6 +424,35 @@ t_exec_stack() {
 	run_cmd $EXEC --profile $a -- $EXEC --profile $b -- cat /proc/self/attr/current
 	echo "  (without --no-new-privs the inner one changes profile instead of stacking)"
 	check "without --no-new-privs: $b (enforce), no stack" [ "$OUT" = "$b (enforce)" ]
+	# the default config: both in aa-oci's namespace
+	unload_both $a
+	unload_both $b
+	run_cmd $DEXEC --profile $b -- true
+	check "precondition: aa-oci-exec from the host loaded $(nsl $b), not $b" \
+		holds "loaded $(nsl $b) && not_loaded $b"
+	run_cmd $DEXEC --profile $a -- cat "$AAFS/.ns_level"
+	check "under $(nsl $a): .ns_level reads 1" [ "$OUT" = 1 ]
+	run_cmd $DEXEC --profile $a -- $DEXEC --no-new-privs --profile $b -- cat /proc/self/attr/current
+	check "in the namespace: aa-oci-exec exited 0" [ "$RC" = 0 ]
+	check "in the namespace: the stack $a//&$b (enforce), as the namespace names it" \
+		[ "$OUT" = "$a//&$b (enforce)" ]
+	check "no namespace was made inside $NS" \
+		sh -c '[ -z "$(ls "$1/policy/namespaces/$2/namespaces" 2>/dev/null)" ]' - "$AAFS" $NS
+	# b loaded nowhere: the inner aa-oci-exec, under a profile that may
+	# load policy (l), loads it into its own namespace, aa-oci's
+	unload_both $b
+	run_cmd $DEXEC --profile $l -- $DEXEC --no-new-privs --profile $b -- cat /proc/self/attr/current
+	check "loading from inside: aa-oci-exec exited 0" [ "$RC" = 0 ]
+	# the kernel orders a stack's profiles by name
+	check "loading from inside: the stack $b//&$l (enforce)" [ "$OUT" = "$b//&$l (enforce)" ]
+	check "loading from inside: $(nsl $b) loaded, $b not" holds "loaded $(nsl $b) && not_loaded $b"
+	check "loading from inside: no namespace was made inside $NS" \
+		sh -c '[ -z "$(ls "$1/policy/namespaces/$2/namespaces" 2>/dev/null)" ]' - "$AAFS" $NS
+	# its record says "aa-oci-stack-b", as that caller names it
+	rm -f /run/aa-oci/loaded/$b
+	unload_both $a
+	unload_both $b
+	unload_both $l
 }
 
 # E4. A profile that cannot be loaded: the command never runs, exit 126.
@@ -1610,8 +1642,8 @@ t_learn() {
 	need_runtime || return 1
 	pay_profile
 	unload_both $PAY
-	# the wrapper loads it in aa-oci's namespace: --profile and reload
-	# name it by its label there
+	# the wrapper loads it in aa-oci's namespace; suggest --profile and
+	# reload take the plain name too, and act on the label there
 	lpay=$(nsl $PAY)
 	printf '{"allow_complain": true}\n' >$I9/i11.json
 	for rt in runc; do
@@ -1642,13 +1674,16 @@ exit 0'
 	wait
 	cat $WORK/$n.log
 	# only the write the workload needs is kept: drop the unrelated one
-	run_cmd aa-oci suggest --profile $lpay --write --reload --since -10m
+	run_cmd aa-oci suggest --profile $PAY --write --reload --since -10m
 	check "suggest --write: rules added to local/$PAY" has "$OUT" "added to /etc/apparmor.d/local/$PAY"
 	check "suggest --reload: $lpay loaded again" has "$OUT" "$lpay: loaded again"
 	echo "  local/$PAY:"
 	sed 's/^/  | /' /etc/apparmor.d/local/$PAY
 	sed -i '/unrelated/d' /etc/apparmor.d/local/$PAY
-	run_cmd aa-oci reload $lpay
+	run_cmd aa-oci reload $PAY
+	check "reload $PAY: $lpay, the one the wrapper loaded, loaded again" \
+		has "$OUT" "$lpay: loaded (enforce) from /etc/apparmor.d/$PAY"
+	check "reload $PAY: nothing loaded in the root namespace" not_loaded $PAY
 	# enforced: the learned write succeeds, the unrelated one is denied
 	mkbundle $n-enf "$S"
 	annotate $n-enf aa-oci.profile $PAY
@@ -1660,6 +1695,9 @@ exit 0'
 	check "enforced: the unrelated write is denied" has "$OUT" "can't create /out/unrelated: Permission denied"
 	check "kernel log: DENIED by $PAY in aa-oci's namespace for /out/unrelated" \
 		kwait $n-enf 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PAY\"" 'name="/out/unrelated"'
+	run_cmd aa-oci unload $PAY
+	check "unload $PAY: $lpay unloaded" has "$OUT" "$lpay: unloaded"
+	check "unload $PAY: $lpay is gone from the kernel" not_loaded $lpay
 	rm -f /etc/apparmor.d/local/$PAY
 	unload_both $PAY
 }
@@ -1721,8 +1759,13 @@ t_ns_wrap() {
 	run_cmd aa-oci logs --profile "$l" --json
 	check "aa-oci logs --profile $l: the same record" \
 		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .container == \"$2\")" >/dev/null' - "$OUT" $n
+	# a plain name: where the wrappers put it, root or aa-oci's namespace;
+	# with profile_namespace "" only the root namespace's
 	run_cmd aa-oci logs --profile $PROFILE --json
-	check "aa-oci logs --profile $PROFILE (the root namespace's): not this record" \
+	check "aa-oci logs --profile $PROFILE: the same record (the plain name covers $NS)" \
+		sh -c 'printf "%s\n" "$1" | jq -e "select(.apparmor == \"DENIED\" and .name == \"/out/denied\" and .container == \"$2\")" >/dev/null' - "$OUT" $n
+	run_cmd aa-oci logs --profile $PROFILE --json --config $NS_OFF
+	check "aa-oci logs --profile $PROFILE with NS_OFF (the root namespace's only): not this record" \
 		sh -c '! printf "%s\n" "$1" | grep -q "\"container\":\"$2\""' - "$OUT" $n
 	touch $WORK/$n/out/go
 	wait
@@ -2027,7 +2070,7 @@ all_tests() {
 	t "[i3-3] aa-oci-runtime: annotation and a different custom process.apparmorProfile: exit 1, runtime never started, config.json unchanged" t_wrap_conflict
 	t "[i3-4][i14-7] aa-oci-exec --profile, profile_namespace \"\": plain process loaded in the root namespace, confined, write denied and logged" t_exec_profile
 	t "[i3-4] aa-oci-exec --seccomp-default --no-new-privs: unshare -U gets EPERM, ordinary commands run" t_exec_seccomp
-	t "[i3-4] aa-oci-exec --no-new-privs under a confined task, profile_namespace \"\": profile stacked (A//&B)" t_exec_stack
+	t "[i3-4] aa-oci-exec --no-new-privs under a confined task: profile stacked (A//&B), with profile_namespace \"\" and in aa-oci's namespace" t_exec_stack
 	t "[i3-5] aa-oci-exec with a profile that cannot be loaded (missing, does not compile): command not run, exit 126" t_exec_unloadable
 	t "[i3-6] lxc-start, lxc.apparmor.profile not loaded, aa-oci-hook lxc as pre-start: loaded, container confined" t_lxc
 	t "[i3-6] lxc-start, same profile not loaded, without the hook: LXC fails, container never runs" t_lxc_nohook
@@ -2053,7 +2096,7 @@ all_tests() {
 	t "[i9-6] aa-oci-exec --profile unconfined: refused without allow_unconfined; allowed, runs unconfined; from a confined caller refused" t_exec_unconfined
 	t "[i9-5] a profile disabled with a link in /etc/apparmor.d/disable/ is refused, nothing loaded" t_disabled
 	t "[i11-1] two containers share payment-api, one asks complain (aa-oci-runtime, runc + crun): its private copy in complain, the other enforced (DENIED / ALLOWED); aa-oci status --json lists both; delete unloads the copy" t_per_container_complain
-	t "[i11-4] the learning loop: a complain run's writes, aa-oci logs --container, aa-oci suggest --write --reload into local/payment-api, then enforced: the learned write succeeds, an unrelated one is denied" t_learn
+	t "[i11-4] the learning loop: a complain run's writes, aa-oci logs --container, aa-oci suggest --write --reload into local/payment-api, then enforced: the learned write succeeds, an unrelated one is denied; suggest, reload and unload by the plain name act on :aa-oci:payment-api" t_learn
 	t "[i11-2] unload_unused: the last container's poststop unloads the on-demand profile; 64 rounds of a start racing that unload: always confined" t_unload_unused
 	t "[i11-3] aa-oci sync --watch: editing /etc/apparmor.d/local/NAME (an include of a synced profile) changes the kernel's policy" t_sync_local
 	t "[i14-1] runc via aa-oci-runtime, aa-oci.profile only: loaded into aa-oci's namespace, config.json names :aa-oci:NAME, label NAME inside and :aa-oci:NAME from the host, DENIED with namespace=\"root//aa-oci\"; aa-oci status and logs show the container" t_ns_wrap runc
