@@ -1942,11 +1942,25 @@ t_ns_unused() {
 	check "$PROFILE was never loaded in the root namespace" not_loaded $PROFILE
 }
 
+# host_label ARGS...: the label of `$EXEC ARGS -- sleep 30` as the host
+# reads it, once it has left unconfined (also shown on stderr).
+host_label() {
+	local pid hl
+	$EXEC "$@" -- sleep 30 </dev/null >/dev/null 2>&1 &
+	pid=$!
+	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
+	hl=$(cat /proc/$pid/attr/current)
+	kill $pid
+	wait $pid 2>/dev/null
+	echo "  host: /proc/$pid/attr/current: $hl" >&2
+	printf '%s\n' "$hl"
+}
+
 # i14-6. aa-oci-exec --profile NAME: NAME into the namespace, unless the
 # root namespace already has it (an administrator's profile stays his);
 # ":aa-oci:NAME" asks for the namespace's whatever root has.
 t_ns_exec() {
-	local n=i14-6 l b=aa-oci-stack-b pid hl
+	local n=i14-6 l b=aa-oci-stack-b hl
 	need_exec || return 1
 	l=$(nsl $PROFILE)
 	unload_both $PROFILE
@@ -1962,33 +1976,15 @@ t_ns_exec() {
 	check "the kernel lists $l (enforce), not $PROFILE" holds "mode_is $l enforce && not_loaded $PROFILE"
 	check "kernel log: DENIED in namespace root//$NS by $PROFILE for /out/denied" \
 		kwait $n 'apparmor="DENIED"' "namespace=\"root//$NS\"" "profile=\"$PROFILE\"" 'name="/out/denied"'
-	$EXEC --profile $PROFILE -- sleep 30 </dev/null >/dev/null 2>&1 &
-	pid=$!
-	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
-	hl=$(cat /proc/$pid/attr/current)
-	kill $pid
-	wait $pid 2>/dev/null
-	echo "  host: /proc/$pid/attr/current: $hl"
+	hl=$(host_label --profile $PROFILE)
 	check "from the host: $l (enforce)" [ "$hl" = "$l (enforce)" ]
 
 	apparmor_parser -r /etc/apparmor.d/$b
 	check "precondition: $b loaded in the root namespace by apparmor_parser" mode_is $b enforce
-	$EXEC --profile $b -- sleep 30 </dev/null >/dev/null 2>&1 &
-	pid=$!
-	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
-	hl=$(cat /proc/$pid/attr/current)
-	kill $pid
-	wait $pid 2>/dev/null
-	echo "  host: /proc/$pid/attr/current: $hl"
+	hl=$(host_label --profile $b)
 	check "$b, loaded in the root namespace: stays there, from the host $b (enforce)" [ "$hl" = "$b (enforce)" ]
 	check "nothing loaded as $(nsl $b)" not_loaded "$(nsl $b)"
-	$EXEC --profile "$(nsl $b)" -- sleep 30 </dev/null >/dev/null 2>&1 &
-	pid=$!
-	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
-	hl=$(cat /proc/$pid/attr/current)
-	kill $pid
-	wait $pid 2>/dev/null
-	echo "  host: /proc/$pid/attr/current: $hl"
+	hl=$(host_label --profile "$(nsl $b)")
 	check "--profile $(nsl $b): loaded in the namespace, from the host $(nsl $b) (enforce)" \
 		[ "$hl" = "$(nsl $b) (enforce)" ]
 	unload_both $b
@@ -1999,18 +1995,12 @@ t_ns_exec() {
 # and a plain process), the hook refuses any ':' (no namespace is aa-oci's),
 # aa-oci unload --all has nothing to unload.
 t_ns_off() {
-	local n=i14-7 l pid hl
+	local n=i14-7 l hl
 	need_exec || return 1
 	need_hook || return 1
 	l=$(nsl aa-oci-lxc-test)
 	unload_both aa-oci-lxc-test
-	$EXEC --config $NS_OFF --profile aa-oci-lxc-test -- sleep 30 </dev/null >/dev/null 2>&1 &
-	pid=$!
-	wait_for 10 sh -c '[ "$(cat /proc/$1/attr/current)" != unconfined ]' - $pid
-	hl=$(cat /proc/$pid/attr/current)
-	kill $pid
-	wait $pid 2>/dev/null
-	echo "  host: /proc/$pid/attr/current: $hl"
+	hl=$(host_label --config $NS_OFF --profile aa-oci-lxc-test)
 	check "aa-oci-exec: from the host aa-oci-lxc-test (enforce), in the root namespace" \
 		[ "$hl" = "aa-oci-lxc-test (enforce)" ]
 	check "the kernel lists aa-oci-lxc-test, not $l" holds "mode_is aa-oci-lxc-test enforce && not_loaded $l"
